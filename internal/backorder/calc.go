@@ -1,0 +1,116 @@
+// Package backorder holds the pure business rules of the backorder process:
+// delay, value, lead time choice and ETA. No I/O, so workflows may call it.
+//
+// Calendar dates are carried as time.Time at midnight UTC (a "civil date"):
+// the business timezone only matters when turning an instant ("now") into a
+// date, or a date back into the instant its day ends.
+package backorder
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// DateLayout is how dates cross every boundary: JSON, CLI flags, Postgres.
+const DateLayout = "2006-01-02"
+
+// ParseDate reads a YYYY-MM-DD calendar date.
+func ParseDate(s string) (time.Time, error) {
+	d, err := time.Parse(DateLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a date in the form YYYY-MM-DD", s)
+	}
+	return d, nil
+}
+
+// DateOf is the calendar date of instant t in the business timezone.
+func DateOf(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// DayEnds is the instant a calendar date is over in the business timezone:
+// midnight at the start of the next day there.
+func DayEnds(date time.Time, loc *time.Location) time.Time {
+	y, m, d := date.Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+}
+
+// DelayDays is how many whole days the promise has been missed by on asOf.
+func DelayDays(asOf, promised time.Time) int {
+	return daysBetween(promised, asOf)
+}
+
+// ETA is the new estimated delivery date: asOf plus the longest lead time.
+func ETA(asOf time.Time, leadTimeDays int) time.Time {
+	return asOf.AddDate(0, 0, leadTimeDays)
+}
+
+func daysBetween(from, to time.Time) int {
+	// Both are civil dates at UTC midnight, so the difference is exact days.
+	return int(to.Sub(from).Hours() / 24)
+}
+
+// Line is what the value calculation needs of an order line.
+type Line struct {
+	BackorderedQuantity int64
+	UnitPrice           decimal.Decimal
+}
+
+// Value is the money at stake: sum of backordered quantity x unit price.
+func Value(lines []Line) decimal.Decimal {
+	total := decimal.Zero
+	for _, l := range lines {
+		total = total.Add(l.UnitPrice.Mul(decimal.NewFromInt(l.BackorderedQuantity)))
+	}
+	return total
+}
+
+// FormatMoney prints an amount with at least two decimals and never drops
+// precision: 15234.5 -> "15234.50", 0.125 -> "0.125".
+func FormatMoney(d decimal.Decimal) string {
+	if d.Exponent() >= -2 {
+		return d.StringFixed(2)
+	}
+	return d.String()
+}
+
+// ParseMoney reads a non-negative decimal amount such as "19.99".
+func ParseMoney(s string) (decimal.Decimal, error) {
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Zero, fmt.Errorf("%q is not a decimal amount such as \"19.99\"", s)
+	}
+	if d.IsNegative() {
+		return decimal.Zero, fmt.Errorf("%q is negative: amounts must be 0 or more", s)
+	}
+	return d, nil
+}
+
+// Where a line's lead time came from, recorded on the incident.
+const (
+	LeadTimeFromProduct  = "product"
+	LeadTimeFromSupplier = "supplier"
+	LeadTimeFromDefault  = "default"
+)
+
+// LeadTime picks the product's lead time, else the supplier's, else the
+// configured default, and says which it used.
+func LeadTime(productDays, supplierDays *int, defaultDays int) (days int, source string) {
+	switch {
+	case productDays != nil:
+		return *productDays, LeadTimeFromProduct
+	case supplierDays != nil:
+		return *supplierDays, LeadTimeFromSupplier
+	default:
+		return defaultDays, LeadTimeFromDefault
+	}
+}
+
+// AlertsWarehouse reports whether a backorder is valuable enough to text
+// the warehouse manager: strictly above the threshold.
+func AlertsWarehouse(value, threshold decimal.Decimal) bool {
+	return value.GreaterThan(threshold)
+}

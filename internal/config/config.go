@@ -1,0 +1,97 @@
+// Package config reads the process's settings from the environment, with
+// the defaults documented in the README, and rejects bad values with one
+// error that names the variable and what to set it to.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Defaults, shared with docker-compose.yml (checked by a test).
+const (
+	DefaultDatabaseURL       = "postgres://postgres@127.0.0.1:5432/backorders?sslmode=disable"
+	DefaultTemporalAddress   = "127.0.0.1:7233"
+	DefaultTemporalNamespace = "default"
+	DefaultTaskQueue         = "backorders"
+	DefaultTimezone          = "UTC"
+	DefaultLeadTimeDays      = 14
+	DefaultSMSThreshold      = "1000.00"
+	DefaultSweepInterval     = time.Hour
+)
+
+// Config is everything the worker and the starter read from the environment.
+type Config struct {
+	DatabaseURL       string
+	TemporalAddress   string
+	TemporalNamespace string
+	TaskQueue         string
+
+	// Location is the business timezone (BACKORDER_TIMEZONE): "today", the
+	// as-of date and ETAs are calendar dates in it.
+	Location *time.Location
+	// DefaultLeadTimeDays is used when neither product nor supplier has one.
+	DefaultLeadTimeDays int
+	// SMSThreshold: a backorder worth strictly more than this alerts the
+	// warehouse manager by SMS.
+	SMSThreshold decimal.Decimal
+	// WarehouseManagerPhone receives the SMS alerts; empty means alerts are
+	// recorded but there is nobody to text (the worker says so at start).
+	WarehouseManagerPhone string
+	// SweepInterval is how often the scheduled sweep runs.
+	SweepInterval time.Duration
+}
+
+// Load reads the environment. All problems are reported together.
+func Load() (Config, error) {
+	return load(os.Getenv)
+}
+
+func load(getenv func(string) string) (Config, error) {
+	var errs []error
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	cfg := Config{
+		DatabaseURL:           get("DATABASE_URL", DefaultDatabaseURL),
+		TemporalAddress:       get("TEMPORAL_ADDRESS", DefaultTemporalAddress),
+		TemporalNamespace:     get("TEMPORAL_NAMESPACE", DefaultTemporalNamespace),
+		TaskQueue:             get("BACKORDER_TASK_QUEUE", DefaultTaskQueue),
+		WarehouseManagerPhone: get("WAREHOUSE_MANAGER_PHONE", ""),
+	}
+
+	tz := get("BACKORDER_TIMEZONE", DefaultTimezone)
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("BACKORDER_TIMEZONE=%q is not a known IANA timezone: set it to a name such as UTC or Europe/Berlin", tz))
+	}
+	cfg.Location = loc
+
+	lead := get("BACKORDER_DEFAULT_LEAD_TIME_DAYS", strconv.Itoa(DefaultLeadTimeDays))
+	cfg.DefaultLeadTimeDays, err = strconv.Atoi(lead)
+	if err != nil || cfg.DefaultLeadTimeDays < 0 {
+		errs = append(errs, fmt.Errorf("BACKORDER_DEFAULT_LEAD_TIME_DAYS=%q must be a whole number of days, 0 or more", lead))
+	}
+
+	threshold := get("BACKORDER_SMS_THRESHOLD", DefaultSMSThreshold)
+	cfg.SMSThreshold, err = decimal.NewFromString(threshold)
+	if err != nil || cfg.SMSThreshold.IsNegative() {
+		errs = append(errs, fmt.Errorf("BACKORDER_SMS_THRESHOLD=%q must be a decimal amount such as 1000.00", threshold))
+	}
+
+	interval := get("BACKORDER_SWEEP_INTERVAL", DefaultSweepInterval.String())
+	cfg.SweepInterval, err = time.ParseDuration(interval)
+	if err != nil || cfg.SweepInterval < time.Minute {
+		errs = append(errs, fmt.Errorf("BACKORDER_SWEEP_INTERVAL=%q must be a duration of at least 1m, such as 1h or 30m", interval))
+	}
+	return cfg, errors.Join(errs...)
+}
