@@ -1,0 +1,66 @@
+# Backorder management: build, local demo stack and tests.
+# A fresh clone needs only Go and PostgreSQL; everything else is fetched or
+# built on demand (the Temporal CLI from the Go module proxy, cached outside
+# the checkout in BACKORDER_TOOLS_DIR, default ~/.cache/backorder-tools).
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+GO ?= go
+UI_URL ?= http://localhost:$(or $(TEMPORAL_UI_PORT),8233)
+
+.PHONY: build tools postgres up down status demo test
+
+## build: compile bin/worker and bin/starter
+build:
+	$(GO) build -o bin/worker ./worker
+	$(GO) build -o bin/starter ./starter
+
+## tools: make sure the pinned Temporal CLI (dev server + Web UI) is installed
+tools:
+	@scripts/ensure-temporal.sh >/dev/null
+
+## postgres: make sure PostgreSQL from DATABASE_URL answers (starts a local cluster)
+postgres:
+	@scripts/ensure-postgres.sh
+
+## up: start the Temporal dev server and the worker in the background
+up: tools postgres build
+	@scripts/stack.sh up
+
+## down: stop the worker and the Temporal dev server
+down:
+	@scripts/stack.sh down
+
+## status: show what the local stack runs
+status:
+	@scripts/stack.sh status
+
+## demo: start everything, seed 200 orders, run one sweep; leaves it running
+demo: tools postgres build
+	@scripts/stack.sh up
+	bin/starter setup
+	bin/starter seed --orders 200
+	bin/starter sweep --wait
+	@echo
+	@echo "The demo is running (stop it with: make down)."
+	@echo
+	@echo "  Temporal Web UI:  $(UI_URL)"
+	@echo "  Try this filter in the workflow list:"
+	@echo '    BackorderStage="awaiting_fulfillment" AND BackorderValue > 1000'
+	@echo
+	@echo "  Next:"
+	@echo "    bin/starter tasks          the open tasks waiting for people"
+	@echo "    bin/starter status SO-...  one order's backorders (order numbers: see the Web UI)"
+	@echo "    make status                what runs (logs in .run/)"
+	@echo "    make down                  stop the worker and the dev server"
+
+## test: vet and test everything against real PostgreSQL and Temporal dev servers
+test:
+	@scripts/ensure-postgres.sh
+	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)"; \
+	export TEMPORAL_CLI_PATH; \
+	echo "TEMPORAL_CLI_PATH=$$TEMPORAL_CLI_PATH"; \
+	$(GO) vet ./...; \
+	$(GO) test -count=1 -timeout 20m ./...
