@@ -8,6 +8,7 @@ package backorder
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -113,4 +114,57 @@ func LeadTime(productDays, supplierDays *int, defaultDays int) (days int, source
 // the warehouse manager: strictly above the threshold.
 func AlertsWarehouse(value, threshold decimal.Decimal) bool {
 	return value.GreaterThan(threshold)
+}
+
+// LineLeadTime is the lead time chosen for one backordered line, as the
+// incident records it.
+type LineLeadTime struct {
+	SKU        string `json:"sku"`
+	SupplierID string `json:"supplier_id"`
+	Days       int    `json:"days"`
+	Source     string `json:"source"`
+}
+
+// LongestLeadTime is the lead time the ETA must allow for: the largest of
+// the lines'. An order with no backordered lines gets the default.
+func LongestLeadTime(lines []LineLeadTime, defaultDays int) (days int, usedDefault bool) {
+	if len(lines) == 0 {
+		return defaultDays, true
+	}
+	for _, l := range lines {
+		days = max(days, l.Days)
+		usedDefault = usedDefault || l.Source == LeadTimeFromDefault
+	}
+	return days, usedDefault
+}
+
+// MitigationPlan is the incident's plan text: who does what, and what is
+// uncertain.
+func MitigationPlan(lines []LineLeadTime, eta time.Time) string {
+	var plan strings.Builder
+	plan.WriteString("1. Procurement manager: confirm supplier dispatch dates")
+	for i, l := range lines {
+		sep := ", "
+		if i == 0 {
+			sep = " for "
+		}
+		fmt.Fprintf(&plan, "%s%s (supplier %s, %d days, %s lead time)", sep, l.SKU, l.SupplierID, l.Days, l.Source)
+	}
+	plan.WriteString("; expedite or source alternatives where the supplier cannot meet ")
+	plan.WriteString(eta.Format(DateLayout))
+	plan.WriteString(".\n")
+	var unknown []string
+	for _, l := range lines {
+		if l.Source == LeadTimeFromDefault {
+			unknown = append(unknown, l.SKU)
+		}
+	}
+	if len(unknown) > 0 {
+		fmt.Fprintf(&plan, "2. No supplier lead time on file for %s: the default was assumed; get a real date from the supplier.\n", strings.Join(unknown, ", "))
+	} else {
+		plan.WriteString("2. Lead times come from supplier records; confirm they still hold.\n")
+	}
+	plan.WriteString("3. Inventory clerk: adjust expected stock arrival quantities.\n")
+	plan.WriteString("4. Customer informed of the new estimated delivery date; re-check when it passes.")
+	return plan.String()
 }

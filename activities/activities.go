@@ -1,0 +1,379 @@
+// Package activities holds the side effects of the backorder process:
+// Postgres reads and writes and notifications. Each is idempotent, because
+// Temporal runs an activity at least once.
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/acme/backorders/internal/backorder"
+	"github.com/acme/backorders/internal/messages"
+	"github.com/acme/backorders/internal/notify"
+	"github.com/acme/backorders/internal/store"
+)
+
+// Settings are the worker's business settings the activities apply.
+type Settings struct {
+	Location              *time.Location
+	DefaultLeadTimeDays   int
+	SMSThreshold          decimal.Decimal
+	WarehouseManagerPhone string
+}
+
+// Activities holds the dependencies; workflows refer to its methods
+// through a nil *Activities.
+type Activities struct {
+	Store    *store.Store
+	Notifier notify.Notifier
+	Settings Settings
+	Log      *slog.Logger
+}
+
+// Non-retryable error types: bad data that no retry can fix.
+const (
+	ErrTypeOrderNotFound = "OrderNotFound"
+	ErrTypeTaskNotFound  = "TaskNotFound"
+	ErrTypeInvalidInput  = "InvalidInput"
+)
+
+func badData(errType string, err error) error {
+	return temporal.NewNonRetryableApplicationError(err.Error(), errType, nil)
+}
+
+// AssessInput names the order and the date to measure the delay at.
+type AssessInput struct {
+	OrderID string `json:"order_id"`
+	// AsOf (YYYY-MM-DD) defaults to today in the business timezone.
+	AsOf string `json:"as_of,omitempty"`
+}
+
+// Assessment is the delay and value of a backorder.
+type Assessment struct {
+	OrderID        string `json:"order_id"`
+	AsOf           string `json:"as_of"`
+	Status         string `json:"status"`
+	Currency       string `json:"currency"`
+	DelayDays      int    `json:"delay_days"`
+	BackorderValue string `json:"backorder_value"`
+	// AlertWarehouse: the value is strictly above BACKORDER_SMS_THRESHOLD.
+	AlertWarehouse bool `json:"alert_warehouse"`
+}
+
+// AssessBackorder calculates the order's delay in days and its backorder
+// value (sum of backordered quantity x unit price).
+func (a *Activities) AssessBackorder(ctx context.Context, in AssessInput) (Assessment, error) {
+	asOf := backorder.DateOf(time.Now(), a.Settings.Location)
+	if in.AsOf != "" {
+		var err error
+		if asOf, err = backorder.ParseDate(in.AsOf); err != nil {
+			return Assessment{}, badData(ErrTypeInvalidInput, fmt.Errorf("as-of date: %w", err))
+		}
+	}
+	order, err := a.Store.Order(ctx, in.OrderID)
+	if errors.Is(err, store.ErrNotFound) {
+		return Assessment{}, badData(ErrTypeOrderNotFound, err)
+	}
+	if err != nil {
+		return Assessment{}, err
+	}
+	lines := make([]backorder.Line, len(order.Lines))
+	for i, l := range order.Lines {
+		lines[i] = backorder.Line{BackorderedQuantity: l.BackorderedQuantity, UnitPrice: l.UnitPrice}
+	}
+	value := backorder.Value(lines)
+	return Assessment{
+		OrderID:        order.ID,
+		AsOf:           asOf.Format(backorder.DateLayout),
+		Status:         order.Status,
+		Currency:       order.Currency,
+		DelayDays:      backorder.DelayDays(asOf, order.PromisedDate),
+		BackorderValue: backorder.FormatMoney(value),
+		AlertWarehouse: backorder.AlertsWarehouse(value, a.Settings.SMSThreshold),
+	}, nil
+}
+
+// ETAPassesAtInput names an estimated delivery date.
+type ETAPassesAtInput struct {
+	ETA string `json:"eta"`
+}
+
+// ETAPassesAt is the instant the ETA's day is over in the business
+// timezone: when an unfulfilled backorder is re-checked. A local activity,
+// because workflow code cannot load timezones.
+func (a *Activities) ETAPassesAt(_ context.Context, in ETAPassesAtInput) (time.Time, error) {
+	eta, err := backorder.ParseDate(in.ETA)
+	if err != nil {
+		return time.Time{}, badData(ErrTypeInvalidInput, fmt.Errorf("ETA: %w", err))
+	}
+	return backorder.DayEnds(eta, a.Settings.Location).UTC(), nil
+}
+
+// MarkOrderCheckedInput stamps the order row.
+type MarkOrderCheckedInput struct {
+	OrderID       string `json:"order_id"`
+	CurrentStatus string `json:"current_status"`
+}
+
+// MarkOrderChecked sets last_checked_at and current_status on the order.
+func (a *Activities) MarkOrderChecked(ctx context.Context, in MarkOrderCheckedInput) error {
+	err := a.Store.MarkOrderChecked(ctx, in.OrderID, in.CurrentStatus)
+	if errors.Is(err, store.ErrNotFound) {
+		return badData(ErrTypeOrderNotFound, err)
+	}
+	return err
+}
+
+// CreateTaskInput asks for one human task per episode and role.
+type CreateTaskInput struct {
+	EpisodeKey string `json:"episode_key"`
+	OrderID    string `json:"order_id"`
+	IncidentID string `json:"incident_id,omitempty"`
+	Role       string `json:"role"`
+	Title      string `json:"title"`
+}
+
+// TaskRef is the created task.
+type TaskRef struct {
+	ID     string `json:"id"`
+	Role   string `json:"role"`
+	Status string `json:"status"`
+}
+
+// CreateTask creates a human task, or returns the one an earlier attempt
+// created.
+func (a *Activities) CreateTask(ctx context.Context, in CreateTaskInput) (TaskRef, error) {
+	t, err := a.Store.CreateTask(ctx, store.NewTask{
+		IdemKey: in.EpisodeKey + "/" + in.Role, OrderID: in.OrderID, IncidentID: in.IncidentID,
+		Role: in.Role, Title: in.Title,
+	})
+	if err != nil {
+		return TaskRef{}, err
+	}
+	return TaskRef{ID: t.ID, Role: t.Role, Status: t.Status}, nil
+}
+
+// LookupLeadTimesInput names the order whose backordered lines to look up.
+type LookupLeadTimesInput struct {
+	OrderID string `json:"order_id"`
+}
+
+// LeadTimes is the supplier lead time of every backordered line.
+type LeadTimes struct {
+	Lines       []backorder.LineLeadTime `json:"lines"`
+	MaxDays     int                      `json:"max_days"`
+	UsedDefault bool                     `json:"used_default"`
+}
+
+// LookupLeadTimes fetches each backordered line's lead time: the product's,
+// else the supplier's, else BACKORDER_DEFAULT_LEAD_TIME_DAYS.
+func (a *Activities) LookupLeadTimes(ctx context.Context, in LookupLeadTimesInput) (LeadTimes, error) {
+	order, err := a.Store.Order(ctx, in.OrderID)
+	if errors.Is(err, store.ErrNotFound) {
+		return LeadTimes{}, badData(ErrTypeOrderNotFound, err)
+	}
+	if err != nil {
+		return LeadTimes{}, err
+	}
+	var out LeadTimes
+	for _, l := range order.Lines {
+		if l.BackorderedQuantity == 0 {
+			continue
+		}
+		days, source := backorder.LeadTime(l.ProductLeadTimeDays, l.SupplierLeadTimeDays, a.Settings.DefaultLeadTimeDays)
+		out.Lines = append(out.Lines, backorder.LineLeadTime{SKU: l.SKU, SupplierID: l.SupplierID, Days: days, Source: source})
+	}
+	out.MaxDays, out.UsedDefault = backorder.LongestLeadTime(out.Lines, a.Settings.DefaultLeadTimeDays)
+	return out, nil
+}
+
+// OpenIncidentInput is the incident log entry of an episode.
+type OpenIncidentInput struct {
+	EpisodeKey     string    `json:"episode_key"`
+	OrderID        string    `json:"order_id"`
+	DelayDays      int       `json:"delay_days"`
+	BackorderValue string    `json:"backorder_value"`
+	Currency       string    `json:"currency"`
+	ETA            string    `json:"eta"`
+	LeadTimes      LeadTimes `json:"lead_times"`
+}
+
+// OpenIncident logs the incident with its mitigation plan, once per episode.
+func (a *Activities) OpenIncident(ctx context.Context, in OpenIncidentInput) (string, error) {
+	eta, err := backorder.ParseDate(in.ETA)
+	if err != nil {
+		return "", badData(ErrTypeInvalidInput, fmt.Errorf("ETA: %w", err))
+	}
+	value, err := backorder.ParseMoney(in.BackorderValue)
+	if err != nil {
+		return "", badData(ErrTypeInvalidInput, fmt.Errorf("backorder value: %w", err))
+	}
+	return a.Store.OpenIncident(ctx, store.Incident{
+		EpisodeKey: in.EpisodeKey, OrderID: in.OrderID, DelayDays: in.DelayDays,
+		BackorderValue: value, Currency: in.Currency, ETA: eta,
+		LeadTimes: in.LeadTimes.Lines, UsedDefaultLeadTime: in.LeadTimes.UsedDefault,
+		MitigationPlan: backorder.MitigationPlan(in.LeadTimes.Lines, eta),
+	})
+}
+
+// ReviseIncidentInput moves an incident to a new ETA.
+type ReviseIncidentInput struct {
+	IncidentID string `json:"incident_id"`
+	ETA        string `json:"eta"`
+	ETAVersion int    `json:"eta_version"`
+	DelayDays  int    `json:"delay_days"`
+	// LeadTimes is nil when a person confirmed the date.
+	LeadTimes []backorder.LineLeadTime `json:"lead_times,omitempty"`
+	Reason    string                   `json:"reason"`
+}
+
+// ReviseIncident records the new ETA on the incident, once per version.
+func (a *Activities) ReviseIncident(ctx context.Context, in ReviseIncidentInput) error {
+	eta, err := backorder.ParseDate(in.ETA)
+	if err != nil {
+		return badData(ErrTypeInvalidInput, fmt.Errorf("ETA: %w", err))
+	}
+	return a.Store.ReviseIncident(ctx, store.IncidentRevision{
+		IncidentID: in.IncidentID, ETA: eta, ETAVersion: in.ETAVersion, DelayDays: in.DelayDays,
+		LeadTimes: in.LeadTimes, Reason: in.Reason,
+	})
+}
+
+// NotifyCustomerInput is one customer notice: the first delay notice at
+// ETA version 1, a revised-date notice after.
+type NotifyCustomerInput struct {
+	IncidentID  string `json:"incident_id"`
+	OrderID     string `json:"order_id"`
+	ETA         string `json:"eta"`
+	ETAVersion  int    `json:"eta_version"`
+	PreviousETA string `json:"previous_eta,omitempty"`
+	Reason      string `json:"reason,omitempty"`
+}
+
+// NotifyCustomer emails the customer the backordered lines and the ETA,
+// once per incident and ETA version.
+func (a *Activities) NotifyCustomer(ctx context.Context, in NotifyCustomerInput) (notify.Outcome, error) {
+	order, err := a.Store.Order(ctx, in.OrderID)
+	if errors.Is(err, store.ErrNotFound) {
+		return notify.Outcome{}, badData(ErrTypeOrderNotFound, err)
+	}
+	if err != nil {
+		return notify.Outcome{}, err
+	}
+	notice := messages.CustomerNotice{
+		CustomerName: order.CustomerName, OrderID: order.ID, ETA: in.ETA,
+		PreviousETA: in.PreviousETA, Reason: in.Reason,
+	}
+	for _, l := range order.Lines {
+		if l.BackorderedQuantity > 0 {
+			notice.Lines = append(notice.Lines, messages.Line{SKU: l.SKU, Name: l.ProductName, Quantity: l.BackorderedQuantity})
+		}
+	}
+	subject, body, err := messages.Customer(notice)
+	if err != nil {
+		return notify.Outcome{}, badData(ErrTypeInvalidInput, err)
+	}
+	return a.Notifier.Send(ctx, store.Notification{
+		Key:     fmt.Sprintf("%s/customer-eta/v%d", in.IncidentID, in.ETAVersion),
+		OrderID: order.ID, IncidentID: in.IncidentID, Channel: notify.Email,
+		Recipient: order.CustomerEmail, Subject: subject, Body: body,
+	})
+}
+
+// AlertWarehouseInput is the high-value alert of an incident.
+type AlertWarehouseInput struct {
+	IncidentID     string `json:"incident_id"`
+	OrderID        string `json:"order_id"`
+	BackorderValue string `json:"backorder_value"`
+	Currency       string `json:"currency"`
+	ETA            string `json:"eta"`
+}
+
+// AlertOutcome says whether the SMS went out.
+type AlertOutcome struct {
+	Texted bool `json:"texted"`
+}
+
+// AlertWarehouse records an active alert for the order and texts the
+// warehouse manager, once per incident. Without WAREHOUSE_MANAGER_PHONE the
+// alert is still recorded; there is just nobody to text.
+func (a *Activities) AlertWarehouse(ctx context.Context, in AlertWarehouseInput) (AlertOutcome, error) {
+	body := messages.WarehouseAlert(in.OrderID, in.BackorderValue, in.Currency, in.ETA)
+	if err := a.Store.RaiseAlert(ctx, store.Alert{
+		Key: in.IncidentID + "/high-value", OrderID: in.OrderID, IncidentID: in.IncidentID,
+		Kind: "high_value_backorder", Message: body,
+	}); err != nil {
+		return AlertOutcome{}, err
+	}
+	if a.Settings.WarehouseManagerPhone == "" {
+		a.Log.Warn("high-value backorder not texted: WAREHOUSE_MANAGER_PHONE is not set", "order_id", in.OrderID)
+		return AlertOutcome{}, nil
+	}
+	_, err := a.Notifier.Send(ctx, store.Notification{
+		Key:     in.IncidentID + "/warehouse-sms",
+		OrderID: in.OrderID, IncidentID: in.IncidentID, Channel: notify.SMS,
+		Recipient: a.Settings.WarehouseManagerPhone, Body: body,
+	})
+	return AlertOutcome{Texted: err == nil}, err
+}
+
+// CompleteTaskInput records a human task as done.
+type CompleteTaskInput struct {
+	TaskID       string `json:"task_id"`
+	CompletedBy  string `json:"completed_by"`
+	Note         string `json:"note,omitempty"`
+	ConfirmedETA string `json:"confirmed_eta,omitempty"`
+	CompletedAt  string `json:"completed_at"`
+}
+
+// CompleteTask marks the task done in Postgres (the CLI does too; this
+// covers signals sent by other means). Repeating it is harmless.
+func (a *Activities) CompleteTask(ctx context.Context, in CompleteTaskInput) error {
+	c := store.TaskCompletion{TaskID: in.TaskID, CompletedBy: in.CompletedBy, Note: in.Note}
+	var err error
+	if c.At, err = time.Parse(time.RFC3339, in.CompletedAt); err != nil {
+		return badData(ErrTypeInvalidInput, fmt.Errorf("completed_at %q is not an RFC 3339 time", in.CompletedAt))
+	}
+	if in.ConfirmedETA != "" {
+		eta, err := backorder.ParseDate(in.ConfirmedETA)
+		if err != nil {
+			return badData(ErrTypeInvalidInput, fmt.Errorf("confirmed ETA: %w", err))
+		}
+		c.ConfirmedETA = &eta
+	}
+	_, err = a.Store.CompleteTask(ctx, c)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrTaskClosed) {
+		return badData(ErrTypeTaskNotFound, err)
+	}
+	return err
+}
+
+// CloseBackorderInput ends an episode.
+type CloseBackorderInput struct {
+	OrderID    string `json:"order_id"`
+	IncidentID string `json:"incident_id"`
+	// Outcome is "fulfilled" or "cancelled".
+	Outcome string `json:"outcome"`
+}
+
+// CloseBackorder deletes the order's temporary alerts, resolves the
+// incident, closes still-open tasks as obsolete and updates the order's
+// current_status. The notification ledger is history and stays.
+func (a *Activities) CloseBackorder(ctx context.Context, in CloseBackorderInput) error {
+	closure := store.EpisodeClosure{OrderID: in.OrderID, IncidentID: in.IncidentID}
+	switch in.Outcome {
+	case "fulfilled":
+		closure.IncidentStatus, closure.CurrentStatus = "resolved", "Fulfilled: backorder closed"
+	case "cancelled":
+		closure.IncidentStatus, closure.CurrentStatus = "cancelled", "Cancelled: backorder closed"
+	default:
+		return badData(ErrTypeInvalidInput, fmt.Errorf("outcome %q must be fulfilled or cancelled", in.Outcome))
+	}
+	return a.Store.CloseEpisode(ctx, closure)
+}

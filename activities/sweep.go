@@ -1,0 +1,118 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/acme/backorders/internal/backorder"
+	"github.com/acme/backorders/internal/store"
+)
+
+// BeginSweepInput opens a sweep's record.
+type BeginSweepInput struct {
+	SweepID string `json:"sweep_id"`
+	// AsOf (YYYY-MM-DD) defaults to today in the business timezone.
+	AsOf string `json:"as_of,omitempty"`
+}
+
+// BeginSweep settles the sweep's as-of date and records that it started.
+func (a *Activities) BeginSweep(ctx context.Context, in BeginSweepInput) (string, error) {
+	asOf := backorder.DateOf(time.Now(), a.Settings.Location)
+	if in.AsOf != "" {
+		var err error
+		if asOf, err = backorder.ParseDate(in.AsOf); err != nil {
+			return "", badData(ErrTypeInvalidInput, fmt.Errorf("as-of date: %w", err))
+		}
+	}
+	err := a.Store.SaveSweepRun(ctx, store.SweepRun{SweepID: in.SweepID, AsOf: asOf, TotalBackorderValue: map[string]string{}})
+	return asOf.Format(backorder.DateLayout), err
+}
+
+// FindOverdueInput asks for one page of overdue backorders.
+type FindOverdueInput struct {
+	AsOf    string `json:"as_of"`
+	AfterID string `json:"after_id"`
+	Limit   int    `json:"limit"`
+}
+
+// OverdueOrder is one overdue backordered order with its value.
+type OverdueOrder struct {
+	OrderID        string `json:"order_id"`
+	Currency       string `json:"currency"`
+	BackorderValue string `json:"backorder_value"`
+	DelayDays      int    `json:"delay_days"`
+}
+
+// FindOverdueBackorders returns the next page, in order id order, of orders
+// that are Backordered with a promised date before the as-of date.
+func (a *Activities) FindOverdueBackorders(ctx context.Context, in FindOverdueInput) ([]OverdueOrder, error) {
+	asOf, err := backorder.ParseDate(in.AsOf)
+	if err != nil {
+		return nil, badData(ErrTypeInvalidInput, fmt.Errorf("as-of date: %w", err))
+	}
+	rows, err := a.Store.OverdueBackorders(ctx, asOf, in.AfterID, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	page := make([]OverdueOrder, len(rows))
+	for i, r := range rows {
+		page[i] = OverdueOrder{
+			OrderID: r.ID, Currency: r.Currency, BackorderValue: backorder.FormatMoney(r.BackorderValue),
+			DelayDays: backorder.DelayDays(asOf, r.PromisedDate),
+		}
+	}
+	return page, nil
+}
+
+// FindClosedInput asks for one page of orders to reconcile.
+type FindClosedInput struct {
+	AfterID string `json:"after_id"`
+	Limit   int    `json:"limit"`
+}
+
+// ClosedOrder is an order whose row is Fulfilled or Cancelled while its
+// backorder incident is still open.
+type ClosedOrder struct {
+	OrderID string `json:"order_id"`
+	Status  string `json:"status"`
+}
+
+// FindClosedOrdersWithOpenIncidents returns the next page of orders whose
+// workflows should be told they are fulfilled or cancelled.
+func (a *Activities) FindClosedOrdersWithOpenIncidents(ctx context.Context, in FindClosedInput) ([]ClosedOrder, error) {
+	rows, err := a.Store.ClosedOrdersWithOpenIncidents(ctx, in.AfterID, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	page := make([]ClosedOrder, len(rows))
+	for i, r := range rows {
+		page[i] = ClosedOrder{OrderID: r.ID, Status: r.Status}
+	}
+	return page, nil
+}
+
+// RecordSweepInput is a sweep's progress or final tally.
+type RecordSweepInput struct {
+	SweepID             string            `json:"sweep_id"`
+	AsOf                string            `json:"as_of"`
+	OrdersFound         int               `json:"orders_found"`
+	TotalBackorderValue map[string]string `json:"total_backorder_value"`
+	WorkflowsStarted    int               `json:"workflows_started"`
+	AlreadyRunning      int               `json:"already_running"`
+	Reconciled          int               `json:"reconciled"`
+	Finished            bool              `json:"finished"`
+}
+
+// RecordSweep saves the sweep's tally in sweep_runs.
+func (a *Activities) RecordSweep(ctx context.Context, in RecordSweepInput) error {
+	asOf, err := backorder.ParseDate(in.AsOf)
+	if err != nil {
+		return badData(ErrTypeInvalidInput, fmt.Errorf("as-of date: %w", err))
+	}
+	return a.Store.SaveSweepRun(ctx, store.SweepRun{
+		SweepID: in.SweepID, AsOf: asOf, OrdersFound: in.OrdersFound, TotalBackorderValue: in.TotalBackorderValue,
+		WorkflowsStarted: in.WorkflowsStarted, AlreadyRunning: in.AlreadyRunning, Reconciled: in.Reconciled,
+		Finished: in.Finished,
+	})
+}

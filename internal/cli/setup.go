@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/acme/backorders/internal/store"
+	"github.com/acme/backorders/workflows"
+)
+
+func newSetupCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "setup",
+		Short: "Create the database, run migrations, register search attributes and schedules (idempotent)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if err := store.EnsureDatabase(ctx, e.cfg.DatabaseURL); err != nil {
+				return err
+			}
+			db, err := e.store(ctx)
+			if err != nil {
+				return err
+			}
+			if err := db.Migrate(ctx); err != nil {
+				return err
+			}
+			fmt.Fprintln(e.out, "database      migrated")
+			c, err := e.client()
+			if err != nil {
+				return err
+			}
+			added, err := registerSearchAttributes(ctx, c, e.cfg.TemporalNamespace)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.out, "search attrs  %d registered, %d already present\n", added, len(workflows.SearchAttributeKeys)-added)
+			created, err := ensureSweepSchedule(ctx, c, e.cfg.TaskQueue, e.cfg.SweepInterval)
+			if err != nil {
+				return err
+			}
+			verb := "updated"
+			if created {
+				verb = "created"
+			}
+			fmt.Fprintf(e.out, "schedule      %s %s (sweep every %s)\n", workflows.SweepScheduleID, verb, e.cfg.SweepInterval)
+			return nil
+		},
+	}
+}
+
+// registerSearchAttributes adds the typed search attributes the Web UI
+// filters on, skipping those the namespace already has.
+func registerSearchAttributes(ctx context.Context, c client.Client, namespace string) (int, error) {
+	existing, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return 0, fmt.Errorf("listing search attributes of namespace %q: %w", namespace, err)
+	}
+	missing := map[string]enumspb.IndexedValueType{}
+	for _, key := range workflows.SearchAttributeKeys {
+		have, ok := existing.CustomAttributes[key.GetName()]
+		if ok && have != key.GetValueType() {
+			return 0, fmt.Errorf("search attribute %s exists with type %s, want %s: remove it from namespace %q or use another namespace",
+				key.GetName(), have, key.GetValueType(), namespace)
+		}
+		if !ok {
+			missing[key.GetName()] = key.GetValueType()
+		}
+	}
+	if len(missing) == 0 {
+		return 0, nil
+	}
+	_, err = c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+		Namespace: namespace, SearchAttributes: missing,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("registering search attributes on namespace %q: %w", namespace, err)
+	}
+	return len(missing), nil
+}
+
+// ensureSweepSchedule creates the schedule that sweeps every interval, or
+// brings an existing one to the configured interval.
+func ensureSweepSchedule(ctx context.Context, c client.Client, taskQueue string, every time.Duration) (created bool, err error) {
+	spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: every}}}
+	_, err = c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:   workflows.SweepScheduleID,
+		Spec: spec,
+		Action: &client.ScheduleWorkflowAction{
+			ID:        workflows.SweepScheduleID,
+			Workflow:  workflows.SweepWorkflowName,
+			Args:      []any{workflows.SweepInput{}},
+			TaskQueue: taskQueue,
+		},
+		// A sweep still running when the next is due makes the next redundant.
+		Overlap:       enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
+		CatchupWindow: every,
+	})
+	if err == nil {
+		return true, nil
+	}
+	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		return false, fmt.Errorf("creating schedule %s: %w", workflows.SweepScheduleID, err)
+	}
+	err = c.ScheduleClient().GetHandle(ctx, workflows.SweepScheduleID).Update(ctx, client.ScheduleUpdateOptions{
+		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+			in.Description.Schedule.Spec = &spec
+			return &client.ScheduleUpdate{Schedule: &in.Description.Schedule}, nil
+		},
+	})
+	if err != nil {
+		return false, fmt.Errorf("updating schedule %s: %w", workflows.SweepScheduleID, err)
+	}
+	return false, nil
+}

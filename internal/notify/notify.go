@@ -1,0 +1,60 @@
+// Package notify delivers the process's messages. Every notifier writes
+// the ledger (store.Notification, unique per key) so a message meant once
+// is recorded, and sent, once however often an activity is retried.
+package notify
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/acme/backorders/internal/store"
+)
+
+// Channels.
+const (
+	Email = "email"
+	SMS   = "sms"
+)
+
+// Outcome of a send.
+type Outcome struct {
+	Status string `json:"status"`
+	// Duplicate: the key was handled before; nothing was sent this time.
+	Duplicate bool `json:"duplicate"`
+}
+
+// Notifier sends one message.
+type Notifier interface {
+	Send(ctx context.Context, n store.Notification) (Outcome, error)
+}
+
+// Ledger is where messages are recorded.
+type Ledger interface {
+	RecordNotification(ctx context.Context, n store.Notification) (bool, error)
+}
+
+// StatusRecorded marks a message the recording notifier kept instead of
+// handing to a provider.
+const StatusRecorded = "recorded"
+
+// Recorder is the default notifier: it records every message, fully
+// rendered, in the ledger and logs it, so the process runs without provider
+// credentials.
+type Recorder struct {
+	Ledger Ledger
+	Log    *slog.Logger
+}
+
+// Send records n once per key.
+func (r Recorder) Send(ctx context.Context, n store.Notification) (Outcome, error) {
+	n.Status = StatusRecorded
+	inserted, err := r.Ledger.RecordNotification(ctx, n)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if inserted {
+		// The body holds customer details; the log names the message only.
+		r.Log.Info("notification recorded", "key", n.Key, "channel", n.Channel, "order_id", n.OrderID, "subject", n.Subject)
+	}
+	return Outcome{Status: StatusRecorded, Duplicate: !inserted}, nil
+}

@@ -1,0 +1,436 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/acme/backorders/internal/backorder"
+)
+
+// OrderDetail is an order with what the process needs to know about it.
+type OrderDetail struct {
+	ID            string
+	Status        string
+	PromisedDate  time.Time
+	Currency      string
+	CustomerName  string
+	CustomerEmail string
+	Lines         []LineDetail
+}
+
+// LineDetail is an order line with its product and supplier.
+type LineDetail struct {
+	SKU                  string
+	ProductName          string
+	Quantity             int64
+	BackorderedQuantity  int64
+	UnitPrice            decimal.Decimal
+	SupplierID           string
+	SupplierName         string
+	ProductLeadTimeDays  *int
+	SupplierLeadTimeDays *int
+}
+
+// Order loads one order with its customer and lines (in line order).
+func (s *Store) Order(ctx context.Context, orderID string) (OrderDetail, error) {
+	var o OrderDetail
+	err := s.pool.QueryRow(ctx, `
+		SELECT o.id, o.status, o.promised_date, o.currency, c.name, c.email
+		FROM orders o JOIN customers c ON c.id = o.customer_id
+		WHERE o.id = $1`, orderID).
+		Scan(&o.ID, &o.Status, &o.PromisedDate, &o.Currency, &o.CustomerName, &o.CustomerEmail)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return o, fmt.Errorf("order %s: %w", orderID, ErrNotFound)
+	}
+	if err != nil {
+		return o, fmt.Errorf("loading order %s: %w", orderID, err)
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT l.sku, p.name, l.quantity, l.backordered_quantity, l.unit_price,
+		       s.id, s.name, p.lead_time_days, s.lead_time_days
+		FROM order_lines l
+		JOIN products p ON p.sku = l.sku
+		JOIN suppliers s ON s.id = p.supplier_id
+		WHERE l.order_id = $1 ORDER BY l.line_no`, orderID)
+	if err != nil {
+		return o, fmt.Errorf("loading lines of order %s: %w", orderID, err)
+	}
+	o.Lines, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (LineDetail, error) {
+		var l LineDetail
+		err := r.Scan(&l.SKU, &l.ProductName, &l.Quantity, &l.BackorderedQuantity, &l.UnitPrice,
+			&l.SupplierID, &l.SupplierName, &l.ProductLeadTimeDays, &l.SupplierLeadTimeDays)
+		return l, err
+	})
+	if err != nil {
+		return o, fmt.Errorf("loading lines of order %s: %w", orderID, err)
+	}
+	return o, nil
+}
+
+// MarkOrderChecked stamps last_checked_at and the human-readable stage.
+func (s *Store) MarkOrderChecked(ctx context.Context, orderID, currentStatus string) error {
+	tag, err := s.pool.Exec(ctx,
+		`UPDATE orders SET last_checked_at = now(), current_status = $2, updated_at = now() WHERE id = $1`,
+		orderID, currentStatus)
+	if err != nil {
+		return fmt.Errorf("updating order %s: %w", orderID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("order %s: %w", orderID, ErrNotFound)
+	}
+	return nil
+}
+
+// SetOrderStatus changes an order's status (Fulfilled, Cancelled, ...).
+func (s *Store) SetOrderStatus(ctx context.Context, orderID, status string) error {
+	tag, err := s.pool.Exec(ctx,
+		`UPDATE orders SET status = $2, updated_at = now() WHERE id = $1`, orderID, status)
+	if err != nil {
+		return fmt.Errorf("updating order %s: %w", orderID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("order %s: %w", orderID, ErrNotFound)
+	}
+	return nil
+}
+
+// OverdueOrder is one row of the sweep's page.
+type OverdueOrder struct {
+	ID             string
+	Currency       string
+	PromisedDate   time.Time
+	BackorderValue decimal.Decimal
+}
+
+// OverdueBackorders pages, in id order after afterID, through orders that
+// are Backordered with a promise before asOf, with their backorder value.
+func (s *Store) OverdueBackorders(ctx context.Context, asOf time.Time, afterID string, limit int) ([]OverdueOrder, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT o.id, o.currency, o.promised_date,
+		       COALESCE(sum(l.backordered_quantity * l.unit_price), 0)
+		FROM (SELECT id, currency, promised_date FROM orders
+		      WHERE status = 'Backordered' AND promised_date < $1 AND id > $2
+		      ORDER BY id LIMIT $3) o
+		LEFT JOIN order_lines l ON l.order_id = o.id
+		GROUP BY o.id, o.currency, o.promised_date
+		ORDER BY o.id`, asOf, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("finding overdue backorders: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[OverdueOrder])
+}
+
+// ClosedOrder is an order whose row is closed while its incident is open.
+type ClosedOrder struct {
+	ID     string
+	Status string
+}
+
+// ClosedOrdersWithOpenIncidents finds orders marked Fulfilled or Cancelled
+// whose backorder incident is still open: their workflows missed a signal.
+func (s *Store) ClosedOrdersWithOpenIncidents(ctx context.Context, afterID string, limit int) ([]ClosedOrder, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT DISTINCT o.id, o.status
+		FROM incidents i JOIN orders o ON o.id = i.order_id
+		WHERE i.status = 'open' AND o.status IN ('Fulfilled', 'Cancelled') AND o.id > $1
+		ORDER BY o.id LIMIT $2`, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("finding closed orders with open incidents: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[ClosedOrder])
+}
+
+// Incident is what the per-order workflow logs about a backorder episode.
+type Incident struct {
+	EpisodeKey          string
+	OrderID             string
+	DelayDays           int
+	BackorderValue      decimal.Decimal
+	Currency            string
+	ETA                 time.Time
+	LeadTimes           []backorder.LineLeadTime
+	UsedDefaultLeadTime bool
+	MitigationPlan      string
+}
+
+// OpenIncident logs the incident of an episode once; a repeat returns the id
+// of the one already logged.
+func (s *Store) OpenIncident(ctx context.Context, in Incident) (string, error) {
+	leadTimes, err := json.Marshal(in.LeadTimes)
+	if err != nil {
+		return "", err
+	}
+	var id string
+	err = s.pool.QueryRow(ctx, `
+		INSERT INTO incidents (episode_key, order_id, delay_days, backorder_value, currency, eta,
+		                       lead_times, used_default_lead_time, mitigation_plan)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (episode_key) DO UPDATE SET episode_key = EXCLUDED.episode_key
+		RETURNING id`,
+		in.EpisodeKey, in.OrderID, in.DelayDays, in.BackorderValue, in.Currency, in.ETA,
+		leadTimes, in.UsedDefaultLeadTime, in.MitigationPlan).Scan(&id)
+	if err != nil {
+		return "", fmt.Errorf("logging incident for order %s: %w", in.OrderID, err)
+	}
+	return id, nil
+}
+
+// IncidentRevision moves an incident to a new ETA.
+type IncidentRevision struct {
+	IncidentID string
+	ETA        time.Time
+	// ETAVersion orders revisions: a revision at or below the stored version
+	// has been applied already and is skipped.
+	ETAVersion int
+	DelayDays  int
+	// LeadTimes is nil when the date came from a person, not a lookup.
+	LeadTimes []backorder.LineLeadTime
+	Reason    string
+}
+
+// ReviseIncident records a new ETA once per version, keeping the history of
+// revisions on the incident.
+func (s *Store) ReviseIncident(ctx context.Context, r IncidentRevision) error {
+	entry, err := json.Marshal(map[string]any{
+		"eta": r.ETA.Format(backorder.DateLayout), "eta_version": r.ETAVersion, "reason": r.Reason,
+		"lead_times": r.LeadTimes, "at": time.Now().UTC().Format(time.RFC3339),
+	})
+	if err != nil {
+		return err
+	}
+	_, err = s.pool.Exec(ctx, `
+		UPDATE incidents SET eta = $2, eta_version = $3, delay_days = $4,
+		       history = history || jsonb_build_array($5::jsonb), updated_at = now()
+		WHERE id = $1 AND eta_version < $3`,
+		r.IncidentID, r.ETA, r.ETAVersion, r.DelayDays, entry)
+	if err != nil {
+		return fmt.Errorf("revising incident %s: %w", r.IncidentID, err)
+	}
+	return nil
+}
+
+// Task is a human task.
+type Task struct {
+	ID           string
+	OrderID      string
+	Role         string
+	Title        string
+	Status       string
+	CreatedAt    time.Time
+	CompletedAt  *time.Time
+	CompletedBy  *string
+	Note         *string
+	ConfirmedETA *time.Time
+}
+
+const taskColumns = `id, order_id, role, title, status, created_at, completed_at, completed_by, note, confirmed_eta`
+
+func scanTask(row pgx.Row) (Task, error) {
+	var t Task
+	err := row.Scan(&t.ID, &t.OrderID, &t.Role, &t.Title, &t.Status, &t.CreatedAt,
+		&t.CompletedAt, &t.CompletedBy, &t.Note, &t.ConfirmedETA)
+	return t, err
+}
+
+// NewTask is a task to create once per idempotency key.
+type NewTask struct {
+	IdemKey    string
+	OrderID    string
+	IncidentID string
+	Role       string
+	Title      string
+}
+
+// CreateTask creates the task for its key, or returns the one created by an
+// earlier attempt.
+func (s *Store) CreateTask(ctx context.Context, nt NewTask) (Task, error) {
+	var incident *string
+	if nt.IncidentID != "" {
+		incident = &nt.IncidentID
+	}
+	t, err := scanTask(s.pool.QueryRow(ctx, `
+		INSERT INTO tasks (idem_key, order_id, incident_id, role, title)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (idem_key) DO UPDATE SET idem_key = EXCLUDED.idem_key
+		RETURNING `+taskColumns, nt.IdemKey, nt.OrderID, incident, nt.Role, nt.Title))
+	if err != nil {
+		return t, fmt.Errorf("creating %s task for order %s: %w", nt.Role, nt.OrderID, err)
+	}
+	return t, nil
+}
+
+// Task loads one task.
+func (s *Store) Task(ctx context.Context, id string) (Task, error) {
+	t, err := scanTask(s.pool.QueryRow(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return t, fmt.Errorf("task %s: %w", id, ErrNotFound)
+	}
+	return t, err
+}
+
+// TaskFilter narrows ListTasks; empty fields match everything.
+type TaskFilter struct {
+	Role    string
+	Status  string
+	OrderID string
+}
+
+// ListTasks lists tasks, oldest first.
+func (s *Store) ListTasks(ctx context.Context, f TaskFilter) ([]Task, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+taskColumns+` FROM tasks
+		WHERE ($1 = '' OR role = $1) AND ($2 = '' OR status = $2) AND ($3 = '' OR order_id = $3)
+		ORDER BY created_at, id`, f.Role, f.Status, f.OrderID)
+	if err != nil {
+		return nil, fmt.Errorf("listing tasks: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Task, error) { return scanTask(r) })
+}
+
+// TaskCompletion records who finished a task.
+type TaskCompletion struct {
+	TaskID       string
+	CompletedBy  string
+	Note         string
+	ConfirmedETA *time.Time
+	At           time.Time
+}
+
+// ErrTaskClosed: the task was closed as obsolete and cannot be completed.
+var ErrTaskClosed = errors.New("task is closed as obsolete")
+
+// CompleteTask marks an open task done. Completing a done task again is a
+// no-op that returns it as it is.
+func (s *Store) CompleteTask(ctx context.Context, c TaskCompletion) (Task, error) {
+	t, err := scanTask(s.pool.QueryRow(ctx, `
+		UPDATE tasks SET status = 'done', completed_at = $2, completed_by = $3,
+		       note = NULLIF($4, ''), confirmed_eta = $5
+		WHERE id = $1 AND status = 'open'
+		RETURNING `+taskColumns, c.TaskID, c.At, c.CompletedBy, c.Note, c.ConfirmedETA))
+	if errors.Is(err, pgx.ErrNoRows) {
+		t, err = s.Task(ctx, c.TaskID)
+		if err == nil && t.Status == "obsolete" {
+			return t, fmt.Errorf("task %s: %w", c.TaskID, ErrTaskClosed)
+		}
+		return t, err
+	}
+	if err != nil {
+		return t, fmt.Errorf("completing task %s: %w", c.TaskID, err)
+	}
+	return t, nil
+}
+
+// Alert is a temporary alert entry for an order needing attention.
+type Alert struct {
+	Key        string
+	OrderID    string
+	IncidentID string
+	Kind       string
+	Message    string
+}
+
+// RaiseAlert records an active alert once per key.
+func (s *Store) RaiseAlert(ctx context.Context, a Alert) error {
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO active_alerts (key, order_id, incident_id, kind, message)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING`,
+		a.Key, a.OrderID, a.IncidentID, a.Kind, a.Message)
+	if err != nil {
+		return fmt.Errorf("recording alert for order %s: %w", a.OrderID, err)
+	}
+	return nil
+}
+
+// EpisodeClosure ends a backorder episode.
+type EpisodeClosure struct {
+	OrderID        string
+	IncidentID     string
+	IncidentStatus string // resolved or cancelled
+	CurrentStatus  string
+}
+
+// CloseEpisode clears the order's alerts, closes its incident and its open
+// tasks, and stamps the order, in one transaction. Repeating it changes
+// nothing more.
+func (s *Store) CloseEpisode(ctx context.Context, c EpisodeClosure) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		batch := &pgx.Batch{}
+		batch.Queue(`DELETE FROM active_alerts WHERE order_id = $1`, c.OrderID)
+		batch.Queue(`UPDATE incidents SET status = $2, resolved_at = now(), updated_at = now()
+			WHERE id = $1 AND status = 'open'`, c.IncidentID, c.IncidentStatus)
+		batch.Queue(`UPDATE tasks SET status = 'obsolete', completed_at = now()
+			WHERE order_id = $1 AND status = 'open'`, c.OrderID)
+		batch.Queue(`UPDATE orders SET current_status = $2, last_checked_at = now(), updated_at = now()
+			WHERE id = $1`, c.OrderID, c.CurrentStatus)
+		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+			return fmt.Errorf("closing backorder of order %s: %w", c.OrderID, err)
+		}
+		return nil
+	})
+}
+
+// Notification is one intended message in the ledger.
+type Notification struct {
+	// Key is deterministic per intent (incident, notice kind, ETA version),
+	// never per attempt: the unique constraint that makes sending once work.
+	Key        string
+	OrderID    string
+	IncidentID string
+	Channel    string // email or sms
+	Recipient  string
+	Subject    string
+	Body       string
+	Status     string
+}
+
+// RecordNotification writes a ledger row once per key; inserted is false
+// when the key was recorded before.
+func (s *Store) RecordNotification(ctx context.Context, n Notification) (inserted bool, err error) {
+	tag, err := s.pool.Exec(ctx, `
+		INSERT INTO notifications (key, order_id, incident_id, channel, recipient, subject, body, status, attempts, sent_at)
+		VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, $7, $8, 1, now())
+		ON CONFLICT (key) DO NOTHING`,
+		n.Key, n.OrderID, n.IncidentID, n.Channel, n.Recipient, n.Subject, n.Body, n.Status)
+	if err != nil {
+		return false, fmt.Errorf("recording %s notification %s: %w", n.Channel, n.Key, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// SweepRun is the record of one sweep.
+type SweepRun struct {
+	SweepID             string
+	AsOf                time.Time
+	OrdersFound         int
+	TotalBackorderValue map[string]string
+	WorkflowsStarted    int
+	AlreadyRunning      int
+	Reconciled          int
+	Finished            bool
+}
+
+// SaveSweepRun creates or updates a sweep's record.
+func (s *Store) SaveSweepRun(ctx context.Context, r SweepRun) error {
+	totals, err := json.Marshal(r.TotalBackorderValue)
+	if err != nil {
+		return err
+	}
+	_, err = s.pool.Exec(ctx, `
+		INSERT INTO sweep_runs (sweep_id, as_of, orders_found, total_backorder_value,
+		                        workflows_started, already_running, reconciled, finished_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8 THEN now() END)
+		ON CONFLICT (sweep_id) DO UPDATE SET
+		    orders_found = EXCLUDED.orders_found, total_backorder_value = EXCLUDED.total_backorder_value,
+		    workflows_started = EXCLUDED.workflows_started, already_running = EXCLUDED.already_running,
+		    reconciled = EXCLUDED.reconciled, finished_at = EXCLUDED.finished_at`,
+		r.SweepID, r.AsOf, r.OrdersFound, totals, r.WorkflowsStarted, r.AlreadyRunning, r.Reconciled, r.Finished)
+	if err != nil {
+		return fmt.Errorf("recording sweep %s: %w", r.SweepID, err)
+	}
+	return nil
+}

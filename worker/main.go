@@ -1,0 +1,80 @@
+// Command worker runs the backorder workflows and activities on the
+// BACKORDER_TASK_QUEUE task queue until SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"go.temporal.io/sdk/worker"
+
+	"github.com/acme/backorders/activities"
+	"github.com/acme/backorders/internal/config"
+	"github.com/acme/backorders/internal/notify"
+	"github.com/acme/backorders/internal/store"
+	"github.com/acme/backorders/internal/temporalx"
+	"github.com/acme/backorders/workflows"
+)
+
+func main() {
+	flag.Usage = func() {
+		fmt.Fprint(flag.CommandLine.Output(), `Usage: worker
+
+Runs the backorder worker: the per-order and sweep workflows and their
+activities, until interrupted (SIGINT or SIGTERM stop it gracefully).
+
+Environment: DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+BACKORDER_TASK_QUEUE, BACKORDER_TIMEZONE, BACKORDER_DEFAULT_LEAD_TIME_DAYS,
+BACKORDER_SMS_THRESHOLD, WAREHOUSE_MANAGER_PHONE (see README.md).
+`)
+	}
+	flag.Parse()
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if err := run(logger); err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		os.Exit(1)
+	}
+}
+
+func run(logger *slog.Logger) error {
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	c, err := temporalx.Dial(cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+
+	acts := &activities.Activities{
+		Store:    db,
+		Notifier: notify.Recorder{Ledger: db, Log: logger},
+		Settings: activities.Settings{
+			Location: cfg.Location, DefaultLeadTimeDays: cfg.DefaultLeadTimeDays,
+			SMSThreshold: cfg.SMSThreshold, WarehouseManagerPhone: cfg.WarehouseManagerPhone,
+		},
+		Log: logger,
+	}
+	w := worker.New(c, cfg.TaskQueue, worker.Options{})
+	workflows.Register(w, acts)
+	logger.Info("worker starting", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace,
+		"email", "recorded in the notifications ledger", "sms", smsRoute(cfg))
+	return w.Run(worker.InterruptCh())
+}
+
+func smsRoute(cfg config.Config) string {
+	if cfg.WarehouseManagerPhone == "" {
+		return "none: WAREHOUSE_MANAGER_PHONE is not set, alerts are recorded only"
+	}
+	return "recorded in the notifications ledger"
+}

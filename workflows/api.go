@@ -1,0 +1,164 @@
+// Package workflows holds the deterministic workflow code of the backorder
+// process. This file is its public face: names, ids and the structs that
+// cross the Temporal boundary (inputs, signals, query results).
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+)
+
+// Workflow, signal, query and schedule names: a public contract.
+const (
+	BackorderWorkflowName = "BackorderWorkflow"
+	SweepWorkflowName     = "SweepWorkflow"
+
+	SignalOrderFulfilled = "order-fulfilled"
+	SignalOrderCancelled = "order-cancelled"
+	SignalTaskCompleted  = "task-completed"
+
+	QueryStatus = "status"
+
+	SweepScheduleID = "backorder-sweep"
+)
+
+// BackorderWorkflowID is the per-order workflow id: one open workflow per
+// order, so a re-run sweep finds the running one instead of starting another.
+func BackorderWorkflowID(orderID string) string { return "backorder-" + orderID }
+
+// SweepWorkflowID names a sweep started by hand; scheduled sweeps get their
+// ids from the schedule.
+func SweepWorkflowID(asOf, suffix string) string { return "backorder-sweep-" + asOf + "-" + suffix }
+
+// Stages of a per-order workflow (the status query's "stage" and the
+// BackorderStage search attribute).
+const (
+	StageAssessing           = "assessing"
+	StageAwaitingFulfillment = "awaiting_fulfillment"
+	StageRechecking          = "rechecking"
+	StageFulfilled           = "fulfilled"
+	StageCancelled           = "cancelled"
+	// StageNotBackordered: by the time the workflow looked, the order was no
+	// longer backordered (fulfilled or cancelled in between); nothing to do.
+	StageNotBackordered = "not_backordered"
+)
+
+// Human task roles.
+const (
+	RoleProcurementManager = "procurement_manager"
+	RoleInventoryClerk     = "inventory_clerk"
+)
+
+// Typed search attributes, registered by `starter setup`, so runs can be
+// filtered in the Web UI, e.g. BackorderStage="awaiting_fulfillment" AND
+// BackorderValue > 1000.
+var (
+	OrderIDKey        = temporal.NewSearchAttributeKeyKeyword("OrderId")
+	BackorderStageKey = temporal.NewSearchAttributeKeyKeyword("BackorderStage")
+	// BackorderValueKey is a float for filtering only; money itself stays an
+	// exact decimal string everywhere else.
+	BackorderValueKey = temporal.NewSearchAttributeKeyFloat64("BackorderValue")
+	DelayDaysKey      = temporal.NewSearchAttributeKeyInt64("DelayDays")
+)
+
+// SearchAttributeKeys lists them for registration.
+var SearchAttributeKeys = []temporal.SearchAttributeKey{OrderIDKey, BackorderStageKey, BackorderValueKey, DelayDaysKey}
+
+// BackorderInput starts the per-order workflow.
+type BackorderInput struct {
+	OrderID string `json:"order_id"`
+	// AsOf is the sweep's date (YYYY-MM-DD) that the delay is measured at.
+	AsOf string `json:"as_of"`
+	// Resume carries the state across continue-as-new; nil on a first run.
+	Resume *BackorderState `json:"resume,omitempty"`
+}
+
+// BackorderState is the whole state of a per-order workflow and what the
+// status query returns.
+type BackorderState struct {
+	OrderID          string      `json:"order_id"`
+	Stage            string      `json:"stage"`
+	AsOf             string      `json:"as_of"`
+	DelayDays        int         `json:"delay_days"`
+	BackorderValue   string      `json:"backorder_value"`
+	Currency         string      `json:"currency"`
+	NewETA           string      `json:"new_eta"`
+	ETAVersion       int         `json:"eta_version"`
+	IncidentID       string      `json:"incident_id"`
+	CustomerNotified bool        `json:"customer_notified"`
+	WarehouseAlerted bool        `json:"warehouse_alerted"`
+	Tasks            []TaskState `json:"tasks"`
+	// EpisodeKey identifies this backorder episode (workflow id and first
+	// run id): the idempotency key for its incident and tasks.
+	EpisodeKey string `json:"episode_key"`
+	// RecheckAt is when the ETA has passed in the business timezone and the
+	// workflow re-checks if still unfulfilled.
+	RecheckAt time.Time `json:"recheck_at"`
+	// Rechecks counts how often the ETA passed without fulfilment.
+	Rechecks int `json:"rechecks"`
+}
+
+// TaskState is a human task as the workflow knows it.
+type TaskState struct {
+	ID          string `json:"id"`
+	Role        string `json:"role"`
+	Status      string `json:"status"`
+	CompletedBy string `json:"completed_by,omitempty"`
+	Note        string `json:"note,omitempty"`
+}
+
+// OrderFulfilledSignal is sent as order-fulfilled.
+type OrderFulfilledSignal struct {
+	Note string `json:"note,omitempty"`
+}
+
+// OrderCancelledSignal is sent as order-cancelled.
+type OrderCancelledSignal struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+// TaskCompletedSignal is sent as task-completed by `starter task complete`.
+type TaskCompletedSignal struct {
+	TaskID      string `json:"task_id"`
+	CompletedBy string `json:"completed_by"`
+	Note        string `json:"note,omitempty"`
+	// ConfirmedETA (YYYY-MM-DD) is the supplier date procurement confirmed;
+	// empty when none.
+	ConfirmedETA string `json:"confirmed_eta,omitempty"`
+	// CompletedAt is RFC 3339, stamped by the sender.
+	CompletedAt string `json:"completed_at"`
+}
+
+// SweepInput starts a sweep. A zero AsOf means "today" in the business
+// timezone, as for scheduled runs.
+type SweepInput struct {
+	AsOf string `json:"as_of,omitempty"`
+	// Resume carries progress across continue-as-new; nil on a first run.
+	Resume *SweepProgress `json:"resume,omitempty"`
+}
+
+// SweepProgress is where a continued sweep picks up.
+type SweepProgress struct {
+	Result SweepResult `json:"result"`
+	// Cursor is the last overdue order id handled; ReconcileCursor the last
+	// closed order id checked for a still-open workflow.
+	Cursor          string `json:"cursor"`
+	ReconcileCursor string `json:"reconcile_cursor"`
+	Reconciling     bool   `json:"reconciling"`
+}
+
+// SweepResult is the outcome of a sweep and its status query; the JSON is
+// what `starter sweep --json` prints.
+type SweepResult struct {
+	SweepID             string            `json:"sweep_id"`
+	AsOf                string            `json:"as_of"`
+	OrdersFound         int               `json:"orders_found"`
+	TotalBackorderValue map[string]string `json:"total_backorder_value"`
+	WorkflowsStarted    int               `json:"workflows_started"`
+	AlreadyRunning      int               `json:"already_running"`
+	// Reconciled counts open workflows signalled because their order row
+	// already says Fulfilled or Cancelled.
+	Reconciled int  `json:"reconciled"`
+	Done       bool `json:"done"`
+}
