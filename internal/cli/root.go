@@ -119,4 +119,3 @@ func (e *env) table() *tabwriter.Writer {
 func (e *env) progressf(format string, args ...any) {
 	fmt.Fprintf(e.err, format, args...)
 }
-

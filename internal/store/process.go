@@ -384,18 +384,40 @@ type Notification struct {
 	Channel    string // email or sms
 	Recipient  string
 	Subject    string
-	Body       string
-	Status     string
+	// Body is the plain-text part (the whole SMS).
+	Body string
+	// HTMLBody is the optional HTML part of an email.
+	HTMLBody    string
+	Attachments []Attachment
+	Status      string
+}
+
+// Attachment is a file sent with an email; Inline ones are shown in the
+// HTML body through their ContentID (cid:...).
+type Attachment struct {
+	Filename    string
+	ContentType string
+	Content     []byte
+	Inline      bool
+	ContentID   string
+}
+
+func (n Notification) attachmentNames() []string {
+	names := make([]string, len(n.Attachments))
+	for i, a := range n.Attachments {
+		names[i] = a.Filename
+	}
+	return names
 }
 
 // RecordNotification writes a ledger row once per key; inserted is false
 // when the key was recorded before.
 func (s *Store) RecordNotification(ctx context.Context, n Notification) (inserted bool, err error) {
 	tag, err := s.pool.Exec(ctx, `
-		INSERT INTO notifications (key, order_id, incident_id, channel, recipient, subject, body, status, attempts, sent_at)
-		VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, $7, $8, 1, now())
+		INSERT INTO notifications (key, order_id, incident_id, channel, recipient, subject, body, html_body, attachments, status, attempts, sent_at)
+		VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, $7, $8, $9, $10, 1, now())
 		ON CONFLICT (key) DO NOTHING`,
-		n.Key, n.OrderID, n.IncidentID, n.Channel, n.Recipient, n.Subject, n.Body, n.Status)
+		n.Key, n.OrderID, n.IncidentID, n.Channel, n.Recipient, n.Subject, n.Body, n.HTMLBody, n.attachmentNames(), n.Status)
 	if err != nil {
 		return false, fmt.Errorf("recording %s notification %s: %w", n.Channel, n.Key, err)
 	}
