@@ -63,7 +63,7 @@ func newTasksCmd(e *env) *cobra.Command {
 			fmt.Fprintln(t, "ID\tORDER\tROLE\tSTATUS\tAGE\tTITLE")
 			for _, task := range tasks {
 				fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\t%s\n", task.ID, task.OrderID, task.Role, task.Status,
-					time.Since(task.CreatedAt).Round(time.Minute), task.Title)
+					age(time.Since(task.CreatedAt)), task.Title)
 			}
 			return t.Flush()
 		},
@@ -141,4 +141,18 @@ func currentUser() string {
 		return u.Username
 	}
 	return "cli"
+}
+
+// age is a short, human reading of a duration: "<1m", "42m", "5h", "3d".
+func age(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "<1m"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	default:
+		return fmt.Sprintf("%dd", int(d.Hours()/24))
+	}
 }
