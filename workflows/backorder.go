@@ -296,7 +296,7 @@ func (w *backorderWorkflow) recheck(ctx workflow.Context) error {
 		return err
 	}
 	eta := backorder.ETA(mustDate(assessed.AsOf), leadTimes.MaxDays).Format(backorder.DateLayout)
-	if err := w.reviseETA(ctx, eta, leadTimes.Lines, "the previous estimate passed without delivery"); err != nil {
+	if err := w.reviseETA(ctx, eta, leadTimes.Lines, "the previous estimate passed without delivery"); err != nil || w.outcome != "" {
 		return err
 	}
 	if err := w.markOrder(ctx, "Backorder: awaiting fulfillment (ETA revised)"); err != nil {
@@ -319,6 +319,10 @@ func (w *backorderWorkflow) reviseETA(ctx workflow.Context, eta string, leadTime
 		LeadTimes: leadTimes, Reason: reason,
 	}).Get(ctx, nil); err != nil {
 		return err
+	}
+	// Fulfilled or cancelled meanwhile: a "new date" email would be wrong.
+	if w.receiveOutcome() {
+		return nil
 	}
 	return workflow.ExecuteActivity(notificationStep(ctx), a.NotifyCustomer, activities.NotifyCustomerInput{
 		IncidentID: s.IncidentID, OrderID: s.OrderID, ETA: eta, ETAVersion: s.ETAVersion,

@@ -1,0 +1,913 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"github.com/stretchr/testify/suite"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/acme/backorders/activities"
+	"github.com/acme/backorders/internal/backorder"
+	"github.com/acme/backorders/internal/notify"
+)
+
+// The clock every test starts at: 09:00 UTC on the sweep's as-of date. The
+// business timezone is UTC (the real ETAPassesAt runs with it), so an ETA
+// of 2025-03-24 passes at 2025-03-25T00:00Z.
+var testStart = time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
+
+const testAsOf = "2025-03-10"
+
+type BackorderWorkflowSuite struct {
+	suite.Suite
+	testsuite.WorkflowTestSuite
+}
+
+func TestBackorderWorkflow(t *testing.T) {
+	suite.Run(t, new(BackorderWorkflowSuite))
+}
+
+// call is one mocked activity execution as the workflow made it.
+type call struct {
+	// Step names the activity, with the detail that tells two calls of it
+	// apart ("CreateTask: inventory_clerk").
+	Step  string
+	Name  string
+	At    time.Time
+	Input any
+}
+
+// backorderHarness runs BackorderWorkflow against mocked activities that
+// record every call. Its fields say what the mocks answer; change them
+// before ExecuteWorkflow.
+type backorderHarness struct {
+	t   *testing.T
+	env *testsuite.TestWorkflowEnvironment
+
+	// assessments answers AssessBackorder, one per call, the last repeated;
+	// assessErrs fails the calls at the same positions (nil: answer).
+	assessments []activities.Assessment
+	assessErrs  []error
+	// leadTimes answers LookupLeadTimes, one per call, the last repeated.
+	leadTimes   []activities.LeadTimes
+	alert       activities.AlertOutcome
+	completeErr error
+	// hooks run inside the named activity, e.g. to send a signal while it
+	// is in flight.
+	hooks map[string]func()
+
+	mu    sync.Mutex
+	calls []call
+}
+
+func (s *BackorderWorkflowSuite) newHarness() *backorderHarness {
+	env := s.NewTestWorkflowEnvironment()
+	env.SetStartTime(testStart)
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: BackorderWorkflowID("SO-1")})
+	// A safety net: a workflow that never ends fails the test instead of
+	// re-checking forever in skipped time.
+	env.SetWorkflowRunTimeout(365 * 24 * time.Hour)
+	// ETAPassesAt runs for real: it is pure.
+	env.RegisterActivity(&activities.Activities{Settings: activities.Settings{Location: time.UTC}})
+
+	h := &backorderHarness{
+		t:           s.T(),
+		env:         env,
+		assessments: []activities.Assessment{assessment("39.98", false)},
+		leadTimes:   []activities.LeadTimes{leadTimes(14)},
+		hooks:       map[string]func(){},
+	}
+	env.OnActivity(a.AssessBackorder, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.AssessInput) (activities.Assessment, error) {
+			n := h.record("AssessBackorder", "AssessBackorder", in)
+			if n < len(h.assessErrs) && h.assessErrs[n] != nil {
+				return activities.Assessment{}, h.assessErrs[n]
+			}
+			return nth(h.assessments, n), nil
+		})
+	env.OnActivity(a.MarkOrderChecked, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.MarkOrderCheckedInput) error {
+			h.record("MarkOrderChecked", "MarkOrderChecked: "+in.CurrentStatus, in)
+			return nil
+		})
+	env.OnActivity(a.CreateTask, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.CreateTaskInput) (activities.TaskRef, error) {
+			h.record("CreateTask", "CreateTask: "+in.Role, in)
+			return activities.TaskRef{ID: taskIDs[in.Role], Role: in.Role, Status: "open"}, nil
+		})
+	env.OnActivity(a.LookupLeadTimes, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.LookupLeadTimesInput) (activities.LeadTimes, error) {
+			n := h.record("LookupLeadTimes", "LookupLeadTimes", in)
+			return nth(h.leadTimes, n), nil
+		})
+	env.OnActivity(a.OpenIncident, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.OpenIncidentInput) (string, error) {
+			h.record("OpenIncident", "OpenIncident", in)
+			return "INC-1", nil
+		})
+	env.OnActivity(a.ReviseIncident, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.ReviseIncidentInput) error {
+			h.record("ReviseIncident", fmt.Sprintf("ReviseIncident: v%d", in.ETAVersion), in)
+			return nil
+		})
+	env.OnActivity(a.NotifyCustomer, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.NotifyCustomerInput) (notify.Outcome, error) {
+			h.record("NotifyCustomer", fmt.Sprintf("NotifyCustomer: v%d", in.ETAVersion), in)
+			return notify.Outcome{Status: "sent"}, nil
+		})
+	env.OnActivity(a.AlertWarehouse, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.AlertWarehouseInput) (activities.AlertOutcome, error) {
+			h.record("AlertWarehouse", "AlertWarehouse", in)
+			return h.alert, nil
+		})
+	env.OnActivity(a.CompleteTask, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.CompleteTaskInput) error {
+			h.record("CompleteTask", "CompleteTask: "+in.TaskID, in)
+			return h.completeErr
+		})
+	env.OnActivity(a.CloseBackorder, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.CloseBackorderInput) error {
+			h.record("CloseBackorder", "CloseBackorder: "+in.Outcome, in)
+			return nil
+		})
+	return h
+}
+
+// taskIDs are the ids the mocked CreateTask hands out per role.
+var taskIDs = map[string]string{RoleProcurementManager: "T-1", RoleInventoryClerk: "T-2"}
+
+// record notes a call and returns how many calls of the activity came
+// before it.
+func (h *backorderHarness) record(name, step string, in any) int {
+	h.mu.Lock()
+	n := 0
+	for _, c := range h.calls {
+		if c.Name == name {
+			n++
+		}
+	}
+	h.calls = append(h.calls, call{Step: step, Name: name, At: h.env.Now().UTC(), Input: in})
+	hook := h.hooks[name]
+	h.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return n
+}
+
+// steps lists the activity calls in the order the workflow made them.
+func (h *backorderHarness) steps() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	steps := make([]string, len(h.calls))
+	for i, c := range h.calls {
+		steps[i] = c.Step
+	}
+	return steps
+}
+
+func (h *backorderHarness) callsOf(name string) []call {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []call
+	for _, c := range h.calls {
+		if c.Name == name {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// inputsOf returns the inputs of every call of the named activity.
+func inputsOf[T any](h *backorderHarness, name string) []T {
+	var out []T
+	for _, c := range h.callsOf(name) {
+		out = append(out, c.Input.(T))
+	}
+	return out
+}
+
+// at runs f at the given simulated instant (RFC 3339).
+func (h *backorderHarness) at(instant string, f func()) {
+	when, err := time.Parse(time.RFC3339, instant)
+	require.NoError(h.t, err)
+	require.True(h.t, when.After(testStart), "callbacks run after the start")
+	h.env.RegisterDelayedCallback(f, when.Sub(testStart))
+}
+
+func (h *backorderHarness) signalAt(instant, name string, arg any) {
+	h.at(instant, func() { h.env.SignalWorkflow(name, arg) })
+}
+
+// statusAt queries the status at the given instant into *into.
+func (h *backorderHarness) statusAt(instant string, into *BackorderState) {
+	h.at(instant, func() { *into = h.status() })
+}
+
+func (h *backorderHarness) status() BackorderState {
+	var st BackorderState
+	v, err := h.env.QueryWorkflow(QueryStatus)
+	if assert.NoError(h.t, err) {
+		assert.NoError(h.t, v.Get(&st))
+	}
+	return st
+}
+
+func (h *backorderHarness) run(in BackorderInput) {
+	h.env.ExecuteWorkflow(BackorderWorkflow, in)
+	require.True(h.t, h.env.IsWorkflowCompleted(), "workflow completed")
+}
+
+// result is the workflow's final state; it must have succeeded.
+func (h *backorderHarness) result() BackorderState {
+	require.NoError(h.t, h.env.GetWorkflowError())
+	var st BackorderState
+	require.NoError(h.t, h.env.GetWorkflowResult(&st))
+	return st
+}
+
+func nth[T any](answers []T, n int) T {
+	return answers[min(n, len(answers)-1)]
+}
+
+func firstRun() BackorderInput { return BackorderInput{OrderID: "SO-1", AsOf: testAsOf} }
+
+func assessment(value string, alertWarehouse bool) activities.Assessment {
+	return activities.Assessment{
+		OrderID: "SO-1", AsOf: testAsOf, Status: "Backordered", Currency: "USD",
+		DelayDays: 5, BackorderValue: value, AlertWarehouse: alertWarehouse,
+	}
+}
+
+func leadTimes(maxDays int) activities.LeadTimes {
+	return activities.LeadTimes{
+		Lines: []backorder.LineLeadTime{
+			{SKU: "SKU-1", SupplierID: "SUP-1", Days: maxDays, Source: backorder.LeadTimeFromProduct},
+			{SKU: "SKU-2", SupplierID: "SUP-2", Days: 3, Source: backorder.LeadTimeFromSupplier},
+		},
+		MaxDays: maxDays,
+	}
+}
+
+func utc(instant string) time.Time {
+	t, err := time.Parse(time.RFC3339, instant)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// The steps 1 to 10 of a first run with a value below the SMS threshold.
+var firstRunSteps = []string{
+	"AssessBackorder",
+	"MarkOrderChecked: Backorder: investigating shortage",
+	"CreateTask: procurement_manager",
+	"LookupLeadTimes",
+	"OpenIncident",
+	"NotifyCustomer: v1",
+	"CreateTask: inventory_clerk",
+	"MarkOrderChecked: Backorder: awaiting fulfillment",
+}
+
+func openTasks() []TaskState {
+	return []TaskState{
+		{ID: "T-1", Role: RoleProcurementManager, Status: "open"},
+		{ID: "T-2", Role: RoleInventoryClerk, Status: "open"},
+	}
+}
+
+func (s *BackorderWorkflowSuite) TestHappyPathFulfilled() {
+	h := s.newHarness()
+	var waiting BackorderState
+	var waitingJSON map[string]any
+	h.statusAt("2025-03-10T10:00:00Z", &waiting)
+	h.at("2025-03-10T10:00:00Z", func() {
+		v, err := h.env.QueryWorkflow(QueryStatus)
+		if s.NoError(err) {
+			s.NoError(v.Get(&waitingJSON))
+		}
+	})
+	h.signalAt("2025-03-12T15:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{Note: "shipped"})
+
+	h.run(firstRun())
+
+	s.Equal(append(append([]string{}, firstRunSteps...), "CloseBackorder: fulfilled"), h.steps())
+
+	s.Equal([]activities.AssessInput{{OrderID: "SO-1", AsOf: testAsOf}}, inputsOf[activities.AssessInput](h, "AssessBackorder"))
+	incidents := inputsOf[activities.OpenIncidentInput](h, "OpenIncident")
+	s.Require().Len(incidents, 1)
+	episode := incidents[0].EpisodeKey
+	// The workflow id and first run id; the test environment leaves the
+	// first run id empty.
+	s.True(strings.HasPrefix(episode, "backorder-SO-1/"), episode)
+	s.Equal(activities.OpenIncidentInput{
+		EpisodeKey: episode, OrderID: "SO-1", DelayDays: 5, BackorderValue: "39.98", Currency: "USD",
+		ETA: "2025-03-24", LeadTimes: leadTimes(14), // as-of + the longest lead time
+	}, incidents[0])
+	for _, task := range inputsOf[activities.CreateTaskInput](h, "CreateTask") {
+		s.Equal(episode, task.EpisodeKey, "tasks share the incident's idempotency key")
+		s.Equal("SO-1", task.OrderID)
+	}
+	s.Equal([]activities.NotifyCustomerInput{{IncidentID: "INC-1", OrderID: "SO-1", ETA: "2025-03-24", ETAVersion: 1}},
+		inputsOf[activities.NotifyCustomerInput](h, "NotifyCustomer"))
+	s.Empty(h.callsOf("AlertWarehouse"))
+
+	s.Equal(BackorderState{
+		OrderID: "SO-1", Stage: StageAwaitingFulfillment, AsOf: testAsOf, DelayDays: 5,
+		BackorderValue: "39.98", Currency: "USD", NewETA: "2025-03-24", ETAVersion: 1, IncidentID: "INC-1",
+		CustomerNotified: true, WarehouseAlerted: false, Tasks: openTasks(), EpisodeKey: episode,
+		RecheckAt: utc("2025-03-25T00:00:00Z"),
+	}, waiting)
+	// The JSON a user sees from `starter status`.
+	s.Equal("awaiting_fulfillment", waitingJSON["stage"])
+	s.Equal("39.98", waitingJSON["backorder_value"], "money stays an exact string")
+	s.EqualValues(5, waitingJSON["delay_days"])
+	s.Equal("2025-03-24", waitingJSON["new_eta"])
+	s.Equal("INC-1", waitingJSON["incident_id"])
+	s.Equal(true, waitingJSON["customer_notified"])
+	s.Equal(false, waitingJSON["warehouse_alerted"])
+	s.Len(waitingJSON["tasks"], 2)
+
+	s.Equal([]activities.CloseBackorderInput{{OrderID: "SO-1", IncidentID: "INC-1", Outcome: "fulfilled"}},
+		inputsOf[activities.CloseBackorderInput](h, "CloseBackorder"))
+	s.Equal(utc("2025-03-12T15:00:00Z"), h.callsOf("CloseBackorder")[0].At, "closed when the signal came")
+	final := h.result()
+	s.Equal(StageFulfilled, final.Stage)
+	s.Equal([]TaskState{
+		{ID: "T-1", Role: RoleProcurementManager, Status: "obsolete"},
+		{ID: "T-2", Role: RoleInventoryClerk, Status: "obsolete"},
+	}, final.Tasks)
+}
+
+func (s *BackorderWorkflowSuite) TestWarehouseAlertFollowsAssessment() {
+	for _, tc := range []struct {
+		name        string
+		alert       bool
+		texted      bool
+		wantAlerted bool
+	}{
+		{name: "above threshold, texted", alert: true, texted: true, wantAlerted: true},
+		{name: "above threshold, no phone to text", alert: true, texted: false, wantAlerted: false},
+		{name: "not above threshold", alert: false},
+	} {
+		s.Run(tc.name, func() {
+			h := s.newHarness()
+			h.assessments = []activities.Assessment{assessment("1500.00", tc.alert)}
+			h.alert = activities.AlertOutcome{Texted: tc.texted}
+			var waiting BackorderState
+			h.statusAt("2025-03-10T10:00:00Z", &waiting)
+			h.signalAt("2025-03-11T00:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
+
+			h.run(firstRun())
+
+			alerts := inputsOf[activities.AlertWarehouseInput](h, "AlertWarehouse")
+			if tc.alert {
+				s.Equal([]activities.AlertWarehouseInput{{
+					IncidentID: "INC-1", OrderID: "SO-1", BackorderValue: "1500.00", Currency: "USD", ETA: "2025-03-24",
+				}}, alerts)
+				s.Equal([]string{
+					"AssessBackorder",
+					"MarkOrderChecked: Backorder: investigating shortage",
+					"CreateTask: procurement_manager",
+					"LookupLeadTimes",
+					"OpenIncident",
+					"NotifyCustomer: v1",
+					"AlertWarehouse",
+					"CreateTask: inventory_clerk",
+					"MarkOrderChecked: Backorder: awaiting fulfillment",
+					"CloseBackorder: fulfilled",
+				}, h.steps())
+			} else {
+				s.Empty(alerts)
+			}
+			s.Equal(tc.wantAlerted, waiting.WarehouseAlerted)
+			s.Equal(StageAwaitingFulfillment, waiting.Stage)
+			s.Equal(StageFulfilled, h.result().Stage)
+		})
+	}
+}
+
+func (s *BackorderWorkflowSuite) TestRecheckWhenETAPassesUnfulfilled() {
+	h := s.newHarness()
+	h.assessments = []activities.Assessment{
+		assessment("39.98", false),
+		{OrderID: "SO-1", AsOf: "2025-03-25", Status: "Backordered", Currency: "USD", DelayDays: 20, BackorderValue: "59.97"},
+	}
+	h.leadTimes = []activities.LeadTimes{leadTimes(14), leadTimes(7)}
+	var beforeETA, afterRecheck BackorderState
+	h.statusAt("2025-03-24T23:00:00Z", &beforeETA)
+	h.statusAt("2025-03-26T12:00:00Z", &afterRecheck)
+	h.signalAt("2025-03-28T12:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
+
+	h.run(firstRun())
+
+	s.Equal(append(append([]string{}, firstRunSteps...),
+		"AssessBackorder",
+		"LookupLeadTimes",
+		"ReviseIncident: v2",
+		"NotifyCustomer: v2",
+		"MarkOrderChecked: Backorder: awaiting fulfillment (ETA revised)",
+		"CloseBackorder: fulfilled",
+	), h.steps())
+
+	assessCalls := h.callsOf("AssessBackorder")
+	s.Require().Len(assessCalls, 2)
+	s.Equal(activities.AssessInput{OrderID: "SO-1"}, assessCalls[1].Input, "the re-check measures at today's date")
+	s.Equal(utc("2025-03-25T00:00:00Z"), assessCalls[1].At, "re-checked when the ETA's day is over")
+	s.Equal([]activities.ReviseIncidentInput{{
+		IncidentID: "INC-1", ETA: "2025-04-01", ETAVersion: 2, DelayDays: 20,
+		LeadTimes: leadTimes(7).Lines, Reason: "the previous estimate passed without delivery",
+	}}, inputsOf[activities.ReviseIncidentInput](h, "ReviseIncident"))
+	notices := inputsOf[activities.NotifyCustomerInput](h, "NotifyCustomer")
+	s.Require().Len(notices, 2)
+	s.Equal(activities.NotifyCustomerInput{
+		IncidentID: "INC-1", OrderID: "SO-1", ETA: "2025-04-01", ETAVersion: 2,
+		PreviousETA: "2025-03-24", Reason: "the previous estimate passed without delivery",
+	}, notices[1])
+
+	s.Equal(StageAwaitingFulfillment, beforeETA.Stage)
+	s.Equal(0, beforeETA.Rechecks)
+	s.Equal(StageAwaitingFulfillment, afterRecheck.Stage)
+	s.Equal(1, afterRecheck.Rechecks)
+	s.Equal("2025-04-01", afterRecheck.NewETA)
+	s.Equal(2, afterRecheck.ETAVersion)
+	s.Equal(20, afterRecheck.DelayDays)
+	s.Equal("59.97", afterRecheck.BackorderValue)
+	s.Equal(utc("2025-04-02T00:00:00Z"), afterRecheck.RecheckAt)
+
+	final := h.result()
+	s.Equal(StageFulfilled, final.Stage)
+	s.Equal(1, final.Rechecks)
+}
+
+func (s *BackorderWorkflowSuite) TestRecheckFindsOrderClosed() {
+	for _, tc := range []struct{ status, outcome string }{
+		{status: "Fulfilled", outcome: "fulfilled"},
+		{status: "Cancelled", outcome: "cancelled"},
+	} {
+		s.Run(tc.status, func() {
+			h := s.newHarness()
+			h.assessments = []activities.Assessment{
+				assessment("39.98", false),
+				{OrderID: "SO-1", AsOf: "2025-03-25", Status: tc.status, Currency: "USD", BackorderValue: "0.00"},
+			}
+
+			h.run(firstRun())
+
+			s.Equal(append(append([]string{}, firstRunSteps...),
+				"AssessBackorder",
+				"CloseBackorder: "+tc.outcome,
+			), h.steps(), "no new lead times, revision or second customer notice")
+			s.Equal(utc("2025-03-25T00:00:00Z"), h.callsOf("CloseBackorder")[0].At)
+			s.Equal([]activities.CloseBackorderInput{{OrderID: "SO-1", IncidentID: "INC-1", Outcome: tc.outcome}},
+				inputsOf[activities.CloseBackorderInput](h, "CloseBackorder"))
+			final := h.result()
+			s.Equal(tc.outcome, final.Stage)
+			s.Equal(0, final.Rechecks)
+			s.Equal(1, final.ETAVersion)
+		})
+	}
+}
+
+func (s *BackorderWorkflowSuite) TestCancelled() {
+	h := s.newHarness()
+	h.signalAt("2025-03-11T08:00:00Z", SignalOrderCancelled, OrderCancelledSignal{Reason: "customer request"})
+
+	h.run(firstRun())
+
+	s.Equal(append(append([]string{}, firstRunSteps...), "CloseBackorder: cancelled"), h.steps())
+	s.Equal([]activities.CloseBackorderInput{{OrderID: "SO-1", IncidentID: "INC-1", Outcome: "cancelled"}},
+		inputsOf[activities.CloseBackorderInput](h, "CloseBackorder"))
+	final := h.result()
+	s.Equal(StageCancelled, final.Stage)
+	for _, task := range final.Tasks {
+		s.Equal("obsolete", task.Status)
+	}
+}
+
+func (s *BackorderWorkflowSuite) TestDuplicateOutcomeSignalsCloseOnce() {
+	for _, tc := range []struct {
+		name        string
+		signals     []string
+		wantOutcome string
+	}{
+		{name: "fulfilled twice", signals: []string{SignalOrderFulfilled, SignalOrderFulfilled}, wantOutcome: "fulfilled"},
+		{name: "fulfilled then cancelled", signals: []string{SignalOrderFulfilled, SignalOrderCancelled}, wantOutcome: "fulfilled"},
+	} {
+		s.Run(tc.name, func() {
+			h := s.newHarness()
+			h.at("2025-03-11T08:00:00Z", func() {
+				for _, name := range tc.signals {
+					h.env.SignalWorkflow(name, nil)
+				}
+			})
+
+			h.run(firstRun())
+
+			s.Len(h.callsOf("CloseBackorder"), 1)
+			s.Equal(tc.wantOutcome, h.result().Stage)
+		})
+	}
+}
+
+func completion(taskID, confirmedETA string) TaskCompletedSignal {
+	return TaskCompletedSignal{
+		TaskID: taskID, CompletedBy: "pat", Note: "done", ConfirmedETA: confirmedETA,
+		CompletedAt: "2025-03-11T09:30:00Z",
+	}
+}
+
+func (s *BackorderWorkflowSuite) TestRepeatedTaskCompletionIsRecordedOnce() {
+	h := s.newHarness()
+	h.signalAt("2025-03-11T09:30:00Z", SignalTaskCompleted, completion("T-1", ""))
+	h.signalAt("2025-03-11T10:00:00Z", SignalTaskCompleted, completion("T-1", ""))
+	var afterRepeat BackorderState
+	h.statusAt("2025-03-11T11:00:00Z", &afterRepeat)
+	h.signalAt("2025-03-12T00:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
+
+	h.run(firstRun())
+
+	s.Equal([]activities.CompleteTaskInput{{
+		TaskID: "T-1", CompletedBy: "pat", Note: "done", CompletedAt: "2025-03-11T09:30:00Z",
+	}}, inputsOf[activities.CompleteTaskInput](h, "CompleteTask"))
+	s.Equal([]TaskState{
+		{ID: "T-1", Role: RoleProcurementManager, Status: "done", CompletedBy: "pat", Note: "done"},
+		{ID: "T-2", Role: RoleInventoryClerk, Status: "open"},
+	}, afterRepeat.Tasks)
+	final := h.result()
+	s.Equal(StageFulfilled, final.Stage)
+	s.Equal("done", final.Tasks[0].Status, "a done task is not made obsolete")
+	s.Equal("obsolete", final.Tasks[1].Status)
+}
+
+func (s *BackorderWorkflowSuite) TestTaskCompletionIgnored() {
+	for _, tc := range []struct {
+		name        string
+		signal      TaskCompletedSignal
+		completeErr error
+		wantCalls   int
+	}{
+		{name: "unknown task id", signal: completion("T-99", ""), wantCalls: 0},
+		{
+			name:        "task store rejects it",
+			signal:      completion("T-1", ""),
+			completeErr: temporal.NewNonRetryableApplicationError("task closed", activities.ErrTypeTaskNotFound, nil),
+			wantCalls:   1,
+		},
+	} {
+		s.Run(tc.name, func() {
+			h := s.newHarness()
+			h.completeErr = tc.completeErr
+			h.signalAt("2025-03-11T09:30:00Z", SignalTaskCompleted, tc.signal)
+			var after BackorderState
+			h.statusAt("2025-03-11T10:00:00Z", &after)
+			h.signalAt("2025-03-12T00:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
+
+			h.run(firstRun())
+
+			s.Len(h.callsOf("CompleteTask"), tc.wantCalls)
+			s.Equal(StageAwaitingFulfillment, after.Stage, "still waiting")
+			s.Equal(openTasks(), after.Tasks)
+			s.Equal(StageFulfilled, h.result().Stage)
+		})
+	}
+}
+
+func (s *BackorderWorkflowSuite) TestTaskCompletionWithConfirmedETA() {
+	const reason = "procurement confirmed a new supplier date"
+	for _, tc := range []struct {
+		name             string
+		signal           TaskCompletedSignal
+		wantConfirmedETA string // as passed to CompleteTask
+		wantETA          string
+		wantRevised      bool
+	}{
+		{
+			name: "procurement confirms a later date", signal: completion("T-1", "2025-03-31"),
+			wantConfirmedETA: "2025-03-31", wantETA: "2025-03-31", wantRevised: true,
+		},
+		{
+			name: "procurement confirms the current date", signal: completion("T-1", "2025-03-24"),
+			wantConfirmedETA: "2025-03-24", wantETA: "2025-03-24",
+		},
+		{name: "procurement without a date", signal: completion("T-1", ""), wantETA: "2025-03-24"},
+		{
+			name: "procurement with a date that is not one", signal: completion("T-1", "next week"),
+			wantConfirmedETA: "", wantETA: "2025-03-24",
+		},
+		{
+			name: "inventory clerk with a date", signal: completion("T-2", "2025-03-31"),
+			wantConfirmedETA: "2025-03-31", wantETA: "2025-03-24",
+		},
+	} {
+		s.Run(tc.name, func() {
+			h := s.newHarness()
+			h.signalAt("2025-03-11T09:30:00Z", SignalTaskCompleted, tc.signal)
+			var after BackorderState
+			h.statusAt("2025-03-11T10:00:00Z", &after)
+			h.signalAt("2025-03-12T00:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
+
+			h.run(firstRun())
+
+			completions := inputsOf[activities.CompleteTaskInput](h, "CompleteTask")
+			s.Require().Len(completions, 1)
+			s.Equal(tc.signal.TaskID, completions[0].TaskID)
+			s.Equal(tc.wantConfirmedETA, completions[0].ConfirmedETA)
+			s.Equal(tc.wantETA, after.NewETA)
+
+			revisions := inputsOf[activities.ReviseIncidentInput](h, "ReviseIncident")
+			notices := inputsOf[activities.NotifyCustomerInput](h, "NotifyCustomer")
+			if !tc.wantRevised {
+				s.Empty(revisions)
+				s.Len(notices, 1, "only the first delay notice")
+				s.Equal(1, after.ETAVersion)
+				return
+			}
+			s.Equal([]activities.ReviseIncidentInput{{
+				IncidentID: "INC-1", ETA: tc.wantETA, ETAVersion: 2, DelayDays: 5, Reason: reason,
+			}}, revisions)
+			s.Require().Len(notices, 2)
+			s.Equal(activities.NotifyCustomerInput{
+				IncidentID: "INC-1", OrderID: "SO-1", ETA: tc.wantETA, ETAVersion: 2,
+				PreviousETA: "2025-03-24", Reason: reason,
+			}, notices[1])
+			s.Equal(2, after.ETAVersion)
+			s.Equal(utc("2025-04-01T00:00:00Z"), after.RecheckAt, "the re-check moves with the ETA")
+		})
+	}
+}
+
+func (s *BackorderWorkflowSuite) TestNotBackorderedAtAssessment() {
+	for _, status := range []string{"Fulfilled", "Cancelled"} {
+		s.Run(status, func() {
+			h := s.newHarness()
+			h.assessments = []activities.Assessment{{OrderID: "SO-1", AsOf: testAsOf, Status: status, Currency: "USD", BackorderValue: "0.00"}}
+
+			h.run(firstRun())
+
+			s.Equal([]string{"AssessBackorder"}, h.steps(), "no tasks, incident or notifications")
+			final := h.result()
+			s.Equal(StageNotBackordered, final.Stage)
+			s.Empty(final.Tasks)
+			s.Empty(final.IncidentID)
+			s.False(final.CustomerNotified)
+		})
+	}
+}
+
+func (s *BackorderWorkflowSuite) TestAssessmentErrors() {
+	for _, tc := range []struct {
+		name      string
+		err       error
+		wantCalls int
+		wantFail  bool
+	}{
+		{
+			name:      "order not found, non-retryable",
+			err:       temporal.NewNonRetryableApplicationError("no order SO-1", activities.ErrTypeOrderNotFound, nil),
+			wantCalls: 1, wantFail: true,
+		},
+		{
+			// The retry policy names the type non-retryable even when the
+			// error does not say so itself.
+			name:      "order not found, retryable flag",
+			err:       temporal.NewApplicationError("no order SO-1", activities.ErrTypeOrderNotFound),
+			wantCalls: 1, wantFail: true,
+		},
+		{
+			name:      "database briefly down",
+			err:       errors.New("connection refused"),
+			wantCalls: 2, wantFail: false,
+		},
+	} {
+		s.Run(tc.name, func() {
+			h := s.newHarness()
+			h.assessErrs = []error{tc.err}
+			// Were the error retried, the second answer ends the workflow
+			// quickly instead of waiting.
+			h.assessments = []activities.Assessment{{OrderID: "SO-1", AsOf: testAsOf, Status: "Cancelled"}}
+
+			h.run(firstRun())
+
+			s.Len(h.callsOf("AssessBackorder"), tc.wantCalls)
+			err := h.env.GetWorkflowError()
+			if !tc.wantFail {
+				s.NoError(err)
+				return
+			}
+			var appErr *temporal.ApplicationError
+			s.Require().ErrorAs(err, &appErr)
+			s.Equal(activities.ErrTypeOrderNotFound, appErr.Type())
+			s.Equal([]string{"AssessBackorder"}, h.steps())
+		})
+	}
+}
+
+func (s *BackorderWorkflowSuite) TestInvalidInputFailsWithoutActivities() {
+	for _, tc := range []struct {
+		name string
+		in   BackorderInput
+	}{
+		{name: "no order id", in: BackorderInput{AsOf: testAsOf}},
+		{name: "bad as-of date", in: BackorderInput{OrderID: "SO-1", AsOf: "10/03/2025"}},
+	} {
+		s.Run(tc.name, func() {
+			h := s.newHarness()
+
+			h.run(tc.in)
+
+			var appErr *temporal.ApplicationError
+			s.Require().ErrorAs(h.env.GetWorkflowError(), &appErr)
+			s.Equal(activities.ErrTypeInvalidInput, appErr.Type())
+			s.Empty(h.steps())
+		})
+	}
+}
+
+func (s *BackorderWorkflowSuite) TestOutcomeBeforeCustomerNotified() {
+	for _, tc := range []struct {
+		name        string
+		signal      string
+		wantOutcome string
+		send        func(h *backorderHarness, signal string)
+	}{
+		{
+			name: "fulfilled at start", signal: SignalOrderFulfilled, wantOutcome: "fulfilled",
+			send: func(h *backorderHarness, signal string) {
+				h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(signal, nil) }, 0)
+			},
+		},
+		{
+			name: "fulfilled while the incident is opened", signal: SignalOrderFulfilled, wantOutcome: "fulfilled",
+			send: func(h *backorderHarness, signal string) {
+				h.hooks["OpenIncident"] = func() { h.env.SignalWorkflow(signal, nil) }
+			},
+		},
+		{
+			name: "cancelled while lead times are looked up", signal: SignalOrderCancelled, wantOutcome: "cancelled",
+			send: func(h *backorderHarness, signal string) {
+				h.hooks["LookupLeadTimes"] = func() { h.env.SignalWorkflow(signal, nil) }
+			},
+		},
+	} {
+		s.Run(tc.name, func() {
+			h := s.newHarness()
+			tc.send(h, tc.signal)
+
+			h.run(firstRun())
+
+			s.Equal([]string{
+				"AssessBackorder",
+				"MarkOrderChecked: Backorder: investigating shortage",
+				"CreateTask: procurement_manager",
+				"LookupLeadTimes",
+				"OpenIncident",
+				"CloseBackorder: " + tc.wantOutcome,
+			}, h.steps(), "no customer notice, no inventory task")
+			s.Equal([]activities.CloseBackorderInput{{OrderID: "SO-1", IncidentID: "INC-1", Outcome: tc.wantOutcome}},
+				inputsOf[activities.CloseBackorderInput](h, "CloseBackorder"))
+			final := h.result()
+			s.Equal(tc.wantOutcome, final.Stage)
+			s.False(final.CustomerNotified)
+		})
+	}
+}
+
+// waitingState is what a run hands on when it continues as new while
+// waiting.
+func waitingState() BackorderState {
+	return BackorderState{
+		OrderID: "SO-1", Stage: StageAwaitingFulfillment, AsOf: testAsOf, DelayDays: 5,
+		BackorderValue: "39.98", Currency: "USD", NewETA: "2025-03-24", ETAVersion: 1, IncidentID: "INC-1",
+		CustomerNotified: true,
+		Tasks: []TaskState{
+			{ID: "T-1", Role: RoleProcurementManager, Status: "done", CompletedBy: "pat"},
+			{ID: "T-2", Role: RoleInventoryClerk, Status: "open"},
+		},
+		EpisodeKey: "backorder-SO-1/first-run",
+		RecheckAt:  utc("2025-03-25T00:00:00Z"),
+	}
+}
+
+func (s *BackorderWorkflowSuite) TestResumeWaitsWithoutRedoingSteps() {
+	h := s.newHarness()
+	resume := waitingState()
+	var resumed BackorderState
+	h.statusAt("2025-03-10T10:00:00Z", &resumed)
+	h.signalAt("2025-03-12T00:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
+
+	h.run(BackorderInput{OrderID: "SO-1", AsOf: testAsOf, Resume: &resume})
+
+	s.Equal([]string{"CloseBackorder: fulfilled"}, h.steps())
+	s.Equal(waitingState(), resumed)
+	s.Equal([]activities.CloseBackorderInput{{OrderID: "SO-1", IncidentID: "INC-1", Outcome: "fulfilled"}},
+		inputsOf[activities.CloseBackorderInput](h, "CloseBackorder"))
+	final := h.result()
+	s.Equal(StageFulfilled, final.Stage)
+	s.Equal([]string{"done", "obsolete"}, []string{final.Tasks[0].Status, final.Tasks[1].Status})
+	s.Equal("backorder-SO-1/first-run", final.EpisodeKey, "the episode key survives continue-as-new")
+}
+
+func (s *BackorderWorkflowSuite) TestResumeRechecksWithNextETAVersion() {
+	h := s.newHarness()
+	h.assessments = []activities.Assessment{{OrderID: "SO-1", AsOf: "2025-03-25", Status: "Backordered", Currency: "USD", DelayDays: 20, BackorderValue: "39.98"}}
+	h.leadTimes = []activities.LeadTimes{leadTimes(7)}
+	resume := waitingState()
+	h.signalAt("2025-03-26T00:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
+
+	h.run(BackorderInput{OrderID: "SO-1", AsOf: testAsOf, Resume: &resume})
+
+	s.Equal([]activities.NotifyCustomerInput{{
+		IncidentID: "INC-1", OrderID: "SO-1", ETA: "2025-04-01", ETAVersion: 2, PreviousETA: "2025-03-24",
+		Reason: "the previous estimate passed without delivery",
+	}}, inputsOf[activities.NotifyCustomerInput](h, "NotifyCustomer"))
+	s.Equal(1, h.result().Rechecks)
+}
+
+// continuedWith decodes the input of the run a workflow continued as new.
+func continuedWith[T any](t *testing.T, err error, workflowType string) T {
+	t.Helper()
+	var can *workflow.ContinueAsNewError
+	require.ErrorAs(t, err, &can)
+	require.Equal(t, workflowType, can.WorkflowType.Name)
+	var in T
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &in))
+	return in
+}
+
+func (s *BackorderWorkflowSuite) TestContinueAsNewWhenHistoryIsLarge() {
+	for _, tc := range []struct {
+		name  string
+		large func(env *testsuite.TestWorkflowEnvironment)
+	}{
+		{name: "server suggests it", large: func(env *testsuite.TestWorkflowEnvironment) { env.SetContinueAsNewSuggested(true) }},
+		{name: "history over the bound", large: func(env *testsuite.TestWorkflowEnvironment) {
+			env.SetCurrentHistoryLength(continueAsNewAfterEvents + 1)
+		}},
+	} {
+		s.Run(tc.name, func() {
+			h := s.newHarness()
+			tc.large(h.env)
+
+			h.run(firstRun())
+
+			s.Equal(firstRunSteps, h.steps())
+			next := continuedWith[BackorderInput](s.T(), h.env.GetWorkflowError(), BackorderWorkflowName)
+			s.Equal("SO-1", next.OrderID)
+			s.Equal(testAsOf, next.AsOf)
+			s.Require().NotNil(next.Resume)
+			s.Equal(StageAwaitingFulfillment, next.Resume.Stage)
+			s.Equal("INC-1", next.Resume.IncidentID)
+			s.Equal("2025-03-24", next.Resume.NewETA)
+			s.Equal(1, next.Resume.ETAVersion)
+			s.True(next.Resume.CustomerNotified)
+			s.Equal(openTasks(), next.Resume.Tasks)
+			s.True(strings.HasPrefix(next.Resume.EpisodeKey, "backorder-SO-1/"), next.Resume.EpisodeKey)
+		})
+	}
+}
+
+func (s *BackorderWorkflowSuite) TestContinueAsNewLosesNoSignal() {
+	s.Run("task completions are handled first", func() {
+		h := s.newHarness()
+		h.at("2025-03-11T09:30:00Z", func() {
+			h.env.SetContinueAsNewSuggested(true)
+			h.env.SignalWorkflow(SignalTaskCompleted, completion("T-1", ""))
+			h.env.SignalWorkflow(SignalTaskCompleted, completion("T-2", ""))
+		})
+
+		h.run(firstRun())
+
+		s.Len(h.callsOf("CompleteTask"), 2)
+		next := continuedWith[BackorderInput](s.T(), h.env.GetWorkflowError(), BackorderWorkflowName)
+		s.Require().NotNil(next.Resume)
+		s.Equal([]string{"done", "done"}, []string{next.Resume.Tasks[0].Status, next.Resume.Tasks[1].Status})
+	})
+	s.Run("a pending fulfilment closes instead", func() {
+		h := s.newHarness()
+		h.at("2025-03-11T09:30:00Z", func() {
+			h.env.SetContinueAsNewSuggested(true)
+			h.env.SignalWorkflow(SignalTaskCompleted, completion("T-1", ""))
+			h.env.SignalWorkflow(SignalOrderFulfilled, OrderFulfilledSignal{})
+		})
+
+		h.run(firstRun())
+
+		s.Len(h.callsOf("CompleteTask"), 1)
+		s.Equal(StageFulfilled, h.result().Stage)
+		s.Len(h.callsOf("CloseBackorder"), 1)
+	})
+}

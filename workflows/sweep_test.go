@@ -1,0 +1,345 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"github.com/stretchr/testify/suite"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/acme/backorders/activities"
+)
+
+const testSweepID = "backorder-sweep-test"
+
+type SweepWorkflowSuite struct {
+	suite.Suite
+	testsuite.WorkflowTestSuite
+}
+
+func TestSweepWorkflow(t *testing.T) {
+	suite.Run(t, new(SweepWorkflowSuite))
+}
+
+// sweepHarness runs SweepWorkflow against mocked activities and child
+// workflows that record what they were asked.
+type sweepHarness struct {
+	t   *testing.T
+	env *testsuite.TestWorkflowEnvironment
+
+	// overduePages and closedPages answer the page queries in order; past
+	// the end the answer is an empty page.
+	overduePages [][]activities.OverdueOrder
+	closedPages  [][]activities.ClosedOrder
+	// unreachable lists workflow ids whose signal fails (workflow gone).
+	unreachable map[string]bool
+
+	mu           sync.Mutex
+	begins       []activities.BeginSweepInput
+	overdueCalls []activities.FindOverdueInput
+	closedCalls  []activities.FindClosedInput
+	records      []activities.RecordSweepInput
+	children     map[string]BackorderInput // by workflow id
+	signals      []sentSignal
+}
+
+type sentSignal struct {
+	WorkflowID string
+	Name       string
+	Arg        any
+}
+
+func (s *SweepWorkflowSuite) newHarness() *sweepHarness {
+	env := s.NewTestWorkflowEnvironment()
+	env.SetStartTime(testStart)
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: testSweepID})
+	env.RegisterWorkflow(BackorderWorkflow)
+	env.RegisterActivity(&activities.Activities{})
+
+	h := &sweepHarness{t: s.T(), env: env, unreachable: map[string]bool{}, children: map[string]BackorderInput{}}
+	env.OnActivity(a.BeginSweep, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.BeginSweepInput) (string, error) {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.begins = append(h.begins, in)
+			if in.AsOf != "" {
+				return in.AsOf, nil
+			}
+			return testAsOf, nil // "today"
+		})
+	env.OnActivity(a.FindOverdueBackorders, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.FindOverdueInput) ([]activities.OverdueOrder, error) {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			n := len(h.overdueCalls)
+			h.overdueCalls = append(h.overdueCalls, in)
+			if n < len(h.overduePages) {
+				return h.overduePages[n], nil
+			}
+			return nil, nil
+		})
+	env.OnActivity(a.FindClosedOrdersWithOpenIncidents, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.FindClosedInput) ([]activities.ClosedOrder, error) {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			n := len(h.closedCalls)
+			h.closedCalls = append(h.closedCalls, in)
+			if n < len(h.closedPages) {
+				return h.closedPages[n], nil
+			}
+			return nil, nil
+		})
+	env.OnActivity(a.RecordSweep, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.RecordSweepInput) error {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			in.TotalBackorderValue = copyTotals(in.TotalBackorderValue)
+			h.records = append(h.records, in)
+			return nil
+		})
+	env.OnWorkflow(BackorderWorkflow, mock.Anything, mock.Anything).Return(
+		func(ctx workflow.Context, in BackorderInput) (BackorderState, error) {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.children[workflow.GetInfo(ctx).WorkflowExecution.ID] = in
+			return BackorderState{OrderID: in.OrderID, Stage: StageFulfilled}, nil
+		})
+	return h
+}
+
+// recordSignals lets every signal to a backorder workflow through and
+// records it; those in unreachable fail as if the workflow were gone.
+func (h *sweepHarness) recordSignals() {
+	h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", mock.Anything, mock.Anything).Return(
+		func(_, workflowID, _, signalName string, arg any) error {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.signals = append(h.signals, sentSignal{WorkflowID: workflowID, Name: signalName, Arg: arg})
+			if h.unreachable[workflowID] {
+				return errors.New("workflow not found")
+			}
+			return nil
+		})
+}
+
+func copyTotals(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func (h *sweepHarness) run(in SweepInput) {
+	h.env.ExecuteWorkflow(SweepWorkflow, in)
+	require.True(h.t, h.env.IsWorkflowCompleted(), "workflow completed")
+}
+
+func (h *sweepHarness) result() SweepResult {
+	require.NoError(h.t, h.env.GetWorkflowError())
+	var r SweepResult
+	require.NoError(h.t, h.env.GetWorkflowResult(&r))
+	return r
+}
+
+func overdue(id, currency, value string) activities.OverdueOrder {
+	return activities.OverdueOrder{OrderID: id, Currency: currency, BackorderValue: value, DelayDays: 3}
+}
+
+// fullPage is sweepPageSize orders SO-<first>... worth 1.00 USD each.
+func fullPage(first int) []activities.OverdueOrder {
+	page := make([]activities.OverdueOrder, sweepPageSize)
+	for i := range page {
+		page[i] = overdue(fmt.Sprintf("SO-%05d", first+i), "USD", "1.00")
+	}
+	return page
+}
+
+func (s *SweepWorkflowSuite) TestSweepStartsAndTotals() {
+	h := s.newHarness()
+	h.overduePages = [][]activities.OverdueOrder{{
+		overdue("SO-1", "USD", "19.99"),
+		overdue("SO-2", "EUR", "250.5"),
+		overdue("SO-3", "USD", "0.01"),
+	}}
+
+	h.run(SweepInput{})
+
+	s.Equal(SweepResult{
+		SweepID: testSweepID, AsOf: testAsOf, OrdersFound: 3,
+		TotalBackorderValue: map[string]string{"USD": "20.00", "EUR": "250.50"},
+		WorkflowsStarted:    3, Done: true,
+	}, h.result())
+	s.Equal([]activities.BeginSweepInput{{SweepID: testSweepID, AsOf: ""}}, h.begins)
+	s.Equal([]activities.FindOverdueInput{{AsOf: testAsOf, AfterID: "", Limit: sweepPageSize}}, h.overdueCalls,
+		"the pages use the as-of date BeginSweep resolved")
+	s.Equal(map[string]BackorderInput{
+		"backorder-SO-1": {OrderID: "SO-1", AsOf: testAsOf},
+		"backorder-SO-2": {OrderID: "SO-2", AsOf: testAsOf},
+		"backorder-SO-3": {OrderID: "SO-3", AsOf: testAsOf},
+	}, h.children)
+
+	s.Require().Len(h.records, 2, "one record per page")
+	s.False(h.records[0].Finished)
+	s.Equal(activities.RecordSweepInput{
+		SweepID: testSweepID, AsOf: testAsOf, OrdersFound: 3,
+		TotalBackorderValue: map[string]string{"USD": "20.00", "EUR": "250.50"},
+		WorkflowsStarted:    3, Finished: true,
+	}, h.records[1])
+
+	v, err := h.env.QueryWorkflow(QueryStatus)
+	s.Require().NoError(err)
+	var status SweepResult
+	s.Require().NoError(v.Get(&status))
+	s.True(status.Done)
+	s.Equal(3, status.OrdersFound)
+}
+
+func (s *SweepWorkflowSuite) TestSweepWithGivenAsOf() {
+	h := s.newHarness()
+
+	h.run(SweepInput{AsOf: "2025-02-28"})
+
+	r := h.result()
+	s.Equal("2025-02-28", r.AsOf)
+	s.Equal(0, r.OrdersFound)
+	s.Equal(map[string]string{}, r.TotalBackorderValue)
+	s.True(r.Done)
+	s.Equal([]activities.FindOverdueInput{{AsOf: "2025-02-28", Limit: sweepPageSize}}, h.overdueCalls)
+}
+
+func (s *SweepWorkflowSuite) TestPagingContinuesAsNew() {
+	h := s.newHarness()
+	h.overduePages = [][]activities.OverdueOrder{
+		fullPage(1),
+		{overdue("SO-00501", "USD", "0.50"), overdue("SO-00502", "EUR", "2.25")},
+	}
+
+	h.run(SweepInput{})
+
+	s.Require().Len(h.overdueCalls, 2)
+	s.Equal("", h.overdueCalls[0].AfterID)
+	s.Equal("SO-00500", h.overdueCalls[1].AfterID, "the next page starts after the last id of the first")
+	s.Len(h.children, 502)
+	s.Empty(h.closedCalls, "reconciling is a third page: the next run's")
+
+	next := continuedWith[SweepInput](s.T(), h.env.GetWorkflowError(), SweepWorkflowName)
+	s.Equal(testAsOf, next.AsOf)
+	s.Require().NotNil(next.Resume)
+	s.Equal(SweepProgress{
+		Result: SweepResult{
+			SweepID: testSweepID, AsOf: testAsOf, OrdersFound: 502,
+			TotalBackorderValue: map[string]string{"USD": "500.50", "EUR": "2.25"},
+			WorkflowsStarted:    502,
+		},
+		Cursor:      "SO-00502",
+		Reconciling: true,
+	}, *next.Resume)
+	s.Require().Len(h.records, 2)
+	s.False(h.records[1].Finished)
+	s.Equal(502, h.records[1].OrdersFound)
+}
+
+func (s *SweepWorkflowSuite) TestTwoFullPagesContinueWithCursor() {
+	h := s.newHarness()
+	h.overduePages = [][]activities.OverdueOrder{fullPage(1), fullPage(501)}
+
+	h.run(SweepInput{})
+
+	next := continuedWith[SweepInput](s.T(), h.env.GetWorkflowError(), SweepWorkflowName)
+	s.Require().NotNil(next.Resume)
+	s.Equal("SO-01000", next.Resume.Cursor)
+	s.False(next.Resume.Reconciling, "a full page may have more after it")
+	s.Equal(1000, next.Resume.Result.OrdersFound)
+	s.Equal(map[string]string{"USD": "1000.00"}, next.Resume.Result.TotalBackorderValue)
+}
+
+func (s *SweepWorkflowSuite) TestResumedSweepPicksUp() {
+	h := s.newHarness()
+	h.overduePages = [][]activities.OverdueOrder{{overdue("SO-01001", "USD", "0.99")}}
+	progress := SweepProgress{
+		Result: SweepResult{
+			SweepID: testSweepID, AsOf: testAsOf, OrdersFound: 1000,
+			TotalBackorderValue: map[string]string{"USD": "1000.00"}, WorkflowsStarted: 1000,
+		},
+		Cursor: "SO-01000",
+	}
+
+	h.run(SweepInput{AsOf: testAsOf, Resume: &progress})
+
+	s.Empty(h.begins, "a continued sweep does not begin again")
+	s.Equal([]activities.FindOverdueInput{{AsOf: testAsOf, AfterID: "SO-01000", Limit: sweepPageSize}}, h.overdueCalls)
+	s.Equal([]activities.FindClosedInput{{AfterID: "", Limit: sweepPageSize}}, h.closedCalls)
+	s.Equal(SweepResult{
+		SweepID: testSweepID, AsOf: testAsOf, OrdersFound: 1001,
+		TotalBackorderValue: map[string]string{"USD": "1000.99"}, WorkflowsStarted: 1001, Done: true,
+	}, h.result())
+	s.True(h.records[len(h.records)-1].Finished)
+}
+
+func (s *SweepWorkflowSuite) TestReconcileSignalsClosedOrders() {
+	h := s.newHarness()
+	h.closedPages = [][]activities.ClosedOrder{{
+		{OrderID: "SO-10", Status: "Cancelled"},
+		{OrderID: "SO-11", Status: "Fulfilled"},
+		{OrderID: "SO-9", Status: "Fulfilled"},
+	}}
+	h.unreachable["backorder-SO-11"] = true // its workflow failed long ago
+	h.recordSignals()
+
+	h.run(SweepInput{})
+
+	s.ElementsMatch([]sentSignal{
+		{WorkflowID: "backorder-SO-10", Name: SignalOrderCancelled, Arg: OrderCancelledSignal{Reason: "reconciled by sweep"}},
+		{WorkflowID: "backorder-SO-11", Name: SignalOrderFulfilled, Arg: OrderFulfilledSignal{Note: "reconciled by sweep"}},
+		{WorkflowID: "backorder-SO-9", Name: SignalOrderFulfilled, Arg: OrderFulfilledSignal{Note: "reconciled by sweep"}},
+	}, h.signals)
+	r := h.result()
+	s.Equal(2, r.Reconciled, "a workflow that cannot be signalled is not counted")
+	s.True(r.Done)
+	s.Equal(2, h.records[len(h.records)-1].Reconciled)
+	s.True(h.records[len(h.records)-1].Finished)
+}
+
+// TestReconcileExactSignal pins the signal's target, run and name: only
+// this mock is set up, and a signal it does not match fails the sweep.
+func (s *SweepWorkflowSuite) TestReconcileExactSignal() {
+	h := s.newHarness()
+	h.env.OnSignalExternalWorkflow(mock.Anything, "backorder-SO-9", "", SignalOrderFulfilled, mock.Anything).Return(nil).Once()
+	h.closedPages = [][]activities.ClosedOrder{{{OrderID: "SO-9", Status: "Fulfilled"}}}
+
+	h.run(SweepInput{})
+
+	s.Equal(1, h.result().Reconciled)
+}
+
+func (s *SweepWorkflowSuite) TestReconcilePagesUseTheirCursor() {
+	h := s.newHarness()
+	full := make([]activities.ClosedOrder, sweepPageSize)
+	for i := range full {
+		full[i] = activities.ClosedOrder{OrderID: fmt.Sprintf("SO-%05d", i+1), Status: "Fulfilled"}
+	}
+	h.closedPages = [][]activities.ClosedOrder{full}
+	h.recordSignals()
+	progress := SweepProgress{
+		Result:      SweepResult{SweepID: testSweepID, AsOf: testAsOf, TotalBackorderValue: map[string]string{}},
+		Reconciling: true,
+	}
+
+	h.run(SweepInput{AsOf: testAsOf, Resume: &progress})
+
+	s.Equal([]activities.FindClosedInput{
+		{AfterID: "", Limit: sweepPageSize},
+		{AfterID: "SO-00500", Limit: sweepPageSize},
+	}, h.closedCalls)
+	r := h.result()
+	s.Equal(sweepPageSize, r.Reconciled)
+	s.True(r.Done)
+}
