@@ -8,6 +8,8 @@ SHELL := bash
 .DEFAULT_GOAL := build
 
 GO ?= go
+# Static check that workflow code is deterministic (pinned; go run caches it).
+WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 UI_URL ?= http://localhost:$(or $(TEMPORAL_UI_PORT),8233)
 
 .PHONY: build tools postgres up down status demo test
@@ -56,11 +58,12 @@ demo: tools postgres build
 	@echo "    make status                what runs (logs in .run/)"
 	@echo "    make down                  stop the worker and the dev server"
 
-## test: vet and test everything against real PostgreSQL and Temporal dev servers
+## test: vet, check workflow determinism, and test everything against real PostgreSQL and Temporal dev servers
 test:
 	@scripts/ensure-postgres.sh
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)"; \
 	export TEMPORAL_CLI_PATH; \
 	echo "TEMPORAL_CLI_PATH=$$TEMPORAL_CLI_PATH"; \
 	$(GO) vet ./...; \
+	$(GO) run $(WORKFLOWCHECK) ./...; \
 	$(GO) test -count=1 -timeout 20m ./...
