@@ -70,9 +70,11 @@ func Value(lines []Line) decimal.Decimal {
 }
 
 // FormatMoney prints an amount with at least two decimals and never drops
-// precision: 15234.5 -> "15234.50", 0.125 -> "0.125".
+// precision: 15234.5 -> "15234.50", 0.125 -> "0.125". Trailing zeros past
+// the cents go, whatever the scale the amount carries (PostgreSQL's
+// 4 x 0.125 is 0.500): "0.50".
 func FormatMoney(d decimal.Decimal) string {
-	if d.Exponent() >= -2 {
+	if d.Exponent() >= -2 || d.Equal(d.Truncate(2)) {
 		return d.StringFixed(2)
 	}
 	return d.String()

@@ -67,6 +67,8 @@ func TestValueIsExact(t *testing.T) {
 		{"float trap", []Line{{3, decimal.RequireFromString("0.1")}, {1, decimal.RequireFromString("0.2")}}, "0.50"},
 		{"zero backordered", []Line{{0, decimal.RequireFromString("999.99")}}, "0.00"},
 		{"sub-cent kept", []Line{{1, decimal.RequireFromString("0.125")}}, "0.125"},
+		{"extra scale, whole cents", []Line{{4, decimal.RequireFromString("0.125")}}, "0.50"},
+		{"extra scale, whole units", []Line{{8, decimal.RequireFromString("0.125")}}, "1.00"},
 		{"large", []Line{{1000000, decimal.RequireFromString("12345.67")}}, "12345670000.00"},
 	} {
 		assert.Equal(t, tc.want, FormatMoney(Value(tc.lines)), tc.name)

@@ -1,0 +1,137 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// env is a fake environment.
+func env(vars map[string]string) func(string) string {
+	return func(name string) string { return vars[name] }
+}
+
+func TestDefaults(t *testing.T) {
+	cfg, err := load(env(nil))
+	require.NoError(t, err)
+	assert.Equal(t, "postgres://postgres@127.0.0.1:5432/backorders?sslmode=disable", cfg.DatabaseURL)
+	assert.Equal(t, "127.0.0.1:7233", cfg.TemporalAddress)
+	assert.Equal(t, "default", cfg.TemporalNamespace)
+	assert.Equal(t, "backorders", cfg.TaskQueue)
+	require.NotNil(t, cfg.Location)
+	assert.Equal(t, "UTC", cfg.Location.String())
+	assert.Equal(t, 14, cfg.DefaultLeadTimeDays)
+	assert.True(t, cfg.SMSThreshold.Equal(decimal.RequireFromString("1000.00")), "threshold %s", cfg.SMSThreshold)
+	assert.Empty(t, cfg.WarehouseManagerPhone, "no phone by default: alerts are recorded only")
+	assert.Equal(t, time.Hour, cfg.SweepInterval)
+}
+
+func TestBlankValuesMeanDefaults(t *testing.T) {
+	vars := map[string]string{}
+	for _, name := range []string{"DATABASE_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "BACKORDER_TASK_QUEUE",
+		"BACKORDER_TIMEZONE", "BACKORDER_DEFAULT_LEAD_TIME_DAYS", "BACKORDER_SMS_THRESHOLD", "WAREHOUSE_MANAGER_PHONE", "BACKORDER_SWEEP_INTERVAL"} {
+		vars[name] = "  "
+	}
+	cfg, err := load(env(vars))
+	require.NoError(t, err)
+	want, err := load(env(nil))
+	require.NoError(t, err)
+	assert.Equal(t, want, cfg)
+}
+
+func TestEveryVariableOverridden(t *testing.T) {
+	cfg, err := load(env(map[string]string{
+		"DATABASE_URL":                     "postgres://app:secret@db.internal:5433/orders?sslmode=require",
+		"TEMPORAL_ADDRESS":                 "temporal.internal:7233",
+		"TEMPORAL_NAMESPACE":               "backorders-prod",
+		"BACKORDER_TASK_QUEUE":             "backorders-eu",
+		"BACKORDER_TIMEZONE":               "America/New_York",
+		"BACKORDER_DEFAULT_LEAD_TIME_DAYS": " 21 ",
+		"BACKORDER_SMS_THRESHOLD":          "2500.50",
+		"WAREHOUSE_MANAGER_PHONE":          "+15555550100",
+		"BACKORDER_SWEEP_INTERVAL":         "30m",
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, Config{
+		DatabaseURL:           "postgres://app:secret@db.internal:5433/orders?sslmode=require",
+		TemporalAddress:       "temporal.internal:7233",
+		TemporalNamespace:     "backorders-prod",
+		TaskQueue:             "backorders-eu",
+		Location:              cfg.Location,
+		DefaultLeadTimeDays:   21,
+		SMSThreshold:          cfg.SMSThreshold,
+		WarehouseManagerPhone: "+15555550100",
+		SweepInterval:         30 * time.Minute,
+	}, cfg)
+	require.NotNil(t, cfg.Location)
+	assert.Equal(t, "America/New_York", cfg.Location.String())
+	assert.Equal(t, "2500.5", cfg.SMSThreshold.String())
+}
+
+func TestBoundaryValuesAccepted(t *testing.T) {
+	cfg, err := load(env(map[string]string{
+		"BACKORDER_DEFAULT_LEAD_TIME_DAYS": "0",
+		"BACKORDER_SMS_THRESHOLD":          "0",
+		"BACKORDER_SWEEP_INTERVAL":         "1m",
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, 0, cfg.DefaultLeadTimeDays)
+	assert.True(t, cfg.SMSThreshold.IsZero())
+	assert.Equal(t, time.Minute, cfg.SweepInterval)
+}
+
+func TestBadValuesReportedTogether(t *testing.T) {
+	_, err := load(env(map[string]string{
+		"BACKORDER_TIMEZONE":               "Mars/Olympus_Mons",
+		"BACKORDER_DEFAULT_LEAD_TIME_DAYS": "-3",
+		"BACKORDER_SMS_THRESHOLD":          "abc",
+		"BACKORDER_SWEEP_INTERVAL":         "5s",
+	}))
+	require.Error(t, err)
+	msg := err.Error()
+	for _, want := range []string{
+		`BACKORDER_TIMEZONE="Mars/Olympus_Mons"`,
+		`BACKORDER_DEFAULT_LEAD_TIME_DAYS="-3"`,
+		`BACKORDER_SMS_THRESHOLD="abc"`,
+		`BACKORDER_SWEEP_INTERVAL="5s"`,
+	} {
+		assert.Contains(t, msg, want)
+	}
+	assert.Len(t, strings.Split(msg, "\n"), 4, "one line per problem:\n%s", msg)
+	// Each says what to set instead.
+	assert.Contains(t, msg, "such as UTC or Europe/Berlin")
+	assert.Contains(t, msg, "0 or more")
+	assert.Contains(t, msg, "such as 1000.00")
+	assert.Contains(t, msg, "at least 1m")
+}
+
+func TestEachBadValue(t *testing.T) {
+	for name, bad := range map[string][]string{
+		"BACKORDER_TIMEZONE":               {"Nowhere", "utc/"},
+		"BACKORDER_DEFAULT_LEAD_TIME_DAYS": {"-1", "two weeks", "14.5"},
+		"BACKORDER_SMS_THRESHOLD":          {"abc", "-0.01", "1,000.00"},
+		"BACKORDER_SWEEP_INTERVAL":         {"5s", "59s", "hourly", "60"},
+	} {
+		for _, v := range bad {
+			_, err := load(env(map[string]string{name: v}))
+			if assert.Error(t, err, "%s=%q", name, v) {
+				assert.Contains(t, err.Error(), name+"=")
+				assert.Len(t, strings.Split(err.Error(), "\n"), 1, "only %s is wrong: %v", name, err)
+			}
+		}
+	}
+}
+
+func TestLoadReadsTheEnvironment(t *testing.T) {
+	t.Setenv("BACKORDER_TASK_QUEUE", "from-env")
+	t.Setenv("BACKORDER_SWEEP_INTERVAL", "2h")
+	t.Setenv("BACKORDER_TIMEZONE", "")
+	cfg, err := Load()
+	require.NoError(t, err)
+	assert.Equal(t, "from-env", cfg.TaskQueue)
+	assert.Equal(t, 2*time.Hour, cfg.SweepInterval)
+}
