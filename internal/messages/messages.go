@@ -1,11 +1,24 @@
 // Package messages renders what the process tells people: the customer's
-// delay and revised-date notices and the warehouse manager's SMS.
+// delay and revised-date emails (plain text and HTML) and the warehouse
+// manager's SMS.
 package messages
 
 import (
 	"bytes"
+	"embed"
 	"fmt"
-	"text/template"
+	htmltemplate "html/template"
+	texttemplate "text/template"
+)
+
+//go:embed templates
+var templates embed.FS
+
+var (
+	customerText = texttemplate.Must(texttemplate.ParseFS(templates, "templates/customer.txt.tmpl"))
+	// html/template escapes every value for where it lands, so a customer
+	// or product name cannot inject markup.
+	customerHTML = htmltemplate.Must(htmltemplate.ParseFS(templates, "templates/customer.html.tmpl"))
 )
 
 // Line is one backordered line as the customer sees it.
@@ -21,40 +34,38 @@ type CustomerNotice struct {
 	OrderID      string
 	Lines        []Line
 	ETA          string
-	// PreviousETA is set on a revised-date notice.
+	// PreviousETA is set on a revised-date notice; Reason says why it moved.
 	PreviousETA string
 	Reason      string
+	// SupportEmail is where to cancel or ask.
+	SupportEmail string
 }
 
-var customerTemplate = template.Must(template.New("customer").Parse(
-	`Dear {{.CustomerName}},
+// Email is a rendered email.
+type Email struct {
+	Subject string
+	Text    string
+	HTML    string
+}
 
-{{if .PreviousETA -}}
-The estimated delivery date of your order {{.OrderID}} has changed from {{.PreviousETA}} to {{.ETA}}{{if .Reason}} ({{.Reason}}){{end}}.
-{{- else -}}
-Some items of your order {{.OrderID}} are out of stock and will arrive later than promised.
-{{- end}}
-
-Items on backorder:
-{{range .Lines}}  - {{.SKU}}  {{.Name}}  x {{.Quantity}}
-{{end}}
-New estimated delivery date: {{.ETA}}
-
-We are sorry for the delay. Reply to this email if you would like to cancel
-the backordered items or have any questions.
-`))
-
-// Customer renders the subject and body of a customer notice.
-func Customer(n CustomerNotice) (subject, body string, err error) {
-	var buf bytes.Buffer
-	if err := customerTemplate.Execute(&buf, n); err != nil {
-		return "", "", fmt.Errorf("rendering customer notice for order %s: %w", n.OrderID, err)
-	}
-	subject = fmt.Sprintf("Your order %s is delayed: new estimated delivery %s", n.OrderID, n.ETA)
+// Customer renders a customer notice.
+func Customer(n CustomerNotice) (Email, error) {
+	e := Email{Subject: fmt.Sprintf("Your order %s is delayed: new estimated delivery %s", n.OrderID, n.ETA)}
 	if n.PreviousETA != "" {
-		subject = fmt.Sprintf("Your order %s: estimated delivery moved to %s", n.OrderID, n.ETA)
+		e.Subject = fmt.Sprintf("Your order %s: estimated delivery moved to %s", n.OrderID, n.ETA)
 	}
-	return subject, buf.String(), nil
+	var text, html bytes.Buffer
+	if err := customerText.Execute(&text, n); err != nil {
+		return Email{}, fmt.Errorf("rendering customer notice for order %s: %w", n.OrderID, err)
+	}
+	if err := customerHTML.Execute(&html, struct {
+		CustomerNotice
+		Subject string
+	}{n, e.Subject}); err != nil {
+		return Email{}, fmt.Errorf("rendering customer notice for order %s: %w", n.OrderID, err)
+	}
+	e.Text, e.HTML = text.String(), html.String()
+	return e, nil
 }
 
 // WarehouseAlert is the SMS to the warehouse manager, short enough for one

@@ -1,6 +1,8 @@
 // Package notify delivers the process's messages. Every notifier writes
 // the ledger (store.Notification, unique per key) so a message meant once
-// is recorded, and sent, once however often an activity is retried.
+// is recorded, and sent, once however often an activity is retried:
+// Recorder only records; Delivery sends through a Provider (SendGrid for
+// email, Twilio for SMS); Dispatcher picks one per channel.
 package notify
 
 import (
@@ -18,9 +20,20 @@ const (
 
 // Outcome of a send.
 type Outcome struct {
+	// Status is the ledger row's: recorded, sent, unknown or failed.
 	Status string `json:"status"`
 	// Duplicate: the key was handled before; nothing was sent this time.
 	Duplicate bool `json:"duplicate"`
+	// ProviderMessageID is the provider's id of a sent message.
+	ProviderMessageID string `json:"provider_message_id,omitempty"`
+	// Error says why a message failed or its outcome is unknown.
+	Error string `json:"error,omitempty"`
+}
+
+// Delivered reports whether the message is known to have gone out (or,
+// without a provider, to have been recorded).
+func (o Outcome) Delivered() bool {
+	return o.Status == store.StatusSent || o.Status == store.StatusRecorded
 }
 
 // Notifier sends one message.
@@ -35,7 +48,7 @@ type Ledger interface {
 
 // StatusRecorded marks a message the recording notifier kept instead of
 // handing to a provider.
-const StatusRecorded = "recorded"
+const StatusRecorded = store.StatusRecorded
 
 // Recorder is the default notifier: it records every message, fully
 // rendered, in the ledger and logs it, so the process runs without provider
