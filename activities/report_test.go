@@ -1,0 +1,184 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"image/png"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/acme/backorders/internal/notify"
+	"github.com/acme/backorders/internal/pgtest"
+	"github.com/acme/backorders/internal/report"
+	"github.com/acme/backorders/internal/store"
+)
+
+// capture is a notifier that keeps what it is handed.
+type capture struct {
+	mu   sync.Mutex
+	sent []store.Notification
+}
+
+func (c *capture) Send(_ context.Context, n store.Notification) (notify.Outcome, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sent = append(c.sent, n)
+	return notify.Outcome{Status: "captured"}, nil
+}
+
+// reportEnv runs report activities over a new database in New York.
+func reportEnv(t *testing.T, notifier notify.Notifier, recipients ...string) (*testsuite.TestActivityEnvironment, *Activities) {
+	t.Helper()
+	s, _ := pgtest.NewStore(t)
+	ny, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	logger := slog.New(slog.DiscardHandler)
+	if notifier == nil {
+		notifier = notify.Recorder{Ledger: s, Log: logger}
+	}
+	acts := &Activities{Store: s, Notifier: notifier, Log: logger,
+		Settings: Settings{Location: ny, ReportRecipients: recipients}}
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	env.RegisterActivity(acts)
+	return env, acts
+}
+
+// sampleReport is a computed report of 2025-W10 (an empty database).
+func sampleReport(t *testing.T, env *testsuite.TestActivityEnvironment, acts *Activities) report.Report {
+	t.Helper()
+	v, err := env.ExecuteActivity(acts.ComputeWeeklyReport, ComputeReportInput{Week: "2025-W10"})
+	require.NoError(t, err)
+	var r report.Report
+	require.NoError(t, v.Get(&r))
+	return r
+}
+
+func TestEmailReportOncePerWeekAndRecipient(t *testing.T) {
+	env, acts := reportEnv(t, nil, "ops@example.com", "buyer@example.com")
+	r := sampleReport(t, env, acts)
+
+	for _, want := range []EmailOutcome{{Sent: 2}, {Duplicates: 2}} {
+		v, err := env.ExecuteActivity(acts.EmailReport, EmailReportInput{Report: r})
+		require.NoError(t, err)
+		var got EmailOutcome
+		require.NoError(t, v.Get(&got))
+		assert.Equal(t, want, got)
+	}
+
+	rows, err := acts.Store.Pool().Query(context.Background(), `
+		SELECT key, channel, recipient, subject, html_body <> '', attachments FROM notifications ORDER BY key`)
+	require.NoError(t, err)
+	type ledgerRow struct {
+		Key, Channel, Recipient, Subject string
+		HasHTML                          bool
+		Attachments                      []string
+	}
+	var ledger []ledgerRow
+	for rows.Next() {
+		var l ledgerRow
+		require.NoError(t, rows.Scan(&l.Key, &l.Channel, &l.Recipient, &l.Subject, &l.HasHTML, &l.Attachments))
+		ledger = append(ledger, l)
+	}
+	require.NoError(t, rows.Err())
+	files := []string{"backorder-trend-2025-W10.png", "backorder-report-2025-W10.csv"}
+	subject := "Backorder report 2025-W10: 0 open"
+	assert.Equal(t, []ledgerRow{
+		{"report/2025-W10/buyer@example.com", "email", "buyer@example.com", subject, true, files},
+		{"report/2025-W10/ops@example.com", "email", "ops@example.com", subject, true, files},
+	}, ledger)
+}
+
+func TestEmailReportParts(t *testing.T) {
+	sent := &capture{}
+	env, acts := reportEnv(t, sent, "ops@example.com")
+	r := sampleReport(t, env, acts)
+	_, err := env.ExecuteActivity(acts.EmailReport, EmailReportInput{Report: r})
+	require.NoError(t, err)
+
+	require.Len(t, sent.sent, 1)
+	n := sent.sent[0]
+	assert.Contains(t, n.Body, "Aging of open backorders", "the text part is the table")
+	assert.Contains(t, n.HTMLBody, `<img src="cid:trend-chart"`)
+	require.Len(t, n.Attachments, 2)
+
+	chart := n.Attachments[0]
+	assert.True(t, chart.Inline)
+	assert.Equal(t, "trend-chart", chart.ContentID)
+	assert.Equal(t, "image/png", chart.ContentType)
+	img, err := png.Decode(bytes.NewReader(chart.Content))
+	require.NoError(t, err)
+	assert.Equal(t, [2]int{report.ChartWidth, report.ChartHeight}, [2]int{img.Bounds().Dx(), img.Bounds().Dy()})
+
+	data := n.Attachments[1]
+	assert.False(t, data.Inline)
+	assert.Equal(t, "text/csv", data.ContentType)
+	records, err := csv.NewReader(bytes.NewReader(data.Content)).ReadAll()
+	require.NoError(t, err)
+	assert.Equal(t, report.CSVHeader, records[0])
+}
+
+func TestEmailReportWithoutRecipientsSendsNothing(t *testing.T) {
+	sent := &capture{}
+	env, acts := reportEnv(t, sent)
+	v, err := env.ExecuteActivity(acts.EmailReport, EmailReportInput{Report: sampleReport(t, env, acts)})
+	require.NoError(t, err)
+	var got EmailOutcome
+	require.NoError(t, v.Get(&got))
+	assert.Zero(t, got)
+	assert.Empty(t, sent.sent)
+}
+
+func TestComputeAndStoreReport(t *testing.T) {
+	env, acts := reportEnv(t, nil)
+	r := sampleReport(t, env, acts)
+	assert.True(t, r.Complete)
+	assert.Equal(t, "America/New_York", r.Timezone)
+	_, err := env.ExecuteActivity(acts.StoreReport, StoreReportInput{Report: r})
+	require.NoError(t, err)
+	var weeks []string
+	rows, err := acts.Store.Pool().Query(context.Background(), `SELECT week FROM reports`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var w string
+		require.NoError(t, rows.Scan(&w))
+		weeks = append(weeks, w)
+	}
+	assert.Equal(t, []string{"2025-W10"}, weeks)
+}
+
+func TestComputeReportRejectsBadWeeks(t *testing.T) {
+	env, acts := reportEnv(t, nil)
+	next := report.WeekOf(time.Now(), time.UTC).Add(2).String()
+	for _, week := range []string{"2025-W53", "last week", next} {
+		_, err := env.ExecuteActivity(acts.ComputeWeeklyReport, ComputeReportInput{Week: week})
+		var appErr *temporal.ApplicationError
+		require.True(t, errors.As(err, &appErr), "%s: %v", week, err)
+		assert.Equal(t, ErrTypeInvalidInput, appErr.Type(), week)
+		assert.True(t, appErr.NonRetryable(), week)
+	}
+}
+
+func TestPreviousReportWeekInBusinessTimezone(t *testing.T) {
+	env, acts := reportEnv(t, nil)
+	for at, want := range map[time.Time]string{
+		time.Date(2026, 11, 30, 13, 0, 0, 0, time.UTC): "2026-W48", // Monday 08:00 in New York
+		time.Date(2026, 11, 30, 2, 0, 0, 0, time.UTC):  "2026-W47", // still Sunday there
+		time.Date(2027, 1, 4, 13, 0, 0, 0, time.UTC):   "2026-W53",
+	} {
+		v, err := env.ExecuteActivity(acts.PreviousReportWeek, ReportWeekInput{At: at})
+		require.NoError(t, err)
+		var got string
+		require.NoError(t, v.Get(&got))
+		assert.Equal(t, want, got, "%s", at)
+	}
+}

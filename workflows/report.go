@@ -1,0 +1,46 @@
+package workflows
+
+import (
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/acme/backorders/activities"
+	"github.com/acme/backorders/internal/report"
+)
+
+// scheduledStartTimeKey is set by Temporal on runs that a schedule starts:
+// when the run was due. A run caught up after downtime still reports the
+// week before that, not the week before it actually started.
+var scheduledStartTimeKey = temporal.NewSearchAttributeKeyTime("TemporalScheduledStartTime")
+
+// WeeklyReportWorkflow computes the backorder report of an ISO week in
+// PostgreSQL, stores it, and emails it when asked (scheduled runs do,
+// on-demand ones do not). It returns the report.
+func WeeklyReportWorkflow(ctx workflow.Context, in WeeklyReportInput) (report.Report, error) {
+	week := in.Week
+	if week == "" {
+		due, ok := workflow.GetTypedSearchAttributes(ctx).GetTime(scheduledStartTimeKey)
+		if !ok {
+			due = workflow.Now(ctx)
+		}
+		if err := workflow.ExecuteLocalActivity(clockStep(ctx), a.PreviousReportWeek, activities.ReportWeekInput{At: due}).Get(ctx, &week); err != nil {
+			return report.Report{}, err
+		}
+	} else if _, err := report.ParseWeek(week); err != nil {
+		return report.Report{}, temporal.NewNonRetryableApplicationError("week: "+err.Error(), activities.ErrTypeInvalidInput, nil)
+	}
+
+	var r report.Report
+	if err := workflow.ExecuteActivity(databaseStep(ctx), a.ComputeWeeklyReport, activities.ComputeReportInput{Week: week}).Get(ctx, &r); err != nil {
+		return r, err
+	}
+	if err := workflow.ExecuteActivity(databaseStep(ctx), a.StoreReport, activities.StoreReportInput{Report: r}).Get(ctx, nil); err != nil {
+		return r, err
+	}
+	if in.Email {
+		if err := workflow.ExecuteActivity(notificationStep(ctx), a.EmailReport, activities.EmailReportInput{Report: r}).Get(ctx, nil); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
