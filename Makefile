@@ -12,7 +12,7 @@ GO ?= go
 WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 UI_URL ?= http://localhost:$(or $(TEMPORAL_UI_PORT),8233)
 
-.PHONY: build tools postgres up down status demo test
+.PHONY: build tools postgres up down status demo test bench
 
 ## build: compile bin/worker and bin/starter
 build:
@@ -67,3 +67,9 @@ test:
 	$(GO) vet ./...; \
 	$(GO) run $(WORKFLOWCHECK) ./...; \
 	$(GO) test -count=1 -timeout 20m ./...
+
+## bench: the whole-process benchmark (BENCH_ORDERS, BENCH_OVERDUE); writes bench/results.json
+bench: tools postgres build
+	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)"; \
+	export TEMPORAL_CLI_PATH; \
+	$(GO) run ./internal/bench/cmd/bench --out bench/results.json --worker bin/worker

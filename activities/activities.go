@@ -25,6 +25,13 @@ type Settings struct {
 	DefaultLeadTimeDays   int
 	SMSThreshold          decimal.Decimal
 	WarehouseManagerPhone string
+	// QuietHours: the warehouse manager is not texted in this daily window
+	// (in Location).
+	QuietHours backorder.QuietHours
+	// SupportEmail is where customers are told to cancel or ask.
+	SupportEmail string
+	// ReportRecipients get the weekly report by email.
+	ReportRecipients []string
 }
 
 // Activities holds the dependencies; workflows refer to its methods
@@ -214,12 +221,16 @@ func (a *Activities) OpenIncident(ctx context.Context, in OpenIncidentInput) (st
 	if err != nil {
 		return "", badData(ErrTypeInvalidInput, fmt.Errorf("backorder value: %w", err))
 	}
-	return a.Store.OpenIncident(ctx, store.Incident{
+	id, err := a.Store.OpenIncident(ctx, store.Incident{
 		EpisodeKey: in.EpisodeKey, OrderID: in.OrderID, DelayDays: in.DelayDays,
 		BackorderValue: value, Currency: in.Currency, ETA: eta,
 		LeadTimes: in.LeadTimes.Lines, UsedDefaultLeadTime: in.LeadTimes.UsedDefault,
 		MitigationPlan: backorder.MitigationPlan(in.LeadTimes.Lines, eta),
 	})
+	if errors.Is(err, store.ErrNotFound) {
+		return "", badData(ErrTypeOrderNotFound, err)
+	}
+	return id, err
 }
 
 // ReviseIncidentInput moves an incident to a new ETA.
@@ -257,7 +268,8 @@ type NotifyCustomerInput struct {
 }
 
 // NotifyCustomer emails the customer the backordered lines and the ETA,
-// once per incident and ETA version.
+// once per incident and ETA version. An address that cannot be mailed is
+// an outcome (failed), not an error: the order's workflow goes on.
 func (a *Activities) NotifyCustomer(ctx context.Context, in NotifyCustomerInput) (notify.Outcome, error) {
 	order, err := a.Store.Order(ctx, in.OrderID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -268,21 +280,21 @@ func (a *Activities) NotifyCustomer(ctx context.Context, in NotifyCustomerInput)
 	}
 	notice := messages.CustomerNotice{
 		CustomerName: order.CustomerName, OrderID: order.ID, ETA: in.ETA,
-		PreviousETA: in.PreviousETA, Reason: in.Reason,
+		PreviousETA: in.PreviousETA, Reason: in.Reason, SupportEmail: a.Settings.SupportEmail,
 	}
 	for _, l := range order.Lines {
 		if l.BackorderedQuantity > 0 {
 			notice.Lines = append(notice.Lines, messages.Line{SKU: l.SKU, Name: l.ProductName, Quantity: l.BackorderedQuantity})
 		}
 	}
-	subject, body, err := messages.Customer(notice)
+	email, err := messages.Customer(notice)
 	if err != nil {
 		return notify.Outcome{}, badData(ErrTypeInvalidInput, err)
 	}
 	return a.Notifier.Send(ctx, store.Notification{
 		Key:     fmt.Sprintf("%s/customer-eta/v%d", in.IncidentID, in.ETAVersion),
 		OrderID: order.ID, IncidentID: in.IncidentID, Channel: notify.Email,
-		Recipient: order.CustomerEmail, Subject: subject, Body: body,
+		Recipient: order.CustomerEmail, Subject: email.Subject, Body: email.Text, HTMLBody: email.HTML,
 	})
 }
 
@@ -295,19 +307,19 @@ type AlertWarehouseInput struct {
 	ETA            string `json:"eta"`
 }
 
-// AlertOutcome says whether the SMS went out.
+// AlertOutcome says whether the warehouse manager is to be texted.
 type AlertOutcome struct {
-	Texted bool `json:"texted"`
+	// TextManager: WAREHOUSE_MANAGER_PHONE is set.
+	TextManager bool `json:"text_manager"`
 }
 
-// AlertWarehouse records an active alert for the order and texts the
-// warehouse manager, once per incident. Without WAREHOUSE_MANAGER_PHONE the
-// alert is still recorded; there is just nobody to text.
+// AlertWarehouse records an active alert for the order, once per incident.
+// The SMS is TextWarehouse's, when quiet hours allow; without
+// WAREHOUSE_MANAGER_PHONE there is nobody to text.
 func (a *Activities) AlertWarehouse(ctx context.Context, in AlertWarehouseInput) (AlertOutcome, error) {
-	body := messages.WarehouseAlert(in.OrderID, in.BackorderValue, in.Currency, in.ETA)
 	if err := a.Store.RaiseAlert(ctx, store.Alert{
 		Key: in.IncidentID + "/high-value", OrderID: in.OrderID, IncidentID: in.IncidentID,
-		Kind: "high_value_backorder", Message: body,
+		Kind: "high_value_backorder", Message: messages.WarehouseAlert(in.OrderID, in.BackorderValue, in.Currency, in.ETA),
 	}); err != nil {
 		return AlertOutcome{}, err
 	}
@@ -315,12 +327,31 @@ func (a *Activities) AlertWarehouse(ctx context.Context, in AlertWarehouseInput)
 		a.Log.Warn("high-value backorder not texted: WAREHOUSE_MANAGER_PHONE is not set", "order_id", in.OrderID)
 		return AlertOutcome{}, nil
 	}
-	_, err := a.Notifier.Send(ctx, store.Notification{
+	return AlertOutcome{TextManager: true}, nil
+}
+
+// SMSAllowedAtInput is when an SMS is due.
+type SMSAllowedAtInput struct {
+	At time.Time `json:"at"`
+}
+
+// SMSAllowedAt is when the warehouse manager may be texted: At itself, or
+// the end of WAREHOUSE_SMS_QUIET_HOURS when At falls in them. A local
+// activity, because workflow code cannot load timezones.
+func (a *Activities) SMSAllowedAt(_ context.Context, in SMSAllowedAtInput) (time.Time, error) {
+	return a.Settings.QuietHours.AllowedAt(in.At, a.Settings.Location).UTC(), nil
+}
+
+// TextWarehouse texts the warehouse manager about a high-value backorder,
+// once per incident. A recipient that cannot be texted is an outcome
+// (failed), not an error: the order's workflow goes on without the SMS.
+func (a *Activities) TextWarehouse(ctx context.Context, in AlertWarehouseInput) (notify.Outcome, error) {
+	return a.Notifier.Send(ctx, store.Notification{
 		Key:     in.IncidentID + "/warehouse-sms",
 		OrderID: in.OrderID, IncidentID: in.IncidentID, Channel: notify.SMS,
-		Recipient: a.Settings.WarehouseManagerPhone, Body: body,
+		Recipient: a.Settings.WarehouseManagerPhone,
+		Body:      messages.WarehouseAlert(in.OrderID, in.BackorderValue, in.Currency, in.ETA),
 	})
-	return AlertOutcome{Texted: err == nil}, err
 }
 
 // CompleteTaskInput records a human task as done.

@@ -464,19 +464,14 @@ func TestAlertWarehouseOncePerIncident(t *testing.T) {
 
 	var out AlertOutcome
 	h.must(h.acts.AlertWarehouse, in, &out)
-	assert.True(t, out.Texted)
+	assert.True(t, out.TextManager)
 	h.must(h.acts.AlertWarehouse, in, &out)
-	assert.True(t, out.Texted, "a retry reports the text as sent")
+	assert.True(t, out.TextManager, "a retry gives the same answer")
 
 	assert.Equal(t, 1, h.count(`SELECT count(*) FROM active_alerts`))
 	assert.Equal(t, 1, h.count(`SELECT count(*) FROM active_alerts WHERE key = $1 AND order_id = 'SO-5' AND incident_id = $2
-		AND kind = 'high_value_backorder'`, incident+"/high-value", incident))
-	assert.Equal(t, 1, h.count(`SELECT count(*) FROM notifications`))
-	row, ok := h.ledger(incident + "/warehouse-sms")
-	require.True(t, ok)
-	assert.Equal(t, notify.SMS, row.Channel)
-	assert.Equal(t, managerPhone, row.Recipient)
-	assert.Equal(t, "Backorder SO-5: 1000.01 EUR at risk, new ETA 2026-12-07.", row.Body)
+		AND kind = 'high_value_backorder' AND message = 'Backorder SO-5: 1000.01 EUR at risk, new ETA 2026-12-07.'`, incident+"/high-value", incident))
+	assert.Zero(t, h.count(`SELECT count(*) FROM notifications`), "the SMS is TextWarehouse's, when quiet hours allow")
 }
 
 func TestAlertWarehouseWithoutPhone(t *testing.T) {
@@ -486,11 +481,11 @@ func TestAlertWarehouseWithoutPhone(t *testing.T) {
 
 	var out AlertOutcome
 	h.must(h.acts.AlertWarehouse, in, &out)
-	assert.False(t, out.Texted)
+	assert.False(t, out.TextManager, "nobody to text")
 	h.must(h.acts.AlertWarehouse, in, &out)
-	assert.False(t, out.Texted)
+	assert.False(t, out.TextManager)
 	assert.Equal(t, 1, h.count(`SELECT count(*) FROM active_alerts WHERE order_id = 'SO-5'`), "the alert is still recorded")
-	assert.Zero(t, h.count(`SELECT count(*) FROM notifications`), "nobody to text")
+	assert.Zero(t, h.count(`SELECT count(*) FROM notifications`))
 }
 
 func TestReviseIncidentOncePerVersion(t *testing.T) {
@@ -635,6 +630,7 @@ func TestCloseBackorderFulfilled(t *testing.T) {
 	incident, _ := h.openIncident("SO-5", "ep-5", "2026-12-07")
 	h.must(h.acts.NotifyCustomer, NotifyCustomerInput{IncidentID: incident, OrderID: "SO-5", ETA: "2026-12-07", ETAVersion: 1}, nil)
 	h.must(h.acts.AlertWarehouse, AlertWarehouseInput{IncidentID: incident, OrderID: "SO-5", BackorderValue: "1000.01", Currency: "EUR", ETA: "2026-12-07"}, nil)
+	h.must(h.acts.TextWarehouse, AlertWarehouseInput{IncidentID: incident, OrderID: "SO-5", BackorderValue: "1000.01", Currency: "EUR", ETA: "2026-12-07"}, nil)
 	var procurement, clerk TaskRef
 	h.must(h.acts.CreateTask, CreateTaskInput{EpisodeKey: "ep-5", OrderID: "SO-5", IncidentID: incident, Role: "procurement_manager", Title: "Confirm"}, &procurement)
 	h.must(h.acts.CreateTask, CreateTaskInput{EpisodeKey: "ep-5", OrderID: "SO-5", IncidentID: incident, Role: "inventory_clerk", Title: "Adjust"}, &clerk)

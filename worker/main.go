@@ -13,7 +13,6 @@ import (
 
 	"github.com/acme/backorders/activities"
 	"github.com/acme/backorders/internal/config"
-	"github.com/acme/backorders/internal/notify"
 	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/internal/temporalx"
 	"github.com/acme/backorders/workflows"
@@ -28,7 +27,9 @@ activities, until interrupted (SIGINT or SIGTERM stop it gracefully).
 
 Environment: DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
 BACKORDER_TASK_QUEUE, BACKORDER_TIMEZONE, BACKORDER_DEFAULT_LEAD_TIME_DAYS,
-BACKORDER_SMS_THRESHOLD, WAREHOUSE_MANAGER_PHONE (see README.md).
+BACKORDER_SMS_THRESHOLD, WAREHOUSE_MANAGER_PHONE, BACKORDER_REPORT_RECIPIENTS,
+BACKORDER_SUPPORT_EMAIL, WAREHOUSE_SMS_QUIET_HOURS, SENDGRID_* and TWILIO_*
+(see README.md).
 `)
 	}
 	flag.Parse()
@@ -55,26 +56,25 @@ func run(logger *slog.Logger) error {
 		return err
 	}
 	defer c.Close()
+	notifier, emailRoute, smsRoute, err := newNotifier(cfg, db, logger)
+	if err != nil {
+		return err
+	}
 
 	acts := &activities.Activities{
 		Store:    db,
-		Notifier: notify.Recorder{Ledger: db, Log: logger},
+		Notifier: notifier,
 		Settings: activities.Settings{
 			Location: cfg.Location, DefaultLeadTimeDays: cfg.DefaultLeadTimeDays,
 			SMSThreshold: cfg.SMSThreshold, WarehouseManagerPhone: cfg.WarehouseManagerPhone,
+			QuietHours: cfg.QuietHours, SupportEmail: cfg.SupportEmail,
+			ReportRecipients: cfg.ReportRecipients,
 		},
 		Log: logger,
 	}
-	w := worker.New(c, cfg.TaskQueue, worker.Options{})
+	w := worker.New(c, cfg.TaskQueue, workflows.WorkerOptions())
 	workflows.Register(w, acts)
 	logger.Info("worker starting", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace,
-		"email", "recorded in the notifications ledger", "sms", smsRoute(cfg))
+		"email", emailRoute, "sms", smsRoute)
 	return w.Run(worker.InterruptCh())
-}
-
-func smsRoute(cfg config.Config) string {
-	if cfg.WarehouseManagerPhone == "" {
-		return "none: WAREHOUSE_MANAGER_PHONE is not set, alerts are recorded only"
-	}
-	return "recorded in the notifications ledger"
 }

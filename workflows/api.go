@@ -11,8 +11,9 @@ import (
 
 // Workflow, signal, query and schedule names: a public contract.
 const (
-	BackorderWorkflowName = "BackorderWorkflow"
-	SweepWorkflowName     = "SweepWorkflow"
+	BackorderWorkflowName    = "BackorderWorkflow"
+	SweepWorkflowName        = "SweepWorkflow"
+	WeeklyReportWorkflowName = "WeeklyReportWorkflow"
 
 	SignalOrderFulfilled = "order-fulfilled"
 	SignalOrderCancelled = "order-cancelled"
@@ -20,7 +21,8 @@ const (
 
 	QueryStatus = "status"
 
-	SweepScheduleID = "backorder-sweep"
+	SweepScheduleID  = "backorder-sweep"
+	ReportScheduleID = "backorder-weekly-report"
 )
 
 // BackorderWorkflowID is the per-order workflow id: one open workflow per
@@ -30,6 +32,10 @@ func BackorderWorkflowID(orderID string) string { return "backorder-" + orderID 
 // SweepWorkflowID names a sweep started by hand; scheduled sweeps get their
 // ids from the schedule.
 func SweepWorkflowID(asOf, suffix string) string { return "backorder-sweep-" + asOf + "-" + suffix }
+
+// ReportWorkflowID names a report run on demand; scheduled runs get their
+// ids from the schedule.
+func ReportWorkflowID(week, suffix string) string { return "backorder-report-" + week + "-" + suffix }
 
 // Stages of a per-order workflow (the status query's "stage" and the
 // BackorderStage search attribute).
@@ -97,6 +103,9 @@ type BackorderState struct {
 	RecheckAt time.Time `json:"recheck_at"`
 	// Rechecks counts how often the ETA passed without fulfilment.
 	Rechecks int `json:"rechecks"`
+	// SMSDueAt is when the warehouse manager's SMS goes out, the end of
+	// WAREHOUSE_SMS_QUIET_HOURS; nil when none is waiting.
+	SMSDueAt *time.Time `json:"sms_due_at,omitempty"`
 }
 
 // TaskState is a human task as the workflow knows it.
@@ -161,4 +170,14 @@ type SweepResult struct {
 	// already says Fulfilled or Cancelled.
 	Reconciled int  `json:"reconciled"`
 	Done       bool `json:"done"`
+}
+
+// WeeklyReportInput starts a weekly report.
+type WeeklyReportInput struct {
+	// Week is the ISO week (YYYY-Www); empty means the last complete week
+	// before the run was due, as for scheduled runs.
+	Week string `json:"week,omitempty"`
+	// Email sends it to BACKORDER_REPORT_RECIPIENTS, once per week and
+	// recipient.
+	Email bool `json:"email"`
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/acme/backorders/activities"
 	"github.com/acme/backorders/internal/backorder"
+	"github.com/acme/backorders/internal/notify"
 )
 
 const (
@@ -96,7 +97,7 @@ func (w *backorderWorkflow) run(ctx workflow.Context) (BackorderState, error) {
 
 // handleBackorder walks steps 1 to 10 of the process.
 func (w *backorderWorkflow) handleBackorder(ctx workflow.Context) error {
-	db, notifying := databaseStep(ctx), notificationStep(ctx)
+	db := databaseStep(ctx)
 	s := &w.state
 
 	// 1-2. Delay in days and backorder value.
@@ -149,22 +150,18 @@ func (w *backorderWorkflow) handleBackorder(ctx workflow.Context) error {
 	}
 
 	// 8. Tell the customer.
-	if err := workflow.ExecuteActivity(notifying, a.NotifyCustomer, activities.NotifyCustomerInput{
+	if err := w.notifyCustomer(ctx, activities.NotifyCustomerInput{
 		IncidentID: s.IncidentID, OrderID: s.OrderID, ETA: eta, ETAVersion: s.ETAVersion,
-	}).Get(ctx, nil); err != nil {
+	}); err != nil {
 		return err
 	}
-	s.CustomerNotified = true
 
-	// 9. High value: text the warehouse manager, keep an active alert.
+	// 9. High value: keep an active alert and text the warehouse manager,
+	// once quiet hours allow.
 	if assessed.AlertWarehouse {
-		var alert activities.AlertOutcome
-		if err := workflow.ExecuteActivity(notifying, a.AlertWarehouse, activities.AlertWarehouseInput{
-			IncidentID: s.IncidentID, OrderID: s.OrderID, BackorderValue: s.BackorderValue, Currency: s.Currency, ETA: eta,
-		}).Get(ctx, &alert); err != nil {
+		if err := w.alertWarehouse(ctx); err != nil {
 			return err
 		}
-		s.WarehouseAlerted = alert.Texted
 	}
 
 	// 10. The inventory clerk adjusts expected arrivals.
@@ -195,7 +192,7 @@ func (w *backorderWorkflow) awaitOutcome(ctx workflow.Context) error {
 		}
 
 		timerCtx, cancelTimer := workflow.WithCancel(ctx)
-		etaPassed := false
+		etaPassed, smsDue := false, false
 		var handlerErr error
 		selector := workflow.NewSelector(ctx)
 		selector.AddReceive(w.fulfilled, func(c workflow.ReceiveChannel, _ bool) {
@@ -214,10 +211,20 @@ func (w *backorderWorkflow) awaitOutcome(ctx workflow.Context) error {
 		selector.AddFuture(workflow.NewTimer(timerCtx, w.untilETAPasses(ctx)), func(f workflow.Future) {
 			etaPassed = f.Get(ctx, nil) == nil
 		})
+		if w.state.SMSDueAt != nil {
+			selector.AddFuture(workflow.NewTimer(timerCtx, w.state.SMSDueAt.Sub(workflow.Now(ctx))), func(f workflow.Future) {
+				smsDue = f.Get(ctx, nil) == nil
+			})
+		}
 		selector.Select(ctx)
 		cancelTimer()
 		if handlerErr != nil {
 			return handlerErr
+		}
+		if smsDue {
+			if err := w.textWarehouse(ctx); err != nil {
+				return err
+			}
 		}
 		if etaPassed {
 			if err := w.recheck(ctx); err != nil {
@@ -324,14 +331,79 @@ func (w *backorderWorkflow) reviseETA(ctx workflow.Context, eta string, leadTime
 	if w.receiveOutcome() {
 		return nil
 	}
-	return workflow.ExecuteActivity(notificationStep(ctx), a.NotifyCustomer, activities.NotifyCustomerInput{
+	return w.notifyCustomer(ctx, activities.NotifyCustomerInput{
 		IncidentID: s.IncidentID, OrderID: s.OrderID, ETA: eta, ETAVersion: s.ETAVersion,
 		PreviousETA: previous, Reason: reason,
-	}).Get(ctx, nil)
+	})
+}
+
+// notifyCustomer sends a customer notice. One that cannot be delivered
+// (bad address, refused) is on the ledger and the incident; the process
+// goes on without it.
+func (w *backorderWorkflow) notifyCustomer(ctx workflow.Context, in activities.NotifyCustomerInput) error {
+	var sent notify.Outcome
+	if err := workflow.ExecuteActivity(notificationStep(ctx), a.NotifyCustomer, in).Get(ctx, &sent); err != nil {
+		return err
+	}
+	if !sent.Delivered() {
+		workflow.GetLogger(ctx).Warn("customer notice not delivered", "eta_version", in.ETAVersion, "status", sent.Status, "error", sent.Error)
+		return nil
+	}
+	w.state.CustomerNotified = true
+	return nil
+}
+
+// alertWarehouse records the active alert at once. The SMS goes out now,
+// or, in quiet hours, from the wait for fulfilment when they end (skipped
+// if the order closes first).
+func (w *backorderWorkflow) alertWarehouse(ctx workflow.Context) error {
+	var alert activities.AlertOutcome
+	if err := workflow.ExecuteActivity(databaseStep(ctx), a.AlertWarehouse, w.alertInput()).Get(ctx, &alert); err != nil {
+		return err
+	}
+	if !alert.TextManager {
+		return nil
+	}
+	now := workflow.Now(ctx)
+	var allowedAt time.Time
+	if err := workflow.ExecuteLocalActivity(clockStep(ctx), a.SMSAllowedAt, activities.SMSAllowedAtInput{At: now}).Get(ctx, &allowedAt); err != nil {
+		return err
+	}
+	if allowedAt.After(now) {
+		workflow.GetLogger(ctx).Info("warehouse SMS waits for the end of quiet hours", "due_at", allowedAt)
+		w.state.SMSDueAt = &allowedAt
+		return nil
+	}
+	return w.textWarehouse(ctx)
+}
+
+// textWarehouse sends the warehouse manager's SMS with the order's
+// current figures. One that cannot be delivered leaves warehouse_alerted
+// false; the process goes on.
+func (w *backorderWorkflow) textWarehouse(ctx workflow.Context) error {
+	w.state.SMSDueAt = nil
+	var sent notify.Outcome
+	if err := workflow.ExecuteActivity(notificationStep(ctx), a.TextWarehouse, w.alertInput()).Get(ctx, &sent); err != nil {
+		return err
+	}
+	w.state.WarehouseAlerted = sent.Delivered()
+	if !sent.Delivered() {
+		workflow.GetLogger(ctx).Warn("warehouse SMS not delivered", "status", sent.Status, "error", sent.Error)
+	}
+	return nil
+}
+
+func (w *backorderWorkflow) alertInput() activities.AlertWarehouseInput {
+	s := &w.state
+	return activities.AlertWarehouseInput{
+		IncidentID: s.IncidentID, OrderID: s.OrderID, BackorderValue: s.BackorderValue, Currency: s.Currency, ETA: s.NewETA,
+	}
 }
 
 // close is step 12: clear alerts, resolve the incident, close open tasks.
+// An SMS still waiting for quiet hours to end is not sent.
 func (w *backorderWorkflow) close(ctx workflow.Context) error {
+	w.state.SMSDueAt = nil
 	if err := workflow.ExecuteActivity(databaseStep(ctx), a.CloseBackorder, activities.CloseBackorderInput{
 		OrderID: w.state.OrderID, IncidentID: w.state.IncidentID, Outcome: w.outcome,
 	}).Get(ctx, nil); err != nil {

@@ -62,8 +62,14 @@ type backorderHarness struct {
 	assessments []activities.Assessment
 	assessErrs  []error
 	// leadTimes answers LookupLeadTimes, one per call, the last repeated.
-	leadTimes   []activities.LeadTimes
-	alert       activities.AlertOutcome
+	leadTimes []activities.LeadTimes
+	// notices answers NotifyCustomer, one per call, the last repeated.
+	notices []notify.Outcome
+	alert   activities.AlertOutcome
+	sms     notify.Outcome
+	// acts are the real activities the workflow runs locally (ETAPassesAt,
+	// SMSAllowedAt); change their Settings before run.
+	acts        *activities.Activities
 	completeErr error
 	// hooks run inside the named activity, e.g. to send a signal while it
 	// is in flight.
@@ -80,14 +86,19 @@ func (s *BackorderWorkflowSuite) newHarness() *backorderHarness {
 	// A safety net: a workflow that never ends fails the test instead of
 	// re-checking forever in skipped time.
 	env.SetWorkflowRunTimeout(365 * 24 * time.Hour)
-	// ETAPassesAt runs for real: it is pure.
-	env.RegisterActivity(&activities.Activities{Settings: activities.Settings{Location: time.UTC}})
+	// The local activities run for real: they are pure.
+	acts := &activities.Activities{Settings: activities.Settings{Location: time.UTC}}
+	env.RegisterActivity(acts)
 
 	h := &backorderHarness{
 		t:           s.T(),
 		env:         env,
+		acts:        acts,
 		assessments: []activities.Assessment{assessment("39.98", false)},
 		leadTimes:   []activities.LeadTimes{leadTimes(14)},
+		notices:     []notify.Outcome{{Status: "sent"}},
+		alert:       activities.AlertOutcome{TextManager: true},
+		sms:         notify.Outcome{Status: "sent"},
 		hooks:       map[string]func(){},
 	}
 	env.OnActivity(a.AssessBackorder, mock.Anything, mock.Anything).Return(
@@ -125,13 +136,18 @@ func (s *BackorderWorkflowSuite) newHarness() *backorderHarness {
 		})
 	env.OnActivity(a.NotifyCustomer, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.NotifyCustomerInput) (notify.Outcome, error) {
-			h.record("NotifyCustomer", fmt.Sprintf("NotifyCustomer: v%d", in.ETAVersion), in)
-			return notify.Outcome{Status: "sent"}, nil
+			n := h.record("NotifyCustomer", fmt.Sprintf("NotifyCustomer: v%d", in.ETAVersion), in)
+			return nth(h.notices, n), nil
 		})
 	env.OnActivity(a.AlertWarehouse, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.AlertWarehouseInput) (activities.AlertOutcome, error) {
 			h.record("AlertWarehouse", "AlertWarehouse", in)
 			return h.alert, nil
+		})
+	env.OnActivity(a.TextWarehouse, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.AlertWarehouseInput) (notify.Outcome, error) {
+			h.record("TextWarehouse", "TextWarehouse", in)
+			return h.sms, nil
 		})
 	env.OnActivity(a.CompleteTask, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.CompleteTaskInput) error {
@@ -353,20 +369,35 @@ func (s *BackorderWorkflowSuite) TestHappyPathFulfilled() {
 }
 
 func (s *BackorderWorkflowSuite) TestWarehouseAlertFollowsAssessment() {
+	alertInput := activities.AlertWarehouseInput{
+		IncidentID: "INC-1", OrderID: "SO-1", BackorderValue: "1500.00", Currency: "USD", ETA: "2025-03-24",
+	}
 	for _, tc := range []struct {
 		name        string
 		alert       bool
-		texted      bool
+		textManager bool
+		sms         notify.Outcome
+		wantTexted  bool
 		wantAlerted bool
 	}{
-		{name: "above threshold, texted", alert: true, texted: true, wantAlerted: true},
-		{name: "above threshold, no phone to text", alert: true, texted: false, wantAlerted: false},
+		{name: "above threshold, texted", alert: true, textManager: true, sms: notify.Outcome{Status: "sent"}, wantTexted: true, wantAlerted: true},
+		{name: "above threshold, SMS recorded only", alert: true, textManager: true, sms: notify.Outcome{Status: "recorded"}, wantTexted: true, wantAlerted: true},
+		{name: "above threshold, no phone to text", alert: true, textManager: false},
+		{
+			name: "above threshold, SMS failed", alert: true, textManager: true, wantTexted: true,
+			sms: notify.Outcome{Status: "failed", Error: "recipient is on the sms suppression list"},
+		},
+		{
+			name: "above threshold, SMS outcome unknown", alert: true, textManager: true, wantTexted: true,
+			sms: notify.Outcome{Status: "unknown", Error: "no answer from Twilio after sending"},
+		},
 		{name: "not above threshold", alert: false},
 	} {
 		s.Run(tc.name, func() {
 			h := s.newHarness()
 			h.assessments = []activities.Assessment{assessment("1500.00", tc.alert)}
-			h.alert = activities.AlertOutcome{Texted: tc.texted}
+			h.alert = activities.AlertOutcome{TextManager: tc.textManager}
+			h.sms = tc.sms
 			var waiting BackorderState
 			h.statusAt("2025-03-10T10:00:00Z", &waiting)
 			h.signalAt("2025-03-11T00:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
@@ -374,10 +405,11 @@ func (s *BackorderWorkflowSuite) TestWarehouseAlertFollowsAssessment() {
 			h.run(firstRun())
 
 			alerts := inputsOf[activities.AlertWarehouseInput](h, "AlertWarehouse")
-			if tc.alert {
-				s.Equal([]activities.AlertWarehouseInput{{
-					IncidentID: "INC-1", OrderID: "SO-1", BackorderValue: "1500.00", Currency: "USD", ETA: "2025-03-24",
-				}}, alerts)
+			texts := inputsOf[activities.AlertWarehouseInput](h, "TextWarehouse")
+			switch {
+			case tc.wantTexted:
+				s.Equal([]activities.AlertWarehouseInput{alertInput}, alerts)
+				s.Equal([]activities.AlertWarehouseInput{alertInput}, texts)
 				s.Equal([]string{
 					"AssessBackorder",
 					"MarkOrderChecked: Backorder: investigating shortage",
@@ -386,18 +418,138 @@ func (s *BackorderWorkflowSuite) TestWarehouseAlertFollowsAssessment() {
 					"OpenIncident",
 					"NotifyCustomer: v1",
 					"AlertWarehouse",
+					"TextWarehouse",
 					"CreateTask: inventory_clerk",
 					"MarkOrderChecked: Backorder: awaiting fulfillment",
 					"CloseBackorder: fulfilled",
 				}, h.steps())
-			} else {
+				s.Equal(testStart, h.callsOf("TextWarehouse")[0].At, "no quiet hours: texted at once")
+			case tc.alert:
+				s.Equal([]activities.AlertWarehouseInput{alertInput}, alerts)
+				s.Empty(texts)
+			default:
 				s.Empty(alerts)
+				s.Empty(texts)
 			}
 			s.Equal(tc.wantAlerted, waiting.WarehouseAlerted)
-			s.Equal(StageAwaitingFulfillment, waiting.Stage)
+			s.Nil(waiting.SMSDueAt)
+			s.Equal(StageAwaitingFulfillment, waiting.Stage, "a failed SMS does not stop the process")
 			s.Equal(StageFulfilled, h.result().Stage)
 		})
 	}
+}
+
+// quietNights sets quiet hours of 21:00-07:00 in New York, where the
+// tests' start (09:00 UTC on 2025-03-10) is 05:00 (EDT, UTC-4): the SMS is
+// due at 07:00 EDT, 11:00 UTC.
+func quietNights(h *backorderHarness) {
+	ny, err := time.LoadLocation("America/New_York")
+	require.NoError(h.t, err)
+	h.acts.Settings.Location = ny
+	h.acts.Settings.QuietHours = backorder.QuietHours{Start: 21 * 60, End: 7 * 60}
+	h.assessments = []activities.Assessment{assessment("1500.00", true)}
+}
+
+func (s *BackorderWorkflowSuite) TestQuietHoursDeferTheSMS() {
+	h := s.newHarness()
+	quietNights(h)
+	var quiet, after BackorderState
+	h.statusAt("2025-03-10T10:00:00Z", &quiet)
+	h.statusAt("2025-03-10T12:00:00Z", &after)
+	h.signalAt("2025-03-11T00:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
+
+	h.run(firstRun())
+
+	s.Equal(testStart, h.callsOf("AlertWarehouse")[0].At, "the active alert is recorded at once")
+	texts := h.callsOf("TextWarehouse")
+	s.Require().Len(texts, 1)
+	s.Equal(utc("2025-03-10T11:00:00Z"), texts[0].At, "07:00 in New York, when quiet hours end")
+	s.Equal(append(append([]string{}, firstRunSteps[:6]...),
+		"AlertWarehouse",
+		"CreateTask: inventory_clerk",
+		"MarkOrderChecked: Backorder: awaiting fulfillment",
+		"TextWarehouse",
+		"CloseBackorder: fulfilled",
+	), h.steps(), "the process goes on while the SMS waits")
+
+	s.Equal(StageAwaitingFulfillment, quiet.Stage)
+	s.False(quiet.WarehouseAlerted)
+	s.Require().NotNil(quiet.SMSDueAt)
+	s.Equal(utc("2025-03-10T11:00:00Z"), *quiet.SMSDueAt)
+	s.True(after.WarehouseAlerted)
+	s.Nil(after.SMSDueAt)
+	s.Equal(StageFulfilled, h.result().Stage)
+}
+
+func (s *BackorderWorkflowSuite) TestOutcomeDuringQuietHoursSkipsTheSMS() {
+	for _, signal := range []string{SignalOrderFulfilled, SignalOrderCancelled} {
+		s.Run(signal, func() {
+			h := s.newHarness()
+			quietNights(h)
+			h.signalAt("2025-03-10T10:00:00Z", signal, nil)
+
+			h.run(firstRun())
+
+			s.Len(h.callsOf("AlertWarehouse"), 1)
+			s.Empty(h.callsOf("TextWarehouse"), "the order closed before quiet hours ended")
+			closes := h.callsOf("CloseBackorder")
+			s.Require().Len(closes, 1)
+			s.Equal(utc("2025-03-10T10:00:00Z"), closes[0].At)
+			final := h.result()
+			s.False(final.WarehouseAlerted)
+			s.Nil(final.SMSDueAt)
+		})
+	}
+}
+
+func (s *BackorderWorkflowSuite) TestQuietHoursOutsideTheWindow() {
+	h := s.newHarness()
+	quietNights(h)
+	h.acts.Settings.QuietHours = backorder.QuietHours{Start: 22 * 60, End: 5 * 60} // over at 05:00 EDT
+	h.signalAt("2025-03-11T00:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
+
+	h.run(firstRun())
+
+	texts := h.callsOf("TextWarehouse")
+	s.Require().Len(texts, 1)
+	s.Equal(testStart, texts[0].At)
+}
+
+func (s *BackorderWorkflowSuite) TestContinueAsNewKeepsTheWaitingSMS() {
+	h := s.newHarness()
+	due := utc("2025-03-10T11:00:00Z")
+	resume := waitingState()
+	resume.BackorderValue, resume.SMSDueAt = "1500.00", &due
+	var waiting BackorderState
+	h.statusAt("2025-03-10T10:00:00Z", &waiting)
+	h.signalAt("2025-03-12T00:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
+
+	h.run(BackorderInput{OrderID: "SO-1", AsOf: testAsOf, Resume: &resume})
+
+	s.Equal(&due, waiting.SMSDueAt)
+	s.Equal([]string{"TextWarehouse", "CloseBackorder: fulfilled"}, h.steps())
+	s.Equal(due, h.callsOf("TextWarehouse")[0].At)
+	s.Equal([]activities.AlertWarehouseInput{{
+		IncidentID: "INC-1", OrderID: "SO-1", BackorderValue: "1500.00", Currency: "USD", ETA: "2025-03-24",
+	}}, inputsOf[activities.AlertWarehouseInput](h, "TextWarehouse"))
+	s.True(h.result().WarehouseAlerted)
+}
+
+func (s *BackorderWorkflowSuite) TestCustomerNoticeNotDelivered() {
+	h := s.newHarness()
+	h.notices = []notify.Outcome{{Status: "failed", Error: `not sent: "jane at example" is not an email address`}}
+	var waiting BackorderState
+	h.statusAt("2025-03-10T10:00:00Z", &waiting)
+	h.signalAt("2025-03-11T00:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
+
+	h.run(firstRun())
+
+	s.Equal(append(append([]string{}, firstRunSteps...), "CloseBackorder: fulfilled"), h.steps(),
+		"the process goes on to its wait, without retrying the notice")
+	s.Len(h.callsOf("NotifyCustomer"), 1)
+	s.Equal(StageAwaitingFulfillment, waiting.Stage)
+	s.False(waiting.CustomerNotified)
+	s.Equal(StageFulfilled, h.result().Stage)
 }
 
 func (s *BackorderWorkflowSuite) TestRecheckWhenETAPassesUnfulfilled() {

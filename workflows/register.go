@@ -10,5 +10,12 @@ import (
 func Register(r worker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(BackorderWorkflow)
 	r.RegisterWorkflow(SweepWorkflow)
+	r.RegisterWorkflow(WeeklyReportWorkflow)
 	r.RegisterActivity(acts)
+}
+
+// WorkerOptions are the worker's tuning, shared by the worker and the
+// benchmark's calibration so both are measured alike.
+func WorkerOptions() worker.Options {
+	return worker.Options{}
 }

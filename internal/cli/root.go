@@ -65,7 +65,8 @@ others listed in README.md.`,
 	}
 	root.AddCommand(
 		newSetupCmd(e), newImportCmd(e), newSeedCmd(e), newSweepCmd(e), newStatusCmd(e),
-		newTasksCmd(e), newTaskCmd(e), newFulfillCmd(e), newCancelCmd(e),
+		newTasksCmd(e), newTaskCmd(e), newFulfillCmd(e), newCancelCmd(e), newReportCmd(e),
+		newNotificationsCmd(e),
 	)
 	return root
 }

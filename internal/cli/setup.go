@@ -9,9 +9,11 @@ import (
 	"github.com/spf13/cobra"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/acme/backorders/internal/config"
 	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/workflows"
 )
@@ -47,11 +49,13 @@ func newSetupCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			verb := "updated"
-			if created {
-				verb = "created"
+			fmt.Fprintf(e.out, "schedule      %s %s (sweep every %s)\n", workflows.SweepScheduleID, createdOrUpdated(created), e.cfg.SweepInterval)
+			created, err = ensureReportSchedule(ctx, c, e.cfg.TaskQueue, e.cfg.ReportSchedule, e.cfg.Location)
+			if err != nil {
+				return err
 			}
-			fmt.Fprintf(e.out, "schedule      %s %s (sweep every %s)\n", workflows.SweepScheduleID, verb, e.cfg.SweepInterval)
+			fmt.Fprintf(e.out, "schedule      %s %s (weekly report at %q in %s)\n",
+				workflows.ReportScheduleID, createdOrUpdated(created), e.cfg.ReportSchedule, e.cfg.Location)
 			return nil
 		},
 	}
@@ -90,10 +94,9 @@ func registerSearchAttributes(ctx context.Context, c client.Client, namespace st
 // ensureSweepSchedule creates the schedule that sweeps every interval, or
 // brings an existing one to the configured interval.
 func ensureSweepSchedule(ctx context.Context, c client.Client, taskQueue string, every time.Duration) (created bool, err error) {
-	spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: every}}}
-	_, err = c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+	return ensureSchedule(ctx, c, client.ScheduleOptions{
 		ID:   workflows.SweepScheduleID,
-		Spec: spec,
+		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: every}}},
 		Action: &client.ScheduleWorkflowAction{
 			ID:        workflows.SweepScheduleID,
 			Workflow:  workflows.SweepWorkflowName,
@@ -104,20 +107,62 @@ func ensureSweepSchedule(ctx context.Context, c client.Client, taskQueue string,
 		Overlap:       enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
 		CatchupWindow: every,
 	})
+}
+
+// reportCatchupWindow: a weekly report missed while Temporal was down still
+// runs when it is back within a week.
+const reportCatchupWindow = 7 * 24 * time.Hour
+
+// ensureReportSchedule creates the schedule that runs the weekly report
+// (and emails it) at the cron expression's times in loc, or brings an
+// existing one to them.
+func ensureReportSchedule(ctx context.Context, c client.Client, taskQueue, cron string, loc *time.Location) (created bool, err error) {
+	created, err = ensureSchedule(ctx, c, client.ScheduleOptions{
+		ID:   workflows.ReportScheduleID,
+		Spec: client.ScheduleSpec{CronExpressions: []string{cron}, TimeZoneName: loc.String()},
+		Action: &client.ScheduleWorkflowAction{
+			ID:        workflows.ReportScheduleID,
+			Workflow:  workflows.WeeklyReportWorkflowName,
+			Args:      []any{workflows.WeeklyReportInput{Email: true}},
+			TaskQueue: taskQueue,
+		},
+		// A report still running when the next is due: skip the next.
+		Overlap:       enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
+		CatchupWindow: reportCatchupWindow,
+	})
+	var invalid *serviceerror.InvalidArgument
+	if errors.As(err, &invalid) {
+		return false, fmt.Errorf("%w: set BACKORDER_REPORT_SCHEDULE to a cron expression such as %q", err, config.DefaultReportSchedule)
+	}
+	return created, err
+}
+
+// ensureSchedule creates the schedule opts describes, or, when it exists
+// already (setup ran before), updates its spec to opts': one schedule
+// however often setup runs.
+func ensureSchedule(ctx context.Context, c client.Client, opts client.ScheduleOptions) (created bool, err error) {
+	_, err = c.ScheduleClient().Create(ctx, opts)
 	if err == nil {
 		return true, nil
 	}
 	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
-		return false, fmt.Errorf("creating schedule %s: %w", workflows.SweepScheduleID, err)
+		return false, fmt.Errorf("creating schedule %s: %w", opts.ID, err)
 	}
-	err = c.ScheduleClient().GetHandle(ctx, workflows.SweepScheduleID).Update(ctx, client.ScheduleUpdateOptions{
+	err = c.ScheduleClient().GetHandle(ctx, opts.ID).Update(ctx, client.ScheduleUpdateOptions{
 		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
-			in.Description.Schedule.Spec = &spec
+			in.Description.Schedule.Spec = &opts.Spec
 			return &client.ScheduleUpdate{Schedule: &in.Description.Schedule}, nil
 		},
 	})
 	if err != nil {
-		return false, fmt.Errorf("updating schedule %s: %w", workflows.SweepScheduleID, err)
+		return false, fmt.Errorf("updating schedule %s: %w", opts.ID, err)
 	}
 	return false, nil
+}
+
+func createdOrUpdated(created bool) string {
+	if created {
+		return "created"
+	}
+	return "updated"
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/acme/backorders/internal/backorder"
 )
 
 // Defaults, shared with docker-compose.yml (checked by a test).
@@ -46,6 +48,20 @@ type Config struct {
 	WarehouseManagerPhone string
 	// SweepInterval is how often the scheduled sweep runs.
 	SweepInterval time.Duration
+
+	// SupportEmail is where customers write to cancel or ask.
+	SupportEmail string
+	// QuietHours is the daily window, in Location, without SMS.
+	QuietHours backorder.QuietHours
+	// SendGrid and Twilio deliver email and SMS when configured; otherwise
+	// messages are recorded in the ledger only.
+	SendGrid SendGrid
+	Twilio   Twilio
+
+	// ReportSchedule is the weekly report's cron expression, in Location.
+	ReportSchedule string
+	// ReportRecipients get the weekly report by email.
+	ReportRecipients []string
 }
 
 // Load reads the environment. All problems are reported together.
@@ -93,5 +109,7 @@ func load(getenv func(string) string) (Config, error) {
 	if err != nil || cfg.SweepInterval < time.Minute {
 		errs = append(errs, fmt.Errorf("BACKORDER_SWEEP_INTERVAL=%q must be a duration of at least 1m, such as 1h or 30m", interval))
 	}
+	errs = append(errs, cfg.loadNotifications(get)...)
+	errs = append(errs, cfg.loadReport(get)...)
 	return cfg, errors.Join(errs...)
 }

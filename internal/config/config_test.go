@@ -8,6 +8,8 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/acme/backorders/internal/backorder"
 )
 
 // env is a fake environment.
@@ -33,7 +35,8 @@ func TestDefaults(t *testing.T) {
 func TestBlankValuesMeanDefaults(t *testing.T) {
 	vars := map[string]string{}
 	for _, name := range []string{"DATABASE_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "BACKORDER_TASK_QUEUE",
-		"BACKORDER_TIMEZONE", "BACKORDER_DEFAULT_LEAD_TIME_DAYS", "BACKORDER_SMS_THRESHOLD", "WAREHOUSE_MANAGER_PHONE", "BACKORDER_SWEEP_INTERVAL"} {
+		"BACKORDER_TIMEZONE", "BACKORDER_DEFAULT_LEAD_TIME_DAYS", "BACKORDER_SMS_THRESHOLD", "WAREHOUSE_MANAGER_PHONE", "BACKORDER_SWEEP_INTERVAL",
+		"BACKORDER_REPORT_SCHEDULE", "BACKORDER_REPORT_RECIPIENTS"} {
 		vars[name] = "  "
 	}
 	cfg, err := load(env(vars))
@@ -54,6 +57,18 @@ func TestEveryVariableOverridden(t *testing.T) {
 		"BACKORDER_SMS_THRESHOLD":          "2500.50",
 		"WAREHOUSE_MANAGER_PHONE":          "+15555550100",
 		"BACKORDER_SWEEP_INTERVAL":         "30m",
+		"BACKORDER_SUPPORT_EMAIL":          "help@shop.example",
+		"WAREHOUSE_SMS_QUIET_HOURS":        "21:00-07:00",
+		"SENDGRID_API_KEY":                 "SG.key",
+		"SENDGRID_FROM":                    "backorders@shop.example",
+		"SENDGRID_BASE_URL":                "https://api.eu.sendgrid.com",
+		"TWILIO_ACCOUNT_SID":               "AC0123456789abcdef0123456789abcdef",
+		"TWILIO_AUTH_TOKEN":                "token123",
+		"TWILIO_FROM":                      "+14155552671",
+		"TWILIO_BASE_URL":                  "http://127.0.0.1:9999",
+		"TWILIO_STATUS_CALLBACK_URL":       "https://hooks.shop.example/twilio",
+		"BACKORDER_REPORT_SCHEDULE":        "30 7 * * MON",
+		"BACKORDER_REPORT_RECIPIENTS":      "ops@shop.example, Buyer <buyer@shop.example>",
 	}))
 	require.NoError(t, err)
 	assert.Equal(t, Config{
@@ -66,6 +81,15 @@ func TestEveryVariableOverridden(t *testing.T) {
 		SMSThreshold:          cfg.SMSThreshold,
 		WarehouseManagerPhone: "+15555550100",
 		SweepInterval:         30 * time.Minute,
+		SupportEmail:          "help@shop.example",
+		QuietHours:            backorder.QuietHours{Start: 21 * 60, End: 7 * 60},
+		SendGrid:              SendGrid{APIKey: "SG.key", From: "backorders@shop.example", BaseURL: "https://api.eu.sendgrid.com"},
+		Twilio: Twilio{
+			AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: "token123", From: "+14155552671",
+			BaseURL: "http://127.0.0.1:9999", StatusCallbackURL: "https://hooks.shop.example/twilio",
+		},
+		ReportSchedule:   "30 7 * * MON",
+		ReportRecipients: []string{"ops@shop.example", "buyer@shop.example"},
 	}, cfg)
 	require.NotNil(t, cfg.Location)
 	assert.Equal(t, "America/New_York", cfg.Location.String())

@@ -185,3 +185,14 @@ func DevServerOptions(logDir string) testsuite.DevServerOptions {
 	}
 	return opts
 }
+
+// DevServerArgs are all the extra `temporal server start-dev` flags of the
+// flag file, search attributes included, for callers that start the server
+// themselves rather than through testsuite.StartDevServer.
+func DevServerArgs() []string {
+	args := append([]string(nil), FastDevServerArgs...)
+	for _, a := range DevServerSearchAttributes {
+		args = append(args, "--search-attribute", a.Name+"="+a.Type)
+	}
+	return args
+}

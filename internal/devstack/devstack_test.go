@@ -131,3 +131,10 @@ func TestParseFlagsRejectsBadLines(t *testing.T) {
 	assert.Equal(t, []SearchAttribute{{Name: "A", Type: "Int"}}, attrs)
 	assert.False(t, strings.Contains(strings.Join(args, " "), "#"))
 }
+
+func TestDevServerArgsRegisterTheSearchAttributes(t *testing.T) {
+	args := strings.Join(DevServerArgs(), " ")
+	for _, want := range []string{"--search-attribute OrderId=Keyword", "--search-attribute BackorderValue=Double", "journal_mode=wal"} {
+		assert.Contains(t, args, want)
+	}
+}

@@ -3,8 +3,6 @@ package store_test
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -203,22 +201,6 @@ func TestClosedOrdersWithOpenIncidentsListsAnOrderOnce(t *testing.T) {
 	assert.Equal(t, []store.ClosedOrder{{ID: "SO-1001", Status: "Cancelled"}}, rows)
 }
 
-// overdueSQL is the query text OverdueBackorders runs, read from its source
-// so the plan checked is the plan of the code as written.
-func overdueSQL(t *testing.T) string {
-	t.Helper()
-	src, err := os.ReadFile("process.go")
-	require.NoError(t, err)
-	_, fn, ok := strings.Cut(string(src), "func (s *Store) OverdueBackorders(")
-	require.True(t, ok, "OverdueBackorders is in process.go")
-	_, rest, ok := strings.Cut(fn, "s.pool.Query(ctx, `")
-	require.True(t, ok, "OverdueBackorders runs one raw-string query")
-	sql, _, ok := strings.Cut(rest, "`")
-	require.True(t, ok)
-	require.Contains(t, sql, "status = 'Backordered'")
-	return sql
-}
-
 // planIndexes lists the index names anywhere in an EXPLAIN (FORMAT JSON)
 // plan, and the relations scanned sequentially.
 func planIndexes(t *testing.T, planJSON []byte) (indexes, seqScans []string) {
@@ -265,11 +247,10 @@ func TestOverdueQueryUsesPartialIndex(t *testing.T) {
 	_, err := s.Seed(ctx, store.SeedOptions{Orders: orders, Overdue: overdue, AsOf: seedAsOf, Seed: 11})
 	require.NoError(t, err)
 
-	sql := overdueSQL(t)
 	for _, after := range []string{"", "SO-0010000"} {
-		var plan []byte
-		require.NoError(t, s.Pool().QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+sql, seedAsOf, after, page).Scan(&plan))
-		indexes, seqScans := planIndexes(t, plan)
+		plan, err := s.ExplainOverdueBackorders(ctx, seedAsOf, after, page)
+		require.NoError(t, err)
+		indexes, seqScans := planIndexes(t, []byte(plan))
 		assert.Contains(t, indexes, "orders_backordered_idx", "after %q: %s", after, plan)
 		assert.NotContains(t, seqScans, "orders", "after %q: %s", after, plan)
 	}

@@ -1,0 +1,137 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/acme/backorders/activities"
+	"github.com/acme/backorders/internal/backorder"
+	"github.com/acme/backorders/internal/notify"
+	"github.com/acme/backorders/internal/store"
+	"github.com/acme/backorders/workflows"
+)
+
+// baseline does what a cron script would: the same database writes and
+// notification recordings for every overdue order, in a plain sequential
+// loop with no Temporal, on a database of its own. The gap to the real
+// thing is the price of durability.
+func (r *run) baseline(ctx context.Context) error {
+	db, err := freshDatabase(ctx, r.opts.ServerURL, baselineDatabase)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.Seed(ctx, store.SeedOptions{Orders: r.opts.Overdue, Overdue: r.opts.Overdue, AsOf: r.asOf, Seed: 1}); err != nil {
+		return err
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	acts := &activities.Activities{
+		Store: db, Notifier: notify.Recorder{Ledger: db, Log: quiet}, Log: quiet,
+		Settings: activities.Settings{
+			Location: time.UTC, DefaultLeadTimeDays: 14,
+			SMSThreshold: decimal.RequireFromString("1000.00"), WarehouseManagerPhone: "+15555550100",
+		},
+	}
+	orders, err := db.OverdueBackorders(ctx, r.asOf, "", r.opts.Overdue)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	for _, o := range orders {
+		if err := handleWithoutTemporal(ctx, acts, o.ID); err != nil {
+			return fmt.Errorf("order %s: %w", o.ID, err)
+		}
+	}
+	elapsed := time.Since(start)
+	r.results.BaselineOrdersPerS = float64(len(orders)) / elapsed.Seconds()
+	r.progressf("baseline loop: %d orders in %.1fs: %.1f orders/s", len(orders), elapsed.Seconds(), r.results.BaselineOrdersPerS)
+	return nil
+}
+
+// handleWithoutTemporal is steps 1-10 of the per-order workflow as straight
+// calls.
+func handleWithoutTemporal(ctx context.Context, acts *activities.Activities, orderID string) error {
+	episode := "baseline/" + orderID
+	assessed, err := acts.AssessBackorder(ctx, activities.AssessInput{OrderID: orderID, AsOf: asOfDate})
+	if err != nil {
+		return err
+	}
+	if err := acts.MarkOrderChecked(ctx, activities.MarkOrderCheckedInput{OrderID: orderID, CurrentStatus: "Backorder: investigating shortage"}); err != nil {
+		return err
+	}
+	if _, err := acts.CreateTask(ctx, activities.CreateTaskInput{EpisodeKey: episode, OrderID: orderID, Role: workflows.RoleProcurementManager, Title: "Investigate shortage"}); err != nil {
+		return err
+	}
+	leadTimes, err := acts.LookupLeadTimes(ctx, activities.LookupLeadTimesInput{OrderID: orderID})
+	if err != nil {
+		return err
+	}
+	asOf, _ := backorder.ParseDate(asOfDate)
+	eta := backorder.ETA(asOf, leadTimes.MaxDays).Format(backorder.DateLayout)
+	incident, err := acts.OpenIncident(ctx, activities.OpenIncidentInput{
+		EpisodeKey: episode, OrderID: orderID, DelayDays: assessed.DelayDays, BackorderValue: assessed.BackorderValue,
+		Currency: assessed.Currency, ETA: eta, LeadTimes: leadTimes,
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := acts.NotifyCustomer(ctx, activities.NotifyCustomerInput{IncidentID: incident, OrderID: orderID, ETA: eta, ETAVersion: 1}); err != nil {
+		return err
+	}
+	if assessed.AlertWarehouse {
+		if _, err := acts.AlertWarehouse(ctx, activities.AlertWarehouseInput{
+			IncidentID: incident, OrderID: orderID, BackorderValue: assessed.BackorderValue, Currency: assessed.Currency, ETA: eta,
+		}); err != nil {
+			return err
+		}
+	}
+	if _, err := acts.CreateTask(ctx, activities.CreateTaskInput{EpisodeKey: episode, OrderID: orderID, IncidentID: incident, Role: workflows.RoleInventoryClerk, Title: "Adjust expected arrivals"}); err != nil {
+		return err
+	}
+	return acts.MarkOrderChecked(ctx, activities.MarkOrderCheckedInput{OrderID: orderID, CurrentStatus: awaitingStatus})
+}
+
+// freshDatabase drops and recreates a benchmark database and migrates it.
+func freshDatabase(ctx context.Context, serverURL, name string) (*store.Store, error) {
+	cfg, err := pgx.ParseConfig(serverURL)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Database = "postgres"
+	admin, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach PostgreSQL: %w", err)
+	}
+	defer admin.Close(ctx)
+	for _, sql := range []string{"DROP DATABASE IF EXISTS " + name + " WITH (FORCE)", "CREATE DATABASE " + name} {
+		if _, err := admin.Exec(ctx, sql); err != nil {
+			return nil, err
+		}
+	}
+	db, err := store.Open(ctx, databaseURL(serverURL, name))
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// databaseURL is serverURL pointed at another database.
+func databaseURL(serverURL, name string) string {
+	u, err := url.Parse(serverURL)
+	if err != nil {
+		return serverURL
+	}
+	u.Path = "/" + name
+	return u.String()
+}
