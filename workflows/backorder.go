@@ -102,7 +102,7 @@ func (w *backorderWorkflow) handleBackorder(ctx workflow.Context) error {
 
 	// 1-2. Delay in days and backorder value.
 	var assessed activities.Assessment
-	if err := workflow.ExecuteActivity(db, a.AssessBackorder, activities.AssessInput{OrderID: s.OrderID, AsOf: s.AsOf}).Get(ctx, &assessed); err != nil {
+	if err := workflow.ExecuteLocalActivity(db, a.AssessBackorder, activities.AssessInput{OrderID: s.OrderID, AsOf: s.AsOf}).Get(ctx, &assessed); err != nil {
 		return err
 	}
 	if assessed.Status != orderBackordered {
@@ -136,7 +136,7 @@ func (w *backorderWorkflow) handleBackorder(ctx workflow.Context) error {
 	}
 
 	// 7. Incident log entry with its mitigation plan.
-	if err := workflow.ExecuteActivity(db, a.OpenIncident, activities.OpenIncidentInput{
+	if err := workflow.ExecuteLocalActivity(db, a.OpenIncident, activities.OpenIncidentInput{
 		EpisodeKey: s.EpisodeKey, OrderID: s.OrderID, DelayDays: s.DelayDays,
 		BackorderValue: s.BackorderValue, Currency: s.Currency, ETA: eta, LeadTimes: leadTimes,
 	}).Get(ctx, &s.IncidentID); err != nil {
@@ -258,7 +258,7 @@ func (w *backorderWorkflow) onTaskCompleted(ctx workflow.Context, signal TaskCom
 		logger.Warn("ignoring confirmed ETA that is not a date", "task_id", signal.TaskID, "eta", confirmedETA)
 		confirmedETA = ""
 	}
-	err := workflow.ExecuteActivity(databaseStep(ctx), a.CompleteTask, activities.CompleteTaskInput{
+	err := workflow.ExecuteLocalActivity(databaseStep(ctx), a.CompleteTask, activities.CompleteTaskInput{
 		TaskID: signal.TaskID, CompletedBy: signal.CompletedBy, Note: signal.Note,
 		ConfirmedETA: confirmedETA, CompletedAt: signal.CompletedAt,
 	}).Get(ctx, nil)
@@ -285,7 +285,7 @@ func (w *backorderWorkflow) recheck(ctx workflow.Context) error {
 		return err
 	}
 	var assessed activities.Assessment
-	if err := workflow.ExecuteActivity(databaseStep(ctx), a.AssessBackorder, activities.AssessInput{OrderID: s.OrderID}).Get(ctx, &assessed); err != nil {
+	if err := workflow.ExecuteLocalActivity(databaseStep(ctx), a.AssessBackorder, activities.AssessInput{OrderID: s.OrderID}).Get(ctx, &assessed); err != nil {
 		return err
 	}
 	switch assessed.Status {
@@ -321,7 +321,7 @@ func (w *backorderWorkflow) reviseETA(ctx workflow.Context, eta string, leadTime
 	if err := w.setETA(ctx, eta); err != nil {
 		return err
 	}
-	if err := workflow.ExecuteActivity(databaseStep(ctx), a.ReviseIncident, activities.ReviseIncidentInput{
+	if err := workflow.ExecuteLocalActivity(databaseStep(ctx), a.ReviseIncident, activities.ReviseIncidentInput{
 		IncidentID: s.IncidentID, ETA: eta, ETAVersion: s.ETAVersion, DelayDays: s.DelayDays,
 		LeadTimes: leadTimes, Reason: reason,
 	}).Get(ctx, nil); err != nil {
@@ -358,7 +358,7 @@ func (w *backorderWorkflow) notifyCustomer(ctx workflow.Context, in activities.N
 // if the order closes first).
 func (w *backorderWorkflow) alertWarehouse(ctx workflow.Context) error {
 	var alert activities.AlertOutcome
-	if err := workflow.ExecuteActivity(databaseStep(ctx), a.AlertWarehouse, w.alertInput()).Get(ctx, &alert); err != nil {
+	if err := workflow.ExecuteLocalActivity(databaseStep(ctx), a.AlertWarehouse, w.alertInput()).Get(ctx, &alert); err != nil {
 		return err
 	}
 	if !alert.TextManager {
@@ -404,7 +404,7 @@ func (w *backorderWorkflow) alertInput() activities.AlertWarehouseInput {
 // An SMS still waiting for quiet hours to end is not sent.
 func (w *backorderWorkflow) close(ctx workflow.Context) error {
 	w.state.SMSDueAt = nil
-	if err := workflow.ExecuteActivity(databaseStep(ctx), a.CloseBackorder, activities.CloseBackorderInput{
+	if err := workflow.ExecuteLocalActivity(databaseStep(ctx), a.CloseBackorder, activities.CloseBackorderInput{
 		OrderID: w.state.OrderID, IncidentID: w.state.IncidentID, Outcome: w.outcome,
 	}).Get(ctx, nil); err != nil {
 		return err
@@ -461,7 +461,7 @@ func (w *backorderWorkflow) task(id string) *TaskState {
 
 func (w *backorderWorkflow) createTask(ctx workflow.Context, role, title string) error {
 	var task activities.TaskRef
-	if err := workflow.ExecuteActivity(databaseStep(ctx), a.CreateTask, activities.CreateTaskInput{
+	if err := workflow.ExecuteLocalActivity(databaseStep(ctx), a.CreateTask, activities.CreateTaskInput{
 		EpisodeKey: w.state.EpisodeKey, OrderID: w.state.OrderID, IncidentID: w.state.IncidentID, Role: role, Title: title,
 	}).Get(ctx, &task); err != nil {
 		return err
@@ -472,7 +472,7 @@ func (w *backorderWorkflow) createTask(ctx workflow.Context, role, title string)
 
 func (w *backorderWorkflow) lookupLeadTimes(ctx workflow.Context) (activities.LeadTimes, error) {
 	var leadTimes activities.LeadTimes
-	err := workflow.ExecuteActivity(databaseStep(ctx), a.LookupLeadTimes, activities.LookupLeadTimesInput{OrderID: w.state.OrderID}).Get(ctx, &leadTimes)
+	err := workflow.ExecuteLocalActivity(databaseStep(ctx), a.LookupLeadTimes, activities.LookupLeadTimesInput{OrderID: w.state.OrderID}).Get(ctx, &leadTimes)
 	return leadTimes, err
 }
 
@@ -482,7 +482,7 @@ func (w *backorderWorkflow) setETA(ctx workflow.Context, eta string) error {
 }
 
 func (w *backorderWorkflow) markOrder(ctx workflow.Context, currentStatus string) error {
-	return workflow.ExecuteActivity(databaseStep(ctx), a.MarkOrderChecked, activities.MarkOrderCheckedInput{
+	return workflow.ExecuteLocalActivity(databaseStep(ctx), a.MarkOrderChecked, activities.MarkOrderCheckedInput{
 		OrderID: w.state.OrderID, CurrentStatus: currentStatus,
 	}).Get(ctx, nil)
 }

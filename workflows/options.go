@@ -16,11 +16,18 @@ var a *activities.Activities
 // badDataErrors never heal by retrying.
 var badDataErrors = []string{activities.ErrTypeOrderNotFound, activities.ErrTypeTaskNotFound, activities.ErrTypeInvalidInput}
 
-// databaseStep: short Postgres reads and writes. Retries stay within seconds
+// databaseStep: short Postgres reads and writes, run as local activities:
+// in the worker, inside the workflow task, with the result recorded as a
+// marker. That saves the task-queue round trips that made regular
+// activities the bottleneck, and loses nothing: every write is idempotent,
+// so re-running one after a crash is harmless. Retries stay within seconds
 // of each other, so the process resumes soon after the database returns.
 func databaseStep(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 10 * time.Second,
+		// Unset, the SDK bounds all attempts by StartToCloseTimeout: a
+		// database outage longer than 10 s would fail the workflow.
+		ScheduleToCloseTimeout: databaseOutageBudget,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        500 * time.Millisecond,
 			BackoffCoefficient:     2,
@@ -30,8 +37,26 @@ func databaseStep(ctx workflow.Context) workflow.Context {
 	})
 }
 
-// notificationStep: messages to people; slower and rate limited, so they
-// back off further.
+// databaseOutageBudget is how long database steps keep retrying before the
+// workflow gives up on them; bad data fails at once, non-retryable.
+const databaseOutageBudget = 24 * time.Hour
+
+// queryStep: long read-only aggregation (the weekly report), a regular
+// activity so it does not hold the workflow task open.
+func queryStep(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 2 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        30 * time.Second,
+			NonRetryableErrorTypes: badDataErrors,
+		},
+	})
+}
+
+// notificationStep: messages to people, external side effects, so regular
+// activities; slower and rate limited, so they back off further.
 func notificationStep(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,

@@ -31,10 +31,10 @@ func WeeklyReportWorkflow(ctx workflow.Context, in WeeklyReportInput) (report.Re
 	}
 
 	var r report.Report
-	if err := workflow.ExecuteActivity(databaseStep(ctx), a.ComputeWeeklyReport, activities.ComputeReportInput{Week: week}).Get(ctx, &r); err != nil {
+	if err := workflow.ExecuteActivity(queryStep(ctx), a.ComputeWeeklyReport, activities.ComputeReportInput{Week: week}).Get(ctx, &r); err != nil {
 		return r, err
 	}
-	if err := workflow.ExecuteActivity(databaseStep(ctx), a.StoreReport, activities.StoreReportInput{Report: r}).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(queryStep(ctx), a.StoreReport, activities.StoreReportInput{Report: r}).Get(ctx, nil); err != nil {
 		return r, err
 	}
 	if in.Email {

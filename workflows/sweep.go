@@ -31,7 +31,7 @@ func SweepWorkflow(ctx workflow.Context, in SweepInput) (SweepResult, error) {
 		p = *in.Resume
 	} else {
 		p.Result = SweepResult{SweepID: workflow.GetInfo(ctx).WorkflowExecution.ID, TotalBackorderValue: map[string]string{}}
-		if err := workflow.ExecuteActivity(db, a.BeginSweep, activities.BeginSweepInput{SweepID: p.Result.SweepID, AsOf: in.AsOf}).Get(ctx, &p.Result.AsOf); err != nil {
+		if err := workflow.ExecuteLocalActivity(db, a.BeginSweep, activities.BeginSweepInput{SweepID: p.Result.SweepID, AsOf: in.AsOf}).Get(ctx, &p.Result.AsOf); err != nil {
 			return p.Result, err
 		}
 	}
@@ -62,7 +62,7 @@ func SweepWorkflow(ctx workflow.Context, in SweepInput) (SweepResult, error) {
 // startPage starts the per-order workflows of one page of overdue orders.
 func startPage(ctx workflow.Context, p *SweepProgress) error {
 	var orders []activities.OverdueOrder
-	if err := workflow.ExecuteActivity(databaseStep(ctx), a.FindOverdueBackorders, activities.FindOverdueInput{
+	if err := workflow.ExecuteLocalActivity(databaseStep(ctx), a.FindOverdueBackorders, activities.FindOverdueInput{
 		AsOf: p.Result.AsOf, AfterID: p.Cursor, Limit: sweepPageSize,
 	}).Get(ctx, &orders); err != nil {
 		return err
@@ -108,7 +108,7 @@ func startPage(ctx workflow.Context, p *SweepProgress) error {
 // already say Fulfilled or Cancelled (a signal that was never sent).
 func reconcilePage(ctx workflow.Context, p *SweepProgress) error {
 	var orders []activities.ClosedOrder
-	if err := workflow.ExecuteActivity(databaseStep(ctx), a.FindClosedOrdersWithOpenIncidents, activities.FindClosedInput{
+	if err := workflow.ExecuteLocalActivity(databaseStep(ctx), a.FindClosedOrdersWithOpenIncidents, activities.FindClosedInput{
 		AfterID: p.ReconcileCursor, Limit: sweepPageSize,
 	}).Get(ctx, &orders); err != nil {
 		return err
@@ -138,7 +138,7 @@ func reconcilePage(ctx workflow.Context, p *SweepProgress) error {
 }
 
 func recordSweep(ctx workflow.Context, r SweepResult) error {
-	return workflow.ExecuteActivity(databaseStep(ctx), a.RecordSweep, activities.RecordSweepInput{
+	return workflow.ExecuteLocalActivity(databaseStep(ctx), a.RecordSweep, activities.RecordSweepInput{
 		SweepID: r.SweepID, AsOf: r.AsOf, OrdersFound: r.OrdersFound, TotalBackorderValue: r.TotalBackorderValue,
 		WorkflowsStarted: r.WorkflowsStarted, AlreadyRunning: r.AlreadyRunning, Reconciled: r.Reconciled,
 		Finished: r.Done,

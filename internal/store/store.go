@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -21,6 +22,10 @@ import (
 
 //go:embed migrations/*.sql
 var migrations embed.FS
+
+// defaultMaxConns is the pool size when DATABASE_URL sets none
+// (pool_max_conns=N sets it).
+const defaultMaxConns = 16
 
 // ErrNotFound is returned when a row the caller named does not exist.
 var ErrNotFound = errors.New("not found")
@@ -35,6 +40,11 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL is not a valid PostgreSQL URL: %w", err)
+	}
+	if !strings.Contains(databaseURL, "pool_max_conns") {
+		// pgx defaults to max(4, cores) connections; local activities run
+		// many short queries at once, so allow more unless the URL says.
+		cfg.MaxConns = defaultMaxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
