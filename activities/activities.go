@@ -39,6 +39,8 @@ type Settings struct {
 type Activities struct {
 	Store    *store.Store
 	Notifier notify.Notifier
+	// Starter starts per-order workflows for the sweep.
+	Starter  WorkflowStarter
 	Settings Settings
 	Log      *slog.Logger
 }

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/activity"
+	"golang.org/x/sync/errgroup"
+
 	"github.com/acme/backorders/internal/backorder"
 	"github.com/acme/backorders/internal/store"
 )
@@ -115,4 +118,68 @@ func (a *Activities) RecordSweep(ctx context.Context, in RecordSweepInput) error
 		WorkflowsStarted: in.WorkflowsStarted, AlreadyRunning: in.AlreadyRunning, Reconciled: in.Reconciled,
 		Finished: in.Finished,
 	})
+}
+
+// WorkflowStarter starts one order's BackorderWorkflow. The worker wires in
+// a Temporal client (workflows.Starter); activities cannot name workflows
+// themselves without an import cycle.
+type WorkflowStarter interface {
+	// StartBackorder reports started false when the order's workflow is
+	// already running.
+	StartBackorder(ctx context.Context, order OverdueOrder, asOf string) (started bool, err error)
+}
+
+// StartBackordersInput is one page of overdue orders to start.
+type StartBackordersInput struct {
+	AsOf   string         `json:"as_of"`
+	Orders []OverdueOrder `json:"orders"`
+}
+
+// StartBackordersResult counts what the page's starts did.
+type StartBackordersResult struct {
+	// Next is how many orders of the page are handled; a retried attempt
+	// resumes there (it is the heartbeat).
+	Next           int `json:"next"`
+	Started        int `json:"started"`
+	AlreadyRunning int `json:"already_running"`
+}
+
+// startConcurrency bounds the parallel start requests of one page.
+const startConcurrency = 16
+
+// StartBackorderWorkflows starts the per-order workflows of one page, in
+// parallel chunks, heartbeating progress so a retry resumes after the last
+// finished chunk. A start that an earlier attempt made shows as already
+// running on the retry: the counts of a retried chunk can shift from
+// started to already_running, never double.
+func (a *Activities) StartBackorderWorkflows(ctx context.Context, in StartBackordersInput) (StartBackordersResult, error) {
+	var progress StartBackordersResult
+	if activity.HasHeartbeatDetails(ctx) {
+		_ = activity.GetHeartbeatDetails(ctx, &progress)
+	}
+	for progress.Next < len(in.Orders) {
+		chunk := in.Orders[progress.Next:min(progress.Next+startConcurrency, len(in.Orders))]
+		started := make([]bool, len(chunk))
+		g, gctx := errgroup.WithContext(ctx)
+		for i, o := range chunk {
+			g.Go(func() error {
+				var err error
+				started[i], err = a.Starter.StartBackorder(gctx, o, in.AsOf)
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return progress, err
+		}
+		for _, s := range started {
+			if s {
+				progress.Started++
+			} else {
+				progress.AlreadyRunning++
+			}
+		}
+		progress.Next += len(chunk)
+		activity.RecordHeartbeat(ctx, progress)
+	}
+	return progress, nil
 }

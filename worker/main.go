@@ -64,6 +64,8 @@ func run(logger *slog.Logger) error {
 	acts := &activities.Activities{
 		Store:    db,
 		Notifier: notifier,
+		// The same client as the worker's, so eager starts run here.
+		Starter: workflows.Starter{Client: c, TaskQueue: cfg.TaskQueue},
 		Settings: activities.Settings{
 			Location: cfg.Location, DefaultLeadTimeDays: cfg.DefaultLeadTimeDays,
 			SMSThreshold: cfg.SMSThreshold, WarehouseManagerPhone: cfg.WarehouseManagerPhone,

@@ -69,6 +69,20 @@ func notificationStep(ctx workflow.Context) workflow.Context {
 	})
 }
 
+// startStep: the sweep starting a page of per-order workflows through the
+// Temporal client; it heartbeats after each chunk so a retry resumes.
+func startStep(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 5 * time.Minute,
+		HeartbeatTimeout:    30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    30 * time.Second,
+		},
+	})
+}
+
 // clockStep: the local activity that turns dates into instants in the
 // business timezone, which workflow code cannot load itself.
 func clockStep(ctx workflow.Context) workflow.Context {

@@ -1,11 +1,7 @@
 package workflows
 
 import (
-	"errors"
-
 	"github.com/shopspring/decimal"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/acme/backorders/activities"
@@ -15,13 +11,15 @@ import (
 const (
 	// sweepPageSize orders are started per page.
 	sweepPageSize = 500
-	// sweepPagesPerRun bounds one run's history and its pending children
-	// (the server allows 2,000) before the sweep continues as new.
-	sweepPagesPerRun = 2
+	// sweepPagesPerRun bounds one run's history (about ten events a page)
+	// before the sweep continues as new.
+	sweepPagesPerRun = 20
 )
 
 // SweepWorkflow finds every overdue backordered order, starts its
-// BackorderWorkflow (or counts the one already running), sums the value at
+// BackorderWorkflow (or counts the one already running) from an activity,
+// page by page, so the sweep's own history stays small and the starts run
+// in parallel, sums the value at
 // stake per currency, then signals open workflows whose order rows already
 // say Fulfilled or Cancelled.
 func SweepWorkflow(ctx workflow.Context, in SweepInput) (SweepResult, error) {
@@ -67,33 +65,15 @@ func startPage(ctx workflow.Context, p *SweepProgress) error {
 	}).Get(ctx, &orders); err != nil {
 		return err
 	}
-	starts := make([]workflow.ChildWorkflowFuture, len(orders))
-	for i, o := range orders {
-		value, _ := decimal.NewFromString(o.BackorderValue)
-		childCtx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID: BackorderWorkflowID(o.OrderID),
-			// The order's workflow outlives the sweep by days.
-			ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
-			TypedSearchAttributes: temporal.NewSearchAttributes(
-				OrderIDKey.ValueSet(o.OrderID),
-				BackorderStageKey.ValueSet(StageAssessing),
-				BackorderValueKey.ValueSet(value.InexactFloat64()),
-				DelayDaysKey.ValueSet(int64(o.DelayDays)),
-			),
-		})
-		starts[i] = workflow.ExecuteChildWorkflow(childCtx, BackorderWorkflow, BackorderInput{OrderID: o.OrderID, AsOf: p.Result.AsOf})
+	var started activities.StartBackordersResult
+	if err := workflow.ExecuteActivity(startStep(ctx), a.StartBackorderWorkflows, activities.StartBackordersInput{
+		AsOf: p.Result.AsOf, Orders: orders,
+	}).Get(ctx, &started); err != nil {
+		return err
 	}
-	for i, o := range orders {
-		err := starts[i].GetChildWorkflowExecution().Get(ctx, nil)
-		var running *temporal.ChildWorkflowExecutionAlreadyStartedError
-		switch {
-		case errors.As(err, &running):
-			p.Result.AlreadyRunning++
-		case err != nil:
-			return err
-		default:
-			p.Result.WorkflowsStarted++
-		}
+	p.Result.WorkflowsStarted += started.Started
+	p.Result.AlreadyRunning += started.AlreadyRunning
+	for _, o := range orders {
 		p.Result.OrdersFound++
 		p.Result.TotalBackorderValue[o.Currency] = addMoney(p.Result.TotalBackorderValue[o.Currency], o.BackorderValue)
 		p.Cursor = o.OrderID

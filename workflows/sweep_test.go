@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/suite"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/acme/backorders/activities"
 )
@@ -40,6 +39,8 @@ type sweepHarness struct {
 	closedPages  [][]activities.ClosedOrder
 	// unreachable lists workflow ids whose signal fails (workflow gone).
 	unreachable map[string]bool
+	// running lists workflow ids already running before the sweep.
+	running map[string]bool
 
 	mu           sync.Mutex
 	begins       []activities.BeginSweepInput
@@ -60,10 +61,9 @@ func (s *SweepWorkflowSuite) newHarness() *sweepHarness {
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(testStart)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: testSweepID})
-	env.RegisterWorkflow(BackorderWorkflow)
 	env.RegisterActivity(&activities.Activities{})
 
-	h := &sweepHarness{t: s.T(), env: env, unreachable: map[string]bool{}, children: map[string]BackorderInput{}}
+	h := &sweepHarness{t: s.T(), env: env, unreachable: map[string]bool{}, running: map[string]bool{}, children: map[string]BackorderInput{}}
 	env.OnActivity(a.BeginSweep, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.BeginSweepInput) (string, error) {
 			h.mu.Lock()
@@ -104,12 +104,22 @@ func (s *SweepWorkflowSuite) newHarness() *sweepHarness {
 			h.records = append(h.records, in)
 			return nil
 		})
-	env.OnWorkflow(BackorderWorkflow, mock.Anything, mock.Anything).Return(
-		func(ctx workflow.Context, in BackorderInput) (BackorderState, error) {
+	env.OnActivity(a.StartBackorderWorkflows, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.StartBackordersInput) (activities.StartBackordersResult, error) {
 			h.mu.Lock()
 			defer h.mu.Unlock()
-			h.children[workflow.GetInfo(ctx).WorkflowExecution.ID] = in
-			return BackorderState{OrderID: in.OrderID, Stage: StageFulfilled}, nil
+			var res activities.StartBackordersResult
+			for _, o := range in.Orders {
+				id := BackorderWorkflowID(o.OrderID)
+				if h.running[id] {
+					res.AlreadyRunning++
+				} else {
+					h.children[id] = BackorderInput{OrderID: o.OrderID, AsOf: in.AsOf}
+					res.Started++
+				}
+				res.Next++
+			}
+			return res, nil
 		})
 	return h
 }
@@ -215,50 +225,74 @@ func (s *SweepWorkflowSuite) TestSweepWithGivenAsOf() {
 	s.Equal([]activities.FindOverdueInput{{AsOf: "2025-02-28", Limit: sweepPageSize}}, h.overdueCalls)
 }
 
+// fullPages is n full pages of orders numbered from 1.
+func fullPages(n int) [][]activities.OverdueOrder {
+	pages := make([][]activities.OverdueOrder, n)
+	for i := range pages {
+		pages[i] = fullPage(1 + i*sweepPageSize)
+	}
+	return pages
+}
+
 func (s *SweepWorkflowSuite) TestPagingContinuesAsNew() {
 	h := s.newHarness()
-	h.overduePages = [][]activities.OverdueOrder{
-		fullPage(1),
-		{overdue("SO-00501", "USD", "0.50"), overdue("SO-00502", "EUR", "2.25")},
-	}
+	full := (sweepPagesPerRun - 1) * sweepPageSize
+	h.overduePages = append(fullPages(sweepPagesPerRun-1), []activities.OverdueOrder{
+		overdue(fmt.Sprintf("SO-%05d", full+1), "USD", "0.50"), overdue(fmt.Sprintf("SO-%05d", full+2), "EUR", "2.25"),
+	})
 
 	h.run(SweepInput{})
 
-	s.Require().Len(h.overdueCalls, 2)
+	s.Require().Len(h.overdueCalls, sweepPagesPerRun)
 	s.Equal("", h.overdueCalls[0].AfterID)
 	s.Equal("SO-00500", h.overdueCalls[1].AfterID, "the next page starts after the last id of the first")
-	s.Len(h.children, 502)
-	s.Empty(h.closedCalls, "reconciling is a third page: the next run's")
+	s.Len(h.children, full+2)
+	s.Empty(h.closedCalls, "reconciling is the next run's first page")
 
 	next := continuedWith[SweepInput](s.T(), h.env.GetWorkflowError(), SweepWorkflowName)
 	s.Equal(testAsOf, next.AsOf)
 	s.Require().NotNil(next.Resume)
 	s.Equal(SweepProgress{
 		Result: SweepResult{
-			SweepID: testSweepID, AsOf: testAsOf, OrdersFound: 502,
-			TotalBackorderValue: map[string]string{"USD": "500.50", "EUR": "2.25"},
-			WorkflowsStarted:    502,
+			SweepID: testSweepID, AsOf: testAsOf, OrdersFound: full + 2,
+			TotalBackorderValue: map[string]string{"USD": fmt.Sprintf("%d.50", full), "EUR": "2.25"},
+			WorkflowsStarted:    full + 2,
 		},
-		Cursor:      "SO-00502",
+		Cursor:      fmt.Sprintf("SO-%05d", full+2),
 		Reconciling: true,
 	}, *next.Resume)
-	s.Require().Len(h.records, 2)
-	s.False(h.records[1].Finished)
-	s.Equal(502, h.records[1].OrdersFound)
+	s.Require().Len(h.records, sweepPagesPerRun)
+	s.False(h.records[sweepPagesPerRun-1].Finished)
+	s.Equal(full+2, h.records[sweepPagesPerRun-1].OrdersFound)
 }
 
-func (s *SweepWorkflowSuite) TestTwoFullPagesContinueWithCursor() {
+func (s *SweepWorkflowSuite) TestFullPagesContinueWithCursor() {
 	h := s.newHarness()
-	h.overduePages = [][]activities.OverdueOrder{fullPage(1), fullPage(501)}
+	h.overduePages = fullPages(sweepPagesPerRun)
+	total := sweepPagesPerRun * sweepPageSize
 
 	h.run(SweepInput{})
 
 	next := continuedWith[SweepInput](s.T(), h.env.GetWorkflowError(), SweepWorkflowName)
 	s.Require().NotNil(next.Resume)
-	s.Equal("SO-01000", next.Resume.Cursor)
+	s.Equal(fmt.Sprintf("SO-%05d", total), next.Resume.Cursor)
 	s.False(next.Resume.Reconciling, "a full page may have more after it")
-	s.Equal(1000, next.Resume.Result.OrdersFound)
-	s.Equal(map[string]string{"USD": "1000.00"}, next.Resume.Result.TotalBackorderValue)
+	s.Equal(total, next.Resume.Result.OrdersFound)
+	s.Equal(map[string]string{"USD": fmt.Sprintf("%d.00", total)}, next.Resume.Result.TotalBackorderValue)
+}
+
+func (s *SweepWorkflowSuite) TestAlreadyRunningAreCounted() {
+	h := s.newHarness()
+	h.overduePages = [][]activities.OverdueOrder{{overdue("SO-1", "USD", "1.00"), overdue("SO-2", "USD", "2.00")}}
+	h.running[BackorderWorkflowID("SO-2")] = true
+
+	h.run(SweepInput{})
+
+	r := h.result()
+	s.Equal(2, r.OrdersFound)
+	s.Equal(1, r.WorkflowsStarted)
+	s.Equal(1, r.AlreadyRunning)
+	s.Equal(map[string]string{"USD": "3.00"}, r.TotalBackorderValue)
 }
 
 func (s *SweepWorkflowSuite) TestResumedSweepPicksUp() {
