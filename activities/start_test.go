@@ -10,6 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
+
+	"github.com/acme/backorders/internal/pgtest"
+	"github.com/acme/backorders/internal/store"
 )
 
 // recordingStarter stands in for the Temporal client: it remembers what it
@@ -35,6 +38,13 @@ func (r *recordingStarter) StartBackorder(_ context.Context, o OverdueOrder, asO
 	return true, nil
 }
 
+// newStartStore is an empty store: none of the started orders is in it, so
+// the start window never holds the page back.
+func newStartStore(t *testing.T) *store.Store {
+	s, _ := pgtest.NewStore(t)
+	return s
+}
+
 func orders(n int) []OverdueOrder {
 	out := make([]OverdueOrder, n)
 	for i := range out {
@@ -46,7 +56,7 @@ func orders(n int) []OverdueOrder {
 func TestStartBackorderWorkflowsCountsStartedAndRunning(t *testing.T) {
 	starter := &recordingStarter{running: map[string]bool{"SO-003": true}}
 	env := (&testsuite.WorkflowTestSuite{}).NewTestActivityEnvironment()
-	acts := &Activities{Starter: starter}
+	acts := &Activities{Starter: starter, Store: newStartStore(t)}
 	env.RegisterActivity(acts)
 
 	val, err := env.ExecuteActivity(acts.StartBackorderWorkflows, StartBackordersInput{AsOf: "2026-11-27", Orders: orders(40)})
@@ -61,7 +71,7 @@ func TestStartBackorderWorkflowsCountsStartedAndRunning(t *testing.T) {
 func TestStartBackorderWorkflowsResumesFromHeartbeat(t *testing.T) {
 	starter := &recordingStarter{running: map[string]bool{}}
 	env := (&testsuite.WorkflowTestSuite{}).NewTestActivityEnvironment()
-	acts := &Activities{Starter: starter}
+	acts := &Activities{Starter: starter, Store: newStartStore(t)}
 	env.RegisterActivity(acts)
 	env.SetHeartbeatDetails(StartBackordersResult{Next: 32, Started: 30, AlreadyRunning: 2})
 
@@ -76,7 +86,7 @@ func TestStartBackorderWorkflowsResumesFromHeartbeat(t *testing.T) {
 func TestStartBackorderWorkflowsFailsRetryably(t *testing.T) {
 	starter := &recordingStarter{running: map[string]bool{}, failOn: "SO-020"}
 	env := (&testsuite.WorkflowTestSuite{}).NewTestActivityEnvironment()
-	acts := &Activities{Starter: starter}
+	acts := &Activities{Starter: starter, Store: newStartStore(t)}
 	env.RegisterActivity(acts)
 
 	_, err := env.ExecuteActivity(acts.StartBackorderWorkflows, StartBackordersInput{AsOf: "2026-11-27", Orders: orders(40)})

@@ -144,8 +144,21 @@ type StartBackordersResult struct {
 	AlreadyRunning int `json:"already_running"`
 }
 
-// startConcurrency bounds the parallel start requests of one page.
-const startConcurrency = 16
+const (
+	// startConcurrency bounds the parallel start requests of one page.
+	startConcurrency = 16
+	// startWindow bounds how many started orders may still be on their way
+	// to awaiting_fulfillment: a burst of thousands would only queue in the
+	// worker and stretch every order's time from start to awaiting.
+	startWindow = 96
+	// windowWait bounds one wait for the window, so an order that never
+	// reaches awaiting (no longer backordered, failing) cannot stall a sweep.
+	windowWait = 15 * time.Second
+)
+
+// CurrentStatusAwaiting is the order row's current_status once its workflow
+// reached awaiting_fulfillment.
+const CurrentStatusAwaiting = "Backorder: awaiting fulfillment"
 
 // StartBackorderWorkflows starts the per-order workflows of one page, in
 // parallel chunks, heartbeating progress so a retry resumes after the last
@@ -180,6 +193,32 @@ func (a *Activities) StartBackorderWorkflows(ctx context.Context, in StartBackor
 		}
 		progress.Next += len(chunk)
 		activity.RecordHeartbeat(ctx, progress)
+		if err := a.awaitStartWindow(ctx, in.Orders[:progress.Next], progress); err != nil {
+			return progress, err
+		}
 	}
 	return progress, nil
+}
+
+// awaitStartWindow waits, briefly, until fewer than startWindow of the
+// orders started so far are still on their way to awaiting_fulfillment.
+func (a *Activities) awaitStartWindow(ctx context.Context, started []OverdueOrder, progress StartBackordersResult) error {
+	ids := make([]string, len(started))
+	for i, o := range started {
+		ids[i] = o.OrderID
+	}
+	deadline := time.Now().Add(windowWait)
+	for time.Now().Before(deadline) {
+		inFlight, err := a.Store.CountNotInStatus(ctx, ids, CurrentStatusAwaiting)
+		if err != nil || inFlight < startWindow {
+			return err
+		}
+		activity.RecordHeartbeat(ctx, progress)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return nil
 }

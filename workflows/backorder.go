@@ -170,7 +170,7 @@ func (w *backorderWorkflow) handleBackorder(ctx workflow.Context) error {
 		return err
 	}
 
-	if err := w.markOrder(ctx, "Backorder: awaiting fulfillment"); err != nil {
+	if err := w.markOrder(ctx, activities.CurrentStatusAwaiting); err != nil {
 		return err
 	}
 	return w.setStage(ctx, StageAwaitingFulfillment)

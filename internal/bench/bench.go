@@ -27,6 +27,7 @@ import (
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/acme/backorders/activities"
 	"github.com/acme/backorders/internal/backorder"
 	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/workflows"
@@ -94,7 +95,7 @@ const (
 	asOfDate = "2026-11-27"
 	// awaitingStatus is what the workflow writes to orders.current_status
 	// when it reaches awaiting_fulfillment.
-	awaitingStatus = "Backorder: awaiting fulfillment"
+	awaitingStatus = activities.CurrentStatusAwaiting
 	// clientConcurrency bounds the benchmark's own parallel calls (signals,
 	// calibration starts).
 	clientConcurrency = 64

@@ -136,6 +136,18 @@ func (s *Store) ExplainOverdueBackorders(ctx context.Context, asOf time.Time, af
 	return plan, err
 }
 
+// CountNotInStatus counts the orders among ids whose current_status is not
+// status: the sweep's measure of orders still on their way.
+func (s *Store) CountNotInStatus(ctx context.Context, ids []string, status string) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx,
+		`SELECT count(*) FROM orders WHERE id = ANY($1) AND current_status <> $2`, ids, status).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("counting orders in flight: %w", err)
+	}
+	return n, nil
+}
+
 // ClosedOrder is an order whose row is closed while its incident is open.
 type ClosedOrder struct {
 	ID     string
