@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"time"
 
@@ -24,7 +26,10 @@ Importing the same ids again updates them.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err := os.Open(file)
 			if err != nil {
-				return fmt.Errorf("cannot read --file: %w", err)
+				if pathErr := (*fs.PathError)(nil); errors.As(err, &pathErr) {
+					err = pathErr.Err
+				}
+				return fmt.Errorf("cannot read --file %s: %w: give the path of a JSON import file (the format is in README.md)", file, err)
 			}
 			defer f.Close()
 			data, err := importer.Parse(f)

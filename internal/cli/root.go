@@ -7,9 +7,11 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -35,13 +37,86 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(context.Background())
+	cmd, err := root.ExecuteContextC(context.Background())
 	e.close()
 	if err != nil {
-		fmt.Fprintln(stderr, "starter:", err)
+		if strings.HasPrefix(err.Error(), "required flag") {
+			err = &usageError{cmd: cmd, err: err}
+		}
+		fmt.Fprintln(stderr, "starter:", message(err))
 		return 1
 	}
 	return 0
+}
+
+// message is what the user reads: one line, except for a rejected import,
+// whose every problem gets a line of its own.
+func message(err error) string {
+	var rejected *store.ValidationError
+	if errors.As(err, &rejected) {
+		return err.Error()
+	}
+	var parts []string
+	for line := range strings.Lines(err.Error()) {
+		if line = strings.TrimSpace(line); line != "" {
+			parts = append(parts, line)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// usageError is a command line that cannot run: an unknown command, wrong
+// arguments, a bad flag. It carries the command's usage on the same line.
+type usageError struct {
+	cmd *cobra.Command
+	err error
+}
+
+func (e *usageError) Error() string {
+	use := e.cmd.UseLine()
+	if e.cmd.HasSubCommands() {
+		use = e.cmd.CommandPath() + " COMMAND"
+	}
+	return fmt.Sprintf("%v (usage: %s; see %s --help)", e.err, use, e.cmd.CommandPath())
+}
+
+func (e *usageError) Unwrap() error { return e.err }
+
+// usageErrors makes every argument and flag error of cmd and its
+// subcommands a usageError. A command that only groups others (the root,
+// `task`) rejects an unknown subcommand itself: cobra would print help and
+// succeed for `starter task frob`, and list suggestions over several lines.
+func usageErrors(cmd *cobra.Command) {
+	if cmd.HasSubCommands() {
+		cmd.Args = cobra.ArbitraryArgs
+		cmd.RunE = func(cmd *cobra.Command, args []string) error {
+			switch {
+			case len(args) > 0:
+				err := fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
+				if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+					err = fmt.Errorf("%w, did you mean %s?", err, strings.Join(s, " or "))
+				}
+				return &usageError{cmd: cmd, err: err}
+			case cmd.HasParent():
+				var names []string
+				for _, sub := range cmd.Commands() {
+					names = append(names, sub.Name())
+				}
+				return &usageError{cmd: cmd, err: fmt.Errorf("%q needs a command: %s", cmd.CommandPath(), strings.Join(names, ", "))}
+			}
+			return cmd.Help()
+		}
+	} else if validate := cmd.Args; validate != nil {
+		cmd.Args = func(cmd *cobra.Command, args []string) error {
+			if err := validate(cmd, args); err != nil {
+				return &usageError{cmd: cmd, err: err}
+			}
+			return nil
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		usageErrors(sub)
+	}
 }
 
 func newRoot(e *env) *cobra.Command {
@@ -58,6 +133,9 @@ others listed in README.md.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.HasSubCommands() {
+				return nil // help, or an unknown command: no settings needed
+			}
 			var err error
 			e.cfg, err = config.Load()
 			return err
@@ -68,6 +146,10 @@ others listed in README.md.`,
 		newTasksCmd(e), newTaskCmd(e), newFulfillCmd(e), newCancelCmd(e), newReportCmd(e),
 		newNotificationsCmd(e),
 	)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return &usageError{cmd: cmd, err: err}
+	})
+	usageErrors(root)
 	return root
 }
 

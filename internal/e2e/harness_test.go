@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,6 +51,29 @@ type stack struct {
 	t   *testing.T
 	env []string
 	db  *pgxpool.Pool
+	// workerLogs are the log files of the workers started, in order.
+	workerLogs []string
+	// starterOutput is everything the starter printed, stdout and stderr.
+	starterOutput lockedBuffer
+}
+
+// lockedBuffer is a bytes.Buffer safe for the goroutines EventuallyWithT
+// runs its checks in.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func newStack(t *testing.T, extraEnv ...string) *stack {
@@ -81,11 +105,16 @@ func newStack(t *testing.T, extraEnv ...string) *stack {
 	return s
 }
 
-func (s *stack) startWorker() {
+func (s *stack) startWorker() { s.startWorkerWith(s.env) }
+
+// startWorkerWith starts another worker process with its own environment;
+// it is stopped when the test ends.
+func (s *stack) startWorkerWith(env []string) {
 	logFile, err := os.Create(filepath.Join(s.t.TempDir(), "worker.log"))
 	require.NoError(s.t, err)
+	s.workerLogs = append(s.workerLogs, logFile.Name())
 	cmd := exec.Command(filepath.Join(binDir, "worker"))
-	cmd.Env = s.env
+	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	require.NoError(s.t, cmd.Start())
 	s.t.Cleanup(func() {
@@ -113,6 +142,7 @@ func (s *stack) run(args ...string) (stdout, stderr string, code int) {
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
+	fmt.Fprintf(&s.starterOutput, "$ starter %s\n%s%s", strings.Join(args, " "), out.String(), errOut.String())
 	if exitErr, ok := err.(*exec.ExitError); ok {
 		return out.String(), errOut.String(), exitErr.ExitCode()
 	}

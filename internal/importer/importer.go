@@ -17,6 +17,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/acme/backorders/internal/address"
 	"github.com/acme/backorders/internal/backorder"
 	"github.com/acme/backorders/internal/store"
 )
@@ -256,18 +257,27 @@ func (o object) text(key string) (s string, present bool) {
 		o.p.addf(o.at(key), "must be a string, not %s", raw)
 		return "", true
 	}
+	if strings.ContainsRune(s, 0) {
+		// PostgreSQL text cannot hold it: caught here, with the path,
+		// rather than as an error from the database halfway through.
+		o.p.addf(o.at(key), "%q contains a NUL character (\\u0000)", s)
+		return "", true
+	}
 	return s, strings.TrimSpace(s) != ""
 }
 
 // email reads a required address and keeps only the address part, so
-// "Jane Doe <jane@example.com>" is stored as jane@example.com.
+// "Jane Doe <jane@example.com>" is stored as jane@example.com. The part
+// kept must itself pass the check every send makes (address.Email): a
+// quoted local part such as "a b"@example.com parses, but unquoted it is
+// no address, and the customer could never be written to.
 func (o object) email(key string) string {
 	s := o.str(key)
 	if s == "" {
 		return ""
 	}
 	addr, err := mail.ParseAddress(s)
-	if err != nil {
+	if err != nil || address.Email(addr.Address) != nil {
 		o.p.addf(o.at(key), "%q is not a valid email address", s)
 		return ""
 	}
@@ -320,6 +330,11 @@ func (o object) count(key string) (int64, bool) {
 	return n, true
 }
 
+// MaxLeadTimeDays is the longest lead time an import accepts: ten years.
+// Far more would put the ETA (as-of plus the lead time) past what a
+// YYYY-MM-DD date and PostgreSQL can hold, and fail the order's workflow.
+const MaxLeadTimeDays = 3650
+
 // leadTime reads optional days; missing or null is nil (fall back).
 func (o object) leadTime(key string) *int {
 	raw := o.fields[key]
@@ -327,6 +342,9 @@ func (o object) leadTime(key string) *int {
 		return nil
 	}
 	n, err := wholeNumber(raw)
+	if err == nil && n > MaxLeadTimeDays {
+		err = fmt.Errorf("must be at most %d", MaxLeadTimeDays)
+	}
 	if err != nil {
 		o.p.addf(o.at(key), "%v (days), or null to fall back", err)
 		return nil

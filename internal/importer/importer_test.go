@@ -134,9 +134,24 @@ func TestParseProblems(t *testing.T) {
 			want: []string{`suppliers[0].email: "orders at acme" is not a valid email address`},
 		},
 		{
+			name: "an address that is only valid quoted",
+			old:  `"jane@example.com"`, new: `"Jane <\"jane doe\"@example.com>"`,
+			want: []string{`customers[0].email: "Jane <\"jane doe\"@example.com>" is not a valid email address`},
+		},
+		{
+			name: "a NUL character, which PostgreSQL cannot store",
+			old:  `"id": "C-2"`, new: `"id": "C-\u0000"`,
+			want: []string{`customers[1].id: "C-\x00" contains a NUL character (\u0000)`},
+		},
+		{
 			name: "negative lead times",
 			old:  `"lead_time_days": 14`, new: `"lead_time_days": -1`,
 			want: []string{"suppliers[0].lead_time_days: must be a whole number >= 0 (days), or null to fall back"},
+		},
+		{
+			name: "a lead time past any representable ETA",
+			old:  `"lead_time_days": 10`, new: `"lead_time_days": 2147483647`,
+			want: []string{"products[0].lead_time_days: must be at most 3650 (days), or null to fall back"},
 		},
 		{
 			name: "fractional product lead time",

@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -46,13 +48,14 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		// many short queries at once, so allow more unless the URL says.
 		cfg.MaxConns = defaultMaxConns
 	}
+	boundConnect(cfg.ConnConfig)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("cannot reach PostgreSQL at %s (%v): start it or set DATABASE_URL", redact(cfg.ConnConfig), err)
+		return nil, unreachable(cfg.ConnConfig, err)
 	}
 	return &Store{pool: pool}, nil
 }
@@ -85,11 +88,12 @@ func EnsureDatabase(ctx context.Context, databaseURL string) error {
 		return fmt.Errorf("DATABASE_URL is not a valid PostgreSQL URL: %w", err)
 	}
 	name := cfg.Database
+	boundConnect(cfg)
 	admin := cfg.Copy()
 	admin.Database = "postgres"
 	conn, err := pgx.ConnectConfig(ctx, admin)
 	if err != nil {
-		return fmt.Errorf("cannot reach PostgreSQL at %s (%v): start it or set DATABASE_URL", redact(cfg), err)
+		return unreachable(cfg, err)
 	}
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
@@ -101,6 +105,47 @@ func EnsureDatabase(ctx context.Context, databaseURL string) error {
 		return fmt.Errorf("creating database %q: %w", name, err)
 	}
 	return nil
+}
+
+// connectTimeout bounds a connection attempt when DATABASE_URL sets no
+// connect_timeout: pgx has none, so a server that accepts the TCP
+// connection and never answers would hang the starter forever.
+const connectTimeout = 5 * time.Second
+
+func boundConnect(cfg *pgx.ConnConfig) {
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = connectTimeout
+	}
+}
+
+// unreachable is the error for a server that could not be connected to,
+// on one line: pgconn puts each address it tried (and each TLS fallback)
+// on a line of its own.
+func unreachable(cfg *pgx.ConnConfig, err error) error {
+	var connectErr *pgconn.ConnectError
+	if errors.As(err, &connectErr) && connectErr.Unwrap() != nil {
+		err = connectErr.Unwrap()
+	}
+	causes := []error{err}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		causes = joined.Unwrap()
+	}
+	var reasons []string
+	for _, cause := range causes {
+		reason := strings.Join(strings.Fields(cause.Error()), " ")
+		if !slices.Contains(reasons, reason) {
+			reasons = append(reasons, reason)
+		}
+	}
+	why := strings.Join(reasons, "; ")
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "3D000": // invalid_catalog_name
+		return fmt.Errorf("database %q does not exist on %s: run `starter setup` to create it, or set DATABASE_URL", cfg.Database, redact(cfg))
+	case errors.As(err, &pgErr) && (pgErr.Code == "28P01" || pgErr.Code == "28000"): // invalid_password, invalid_authorization_specification
+		return fmt.Errorf("PostgreSQL at %s refused the login (%s): check the user and password in DATABASE_URL", redact(cfg), why)
+	}
+	return fmt.Errorf("cannot reach PostgreSQL at %s (%s): start it or set DATABASE_URL", redact(cfg), why)
 }
 
 // redact names the server without the password.

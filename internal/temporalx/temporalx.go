@@ -4,8 +4,10 @@
 package temporalx
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
@@ -13,12 +15,24 @@ import (
 	"github.com/acme/backorders/internal/config"
 )
 
+// DialTimeout bounds connecting: an address where nothing answers (or
+// something that is not Temporal accepts the connection and stays silent)
+// fails within it rather than hanging the command.
+const DialTimeout = 5 * time.Second
+
 // Dial connects to the Temporal frontend named by the configuration.
 func Dial(cfg config.Config, logger *slog.Logger) (client.Client, error) {
-	c, err := client.Dial(client.Options{
+	// The context bounds only the eager first call (GetSystemInfo); the
+	// connection the client keeps afterwards does not depend on it.
+	ctx, cancel := context.WithTimeout(context.Background(), DialTimeout)
+	defer cancel()
+	c, err := client.DialContext(ctx, client.Options{
 		HostPort:  cfg.TemporalAddress,
 		Namespace: cfg.TemporalNamespace,
 		Logger:    log.NewStructuredLogger(logger),
+		ConnectionOptions: client.ConnectionOptions{
+			GetSystemInfoTimeout: DialTimeout,
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot reach Temporal at %s (namespace %q): start it (make demo starts a dev server) or set TEMPORAL_ADDRESS: %w",
