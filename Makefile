@@ -12,7 +12,7 @@ GO ?= go
 WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 UI_URL ?= http://localhost:$(or $(TEMPORAL_UI_PORT),8233)
 
-.PHONY: build tools postgres up down status demo test bench
+.PHONY: build tools postgres up down status demo test bench chaos
 
 ## build: compile bin/worker and bin/starter
 build:
@@ -73,3 +73,9 @@ bench: tools postgres build
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)"; \
 	export TEMPORAL_CLI_PATH; \
 	$(GO) run ./internal/bench/cmd/bench --out bench/results.json --worker bin/worker
+
+## chaos: the fault drills (CHAOS_ORDERS, default 300 per drill; CHAOS_DB_OUTAGE, ...); prints a table, fails if a drill does
+chaos: tools postgres build
+	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)"; \
+	export TEMPORAL_CLI_PATH; \
+	$(GO) run ./internal/chaos/cmd/chaos --worker bin/worker

@@ -278,7 +278,7 @@ func (a *Activities) NotifyCustomer(ctx context.Context, in NotifyCustomerInput)
 		return notify.Outcome{}, badData(ErrTypeOrderNotFound, err)
 	}
 	if err != nil {
-		return notify.Outcome{}, err
+		return notify.Outcome{}, retrySoon(ctx, err)
 	}
 	notice := messages.CustomerNotice{
 		CustomerName: order.CustomerName, OrderID: order.ID, ETA: in.ETA,
@@ -293,11 +293,12 @@ func (a *Activities) NotifyCustomer(ctx context.Context, in NotifyCustomerInput)
 	if err != nil {
 		return notify.Outcome{}, badData(ErrTypeInvalidInput, err)
 	}
-	return a.Notifier.Send(ctx, store.Notification{
+	sent, err := a.Notifier.Send(ctx, store.Notification{
 		Key:     fmt.Sprintf("%s/customer-eta/v%d", in.IncidentID, in.ETAVersion),
 		OrderID: order.ID, IncidentID: in.IncidentID, Channel: notify.Email,
 		Recipient: order.CustomerEmail, Subject: email.Subject, Body: email.Text, HTMLBody: email.HTML,
 	})
+	return sent, retrySoon(ctx, err)
 }
 
 // AlertWarehouseInput is the high-value alert of an incident.
@@ -348,12 +349,13 @@ func (a *Activities) SMSAllowedAt(_ context.Context, in SMSAllowedAtInput) (time
 // once per incident. A recipient that cannot be texted is an outcome
 // (failed), not an error: the order's workflow goes on without the SMS.
 func (a *Activities) TextWarehouse(ctx context.Context, in AlertWarehouseInput) (notify.Outcome, error) {
-	return a.Notifier.Send(ctx, store.Notification{
+	sent, err := a.Notifier.Send(ctx, store.Notification{
 		Key:     in.IncidentID + "/warehouse-sms",
 		OrderID: in.OrderID, IncidentID: in.IncidentID, Channel: notify.SMS,
 		Recipient: a.Settings.WarehouseManagerPhone,
 		Body:      messages.WarehouseAlert(in.OrderID, in.BackorderValue, in.Currency, in.ETA),
 	})
+	return sent, retrySoon(ctx, err)
 }
 
 // CompleteTaskInput records a human task as done.

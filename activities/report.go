@@ -108,7 +108,7 @@ func (a *Activities) EmailReport(ctx context.Context, in EmailReportInput) (Emai
 			Subject: r.Summary(), Body: text.String(), HTMLBody: html.String(), Attachments: attachments,
 		})
 		if err != nil {
-			return out, fmt.Errorf("emailing report %s to %s: %w", r.Week, to, err)
+			return out, retrySoon(ctx, fmt.Errorf("emailing report %s to %s: %w", r.Week, to, err))
 		}
 		if sent.Duplicate {
 			out.Duplicates++

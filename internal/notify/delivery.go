@@ -65,6 +65,24 @@ type Delivery struct {
 
 // Send delivers n unless its key was handled before.
 func (d Delivery) Send(ctx context.Context, n store.Notification) (Outcome, error) {
+	if note, ok := acceptedEarlier(ctx, n.Key); ok {
+		// An earlier attempt got it accepted but could not record that.
+		if err := d.Ledger.SettleNotification(ctx, n.Key, store.StatusSent, note.ProviderMessageID, ""); err != nil {
+			rememberAccepted(ctx, note)
+			return Outcome{}, err
+		}
+		d.Log.Info("notification sent by an earlier attempt; recorded now", "key", n.Key, "channel", n.Channel,
+			"order_id", n.OrderID, "provider", d.Provider.Name(), "message_id", note.ProviderMessageID)
+		return Outcome{Status: store.StatusSent, ProviderMessageID: note.ProviderMessageID}, nil
+	}
+	// The checks read the database too, so they come before the claim: a
+	// database gone between the claim and the call would otherwise leave a
+	// row pending that nothing was sent for, and an SMS found pending is
+	// never sent.
+	f, err := d.precheck(ctx, n)
+	if err != nil {
+		return Outcome{}, err
+	}
 	rec, claimed, err := d.Ledger.ClaimNotification(ctx, n, d.ResendUnknown)
 	if err != nil {
 		return Outcome{}, err
@@ -74,10 +92,6 @@ func (d Delivery) Send(ctx context.Context, n store.Notification) (Outcome, erro
 	}
 	log := d.Log.With("key", n.Key, "channel", n.Channel, "order_id", n.OrderID, "provider", d.Provider.Name())
 
-	f, err := d.precheck(ctx, n)
-	if err != nil {
-		return Outcome{}, err
-	}
 	var id string
 	if f == nil {
 		id, err = d.Provider.Deliver(ctx, n)
@@ -89,6 +103,7 @@ func (d Delivery) Send(ctx context.Context, n store.Notification) (Outcome, erro
 	defer cancel()
 	if f == nil {
 		if err := d.Ledger.SettleNotification(settleCtx, n.Key, store.StatusSent, id, ""); err != nil {
+			rememberAccepted(ctx, acceptedNote{Key: n.Key, ProviderMessageID: id})
 			return Outcome{}, err
 		}
 		log.Info("notification sent", "message_id", id)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // failureClass says what a failed provider call means for the message.
@@ -52,12 +53,20 @@ func asFailure(err error) *failure {
 // redacted removes secrets from the message: a provider or proxy may echo
 // what it was sent.
 func (f *failure) redacted(secrets ...string) *failure {
-	for _, s := range secrets {
-		if s != "" {
-			f.msg = strings.ReplaceAll(f.msg, s, "[redacted]")
+	f.msg = redact(f.msg, secrets...)
+	return f
+}
+
+// redact removes each secret from s. A provider's own explanation goes
+// through it before httpFailure shortens it: once cut, the end of a long
+// message could hold the beginning of a secret that no longer matches.
+func redact(s string, secrets ...string) string {
+	for _, secret := range secrets {
+		if secret != "" {
+			s = strings.ReplaceAll(s, secret, "[redacted]")
 		}
 	}
-	return f
+	return s
 }
 
 // httpFailure classifies an HTTP error answer; detail is the provider's
@@ -114,6 +123,11 @@ func truncate(s string, n int) string {
 	s = strings.TrimSpace(s)
 	if len(s) <= n {
 		return s
+	}
+	// Cut between characters: half a UTF-8 sequence is not text PostgreSQL
+	// stores.
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }

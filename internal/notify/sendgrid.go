@@ -71,7 +71,7 @@ func (s *SendGrid) Deliver(ctx context.Context, n store.Notification) (string, e
 	case err != nil:
 		return "", transportFailure(s.Name(), x.requestWritten(), err).redacted(s.apiKey)
 	}
-	return "", httpFailure(s.Name(), resp.StatusCode, resp.Headers, sendGridErrors(resp.Body)).redacted(s.apiKey)
+	return "", httpFailure(s.Name(), resp.StatusCode, resp.Headers, redact(sendGridErrors(resp.Body), s.apiKey)).redacted(s.apiKey)
 }
 
 // message is the mail: both parts, attachments, and the ledger key in

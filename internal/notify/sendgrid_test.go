@@ -4,8 +4,10 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -179,6 +181,19 @@ func TestSendGridUnauthorizedHidesTheKey(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, out.Error, "Bearer [redacted]")
 	assert.NotContains(t, out.Error, sendGridKey)
+
+	// A long echo is shortened after the key is removed, so the cut never
+	// keeps the key's beginning; and it cuts between characters, so the
+	// ledger can store it.
+	echo.Push(fakes.Reply{Status: 400, Body: `{"errors":[{"message":"` + strings.Repeat("x", 290) + sendGridKey + `"}]}`})
+	out, err = f.sendGrid(echo.URL, 0).Send(f.ctx, f.email("k3"))
+	require.NoError(t, err)
+	assert.NotContains(t, out.Error, sendGridKey[:8])
+	echo.Push(fakes.Reply{Status: 400, Body: `{"errors":[{"message":"` + strings.Repeat("x", 299) + `é"}]}`})
+	out, err = f.sendGrid(echo.URL, 0).Send(f.ctx, f.email("k4"))
+	require.NoError(t, err)
+	assert.True(t, utf8.ValidString(out.Error), "%q", out.Error)
+	assert.Equal(t, out.Error, f.row("k4").LastError)
 }
 
 func TestSendGridInvalidRecipientIsNotSent(t *testing.T) {

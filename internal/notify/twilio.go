@@ -104,7 +104,7 @@ func (t *Twilio) Deliver(ctx context.Context, n store.Notification) (string, err
 		if status == 0 {
 			status = restErr.Status // refused before any request (bad credentials' shape)
 		}
-		f := httpFailure(t.Name(), status, header, detail)
+		f := httpFailure(t.Name(), status, header, redact(detail, t.authToken, t.accountSID))
 		if restErr.Code == twilioUnsubscribed {
 			f.class = unsubscribed
 		}

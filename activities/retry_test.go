@@ -1,0 +1,45 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+)
+
+// A notification step that fails on the database retries on the database
+// schedule; a provider's error keeps its own type and delay.
+func TestRetrySoonSchedulesDatabaseErrorsLikeDatabaseSteps(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	providerErr := temporal.NewApplicationErrorWithOptions("429", "ProviderUnavailable", temporal.ApplicationErrorOptions{NextRetryDelay: 7 * time.Second})
+	env.RegisterActivityWithOptions(func(ctx context.Context, which string) error {
+		if which == "provider" {
+			return retrySoon(ctx, providerErr)
+		}
+		return retrySoon(ctx, errors.New("loading order SO-1: connection refused"))
+	}, activity.RegisterOptions{Name: "Step"})
+
+	_, err := env.ExecuteActivity("Step", "database")
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.Equal(t, ErrTypeDatabaseUnavailable, appErr.Type())
+	assert.Equal(t, 500*time.Millisecond, appErr.NextRetryDelay())
+	assert.Contains(t, appErr.Error(), "connection refused")
+	assert.False(t, appErr.NonRetryable())
+
+	_, err = env.ExecuteActivity("Step", "provider")
+	require.ErrorAs(t, err, &appErr)
+	assert.Equal(t, "ProviderUnavailable", appErr.Type())
+	assert.Equal(t, 7*time.Second, appErr.NextRetryDelay())
+
+	assert.NoError(t, retrySoon(context.Background(), nil))
+	plain := errors.New("outside an activity")
+	assert.Same(t, plain, retrySoon(context.Background(), plain))
+}
