@@ -150,7 +150,7 @@ const (
 	// startWindow bounds how many started orders may still be on their way
 	// to awaiting_fulfillment: a burst of thousands would only queue in the
 	// worker and stretch every order's time from start to awaiting.
-	startWindow = 96
+	startWindow = 32
 	// windowWait bounds one wait for the window, so an order that never
 	// reaches awaiting (no longer backordered, failing) cannot stall a sweep.
 	windowWait = 15 * time.Second

@@ -74,6 +74,7 @@ func run(logger *slog.Logger) error {
 		},
 		Log: logger,
 	}
+	worker.SetStickyWorkflowCacheSize(workflows.StickyCacheSize)
 	w := worker.New(c, cfg.TaskQueue, workflows.WorkerOptions())
 	workflows.Register(w, acts)
 	logger.Info("worker starting", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace,

@@ -248,7 +248,10 @@ func (r *run) sweep(ctx context.Context) error {
 		return err
 	}
 	err = r.waitFor(ctx, "awaiting_fulfillment", 60*time.Minute, func() (int, error) {
-		return r.countSQL(ctx, `SELECT count(*) FROM orders WHERE current_status = $1`, awaitingStatus)
+		// Through the partial index of backordered orders: a count over all
+		// million orders, four times a second, would steal the CPU measured.
+		return r.countSQL(ctx, `SELECT count(*) FROM orders
+			WHERE status = 'Backordered' AND promised_date < $1 AND current_status = $2`, r.asOf, awaitingStatus)
 	})
 	if err != nil {
 		return err
@@ -382,7 +385,10 @@ func (r *run) fulfil(ctx context.Context) error {
 		return err
 	}
 	err = r.waitFor(ctx, "completed", 60*time.Minute, func() (int, error) {
-		return r.countWorkflows(ctx, `WorkflowType = "BackorderWorkflow" AND ExecutionStatus = "Completed"`)
+		// The workflow resolves its incident as its last step; counting that
+		// in Postgres spares the dev server's SQLite visibility store, which
+		// the measurement would otherwise load.
+		return r.countSQL(ctx, `SELECT count(*) FROM incidents WHERE status = 'resolved'`)
 	})
 	if err != nil {
 		return err
@@ -448,7 +454,7 @@ func (r *run) waitFor(ctx context.Context, what string, limit time.Duration, cou
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(250 * time.Millisecond):
+		case <-time.After(500 * time.Millisecond):
 		}
 	}
 }

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // invariants checks, after fulfilment, that the run did exactly what the
@@ -10,6 +11,12 @@ import (
 // message per overdue order, no failures, nothing left running.
 func (r *run) invariants(ctx context.Context) error {
 	n := r.opts.Overdue
+	// Visibility trails the last completions by a moment.
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(2 * time.Second) {
+		if running, err := r.countWorkflows(ctx, `ExecutionStatus = "Running"`); err != nil || running == 0 {
+			break
+		}
+	}
 	type check struct {
 		name  string
 		count func() (int, error)
