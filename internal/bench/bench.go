@@ -17,7 +17,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,6 +29,7 @@ import (
 
 	"github.com/acme/backorders/activities"
 	"github.com/acme/backorders/internal/backorder"
+	"github.com/acme/backorders/internal/localproc"
 	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/workflows"
 )
@@ -106,8 +107,9 @@ type run struct {
 	results  Results
 	db       *store.Store
 	temporal client.Client
-	server   *process
-	worker   *process
+	server   *localproc.Process
+	worker   *localproc.Process
+	port     int
 	asOf     time.Time
 }
 
@@ -148,13 +150,13 @@ func (r *run) progressf(format string, args ...any) {
 
 func (r *run) close() {
 	if r.worker != nil {
-		r.worker.stop()
+		_ = r.worker.Stop(syscall.SIGINT, 20*time.Second)
 	}
 	if r.temporal != nil {
 		r.temporal.Close()
 	}
 	if r.server != nil {
-		r.server.stop()
+		_ = r.server.Stop(syscall.SIGINT, 20*time.Second)
 	}
 	if r.db != nil {
 		r.db.Close()
@@ -166,7 +168,7 @@ func (r *run) startStack(ctx context.Context) error {
 	if r.db, err = freshDatabase(ctx, r.opts.ServerURL, benchDatabase); err != nil {
 		return err
 	}
-	if r.server, r.temporal, err = startDevServer(ctx, r.opts.WorkDir); err != nil {
+	if r.server, r.port, r.temporal, err = startDevServer(ctx, r.opts.WorkDir); err != nil {
 		return err
 	}
 	env := append(os.Environ(),
@@ -176,18 +178,11 @@ func (r *run) startStack(ctx context.Context) error {
 		"BACKORDER_TIMEZONE=UTC",
 		"WAREHOUSE_MANAGER_PHONE=+15555550100",
 	)
-	r.worker, err = startProcess(filepath.Join(r.opts.WorkDir, "worker.log"), append(env, r.opts.WorkerEnv...), r.opts.WorkerBinary)
+	r.worker, err = localproc.Start("worker", filepath.Join(r.opts.WorkDir, "worker.log"), append(env, r.opts.WorkerEnv...), nil, r.opts.WorkerBinary)
 	return err
 }
 
-func (r *run) temporalAddress() string {
-	for i, arg := range r.server.cmd.Args {
-		if arg == "--port" {
-			return "127.0.0.1:" + r.server.cmd.Args[i+1]
-		}
-	}
-	panic("dev server started without --port")
-}
+func (r *run) temporalAddress() string { return fmt.Sprintf("127.0.0.1:%d", r.port) }
 
 func (r *run) seed(ctx context.Context) error {
 	start := time.Now()
@@ -356,10 +351,10 @@ func (r *run) history(ctx context.Context) error {
 
 func (r *run) memory(context.Context) error {
 	var err error
-	if r.results.WorkerRSSMB, err = r.worker.rssMB(); err != nil {
+	if r.results.WorkerRSSMB, err = r.worker.RSSMB(); err != nil {
 		return err
 	}
-	if r.results.ServerRSSMB, err = r.server.rssMB(); err != nil {
+	if r.results.ServerRSSMB, err = r.server.RSSMB(); err != nil {
 		return err
 	}
 	r.progressf("with %d workflows parked: worker %.0f MB, dev server %.0f MB resident",
@@ -378,7 +373,7 @@ func (r *run) fulfil(ctx context.Context) error {
 	if _, err := r.db.Pool().Exec(ctx, `UPDATE orders SET status = 'Fulfilled' WHERE current_status = $1`, awaitingStatus); err != nil {
 		return err
 	}
-	err = parallel(ids, func(id string) error {
+	err = localproc.Parallel(ids, clientConcurrency, func(id string) error {
 		return r.temporal.SignalWorkflow(ctx, workflows.BackorderWorkflowID(id), "", workflows.SignalOrderFulfilled, workflows.OrderFulfilledSignal{})
 	})
 	if err != nil {
@@ -414,7 +409,7 @@ func (r *run) calibrate(ctx context.Context) error {
 	}
 	in := CalibrationInput{Steps: r.results.WorkflowShape}
 	start := time.Now()
-	err := parallel(ids, func(id string) error {
+	err := localproc.Parallel(ids, clientConcurrency, func(id string) error {
 		run, err := r.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: calibrationQueue}, CalibrationWorkflow, in)
 		if err != nil {
 			return err
@@ -485,32 +480,6 @@ func (r *run) sampleOrders(ctx context.Context, n int) ([]string, error) {
 		err = fmt.Errorf("no incidents recorded")
 	}
 	return ids, err
-}
-
-// parallel runs fn for every id with bounded concurrency and returns the
-// first error.
-func parallel(ids []string, fn func(string) error) error {
-	var wg sync.WaitGroup
-	var once sync.Once
-	var first error
-	work := make(chan string)
-	for range clientConcurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for id := range work {
-				if err := fn(id); err != nil {
-					once.Do(func() { first = err })
-				}
-			}
-		}()
-	}
-	for _, id := range ids {
-		work <- id
-	}
-	close(work)
-	wg.Wait()
-	return first
 }
 
 func percentile(values []float64, p float64) float64 {

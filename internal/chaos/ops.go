@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/acme/backorders/internal/localproc"
 	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/workflows"
 )
@@ -93,7 +93,7 @@ func (s *Stack) Completed(ctx context.Context) (int, error) {
 // Fulfil does what `starter fulfill` does for each order: the row says
 // Fulfilled, then the workflow is signalled.
 func (s *Stack) Fulfil(ctx context.Context, orders []string) error {
-	return parallel(orders, func(id string) error {
+	return localproc.Parallel(orders, clientConcurrency, func(id string) error {
 		if err := retry(ctx, func(ctx context.Context) error { return s.Store.SetOrderStatus(ctx, id, "Fulfilled") }); err != nil {
 			return err
 		}
@@ -106,7 +106,7 @@ func (s *Stack) Fulfil(ctx context.Context, orders []string) error {
 // CompleteProcurementTasks does what `starter task complete` does for
 // each order's procurement task: done in Postgres, then the signal.
 func (s *Stack) CompleteProcurementTasks(ctx context.Context, orders []string) error {
-	return parallel(orders, func(id string) error {
+	return localproc.Parallel(orders, clientConcurrency, func(id string) error {
 		var taskID string
 		err := s.Store.Pool().QueryRow(ctx, `SELECT id FROM tasks WHERE order_id = $1 AND role = $2`, id, workflows.RoleProcurementManager).Scan(&taskID)
 		if err != nil {
@@ -204,30 +204,4 @@ func retry(ctx context.Context, fn func(context.Context) error) error {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-}
-
-// parallel runs fn for every id with bounded concurrency and returns the
-// first error.
-func parallel(ids []string, fn func(string) error) error {
-	var wg sync.WaitGroup
-	var once sync.Once
-	var first error
-	work := make(chan string)
-	for range clientConcurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for id := range work {
-				if err := fn(id); err != nil {
-					once.Do(func() { first = err })
-				}
-			}
-		}()
-	}
-	for _, id := range ids {
-		work <- id
-	}
-	close(work)
-	wg.Wait()
-	return first
 }

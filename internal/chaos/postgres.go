@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/acme/backorders/internal/localproc"
 )
 
 // privatePostgres is a throwaway PostgreSQL cluster for the database
@@ -34,7 +36,7 @@ type privatePostgres struct {
 	// cred runs initdb and postgres as the postgres OS user when this
 	// process is root (initdb refuses to run as root).
 	cred *syscall.Credential
-	proc *process
+	proc *localproc.Process
 }
 
 // postgresBinDir finds initdb and postgres: CHAOS_PG_BIN, else the newest
@@ -122,7 +124,7 @@ func newPrivatePostgres(ctx context.Context, database string) (_ *privatePostgre
 			return nil, err
 		}
 	}
-	if pg.port, err = freePort(); err != nil {
+	if pg.port, err = localproc.FreePort(); err != nil {
 		return nil, err
 	}
 
@@ -132,7 +134,7 @@ func newPrivatePostgres(ctx context.Context, database string) (_ *privatePostgre
 		"-D", pg.dataDir(), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")
 	initdb.Dir = pg.dir
 	initdb.Env = pg.env()
-	initdb.SysProcAttr = childAttr(0, pg.cred)
+	initdb.SysProcAttr = localproc.ChildAttr(0, pg.cred)
 	if out, err := initdb.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("initdb in %s: %w\n%s", pg.dir, err, out)
 	}
@@ -163,10 +165,10 @@ func (pg *privatePostgres) url(database string) string {
 // start runs the postmaster on the cluster's port and waits until it takes
 // connections.
 func (pg *privatePostgres) start(ctx context.Context) error {
-	if pg.proc != nil && !pg.proc.exited() {
+	if pg.proc != nil && !pg.proc.Exited() {
 		return errors.New("the private PostgreSQL is already running")
 	}
-	p, err := startProcess("postgres", filepath.Join(pg.dir, "postgres.log"), pg.env(), childAttr(syscall.SIGQUIT, pg.cred),
+	p, err := localproc.Start("postgres", filepath.Join(pg.dir, "postgres.log"), pg.env(), localproc.ChildAttr(syscall.SIGQUIT, pg.cred),
 		filepath.Join(pg.bin, "postgres"), "-D", pg.dataDir(), "-p", strconv.Itoa(pg.port), "-k", pg.dir,
 		"-c", "listen_addresses=127.0.0.1",
 		// A throwaway cluster: durability across an OS crash is not what
@@ -185,12 +187,12 @@ func (pg *privatePostgres) start(ctx context.Context) error {
 			_ = conn.Close(context.Background())
 			return nil
 		}
-		if p.exited() {
-			return fmt.Errorf("the private PostgreSQL exited at start:\n%s", p.tail(2000))
+		if p.Exited() {
+			return fmt.Errorf("the private PostgreSQL exited at start:\n%s", p.Tail(2000))
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			_ = p.stop(syscall.SIGQUIT, 10*time.Second)
-			return fmt.Errorf("the private PostgreSQL on port %d did not take connections within 60s: %v\n%s", pg.port, err, p.tail(2000))
+			_ = p.Stop(syscall.SIGQUIT, 10*time.Second)
+			return fmt.Errorf("the private PostgreSQL on port %d did not take connections within 60s: %v\n%s", pg.port, err, p.Tail(2000))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -202,7 +204,7 @@ func (pg *privatePostgres) stop() error {
 	if pg.proc == nil {
 		return nil
 	}
-	return pg.proc.stop(syscall.SIGINT, 60*time.Second)
+	return pg.proc.Stop(syscall.SIGINT, 60*time.Second)
 }
 
 // close stops the server and removes the cluster.

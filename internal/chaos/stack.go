@@ -24,6 +24,7 @@ import (
 	"github.com/acme/backorders/internal/devstack"
 	"github.com/acme/backorders/internal/fakes/sendgridfake"
 	"github.com/acme/backorders/internal/fakes/twiliofake"
+	"github.com/acme/backorders/internal/localproc"
 	"github.com/acme/backorders/internal/store"
 )
 
@@ -67,12 +68,12 @@ type Stack struct {
 	pg     *privatePostgres
 
 	serverPort  int
-	server      *process
+	server      *localproc.Process
 	serverStart int
 	Temporal    client.Client
 
 	mu          sync.Mutex
-	workers     []*process
+	workers     []*localproc.Process
 	workerStart int
 
 	SendGrid *sendgridfake.Server
@@ -99,7 +100,7 @@ func NewStack(ctx context.Context, opts StackOptions) (_ *Stack, err error) {
 	if err := s.startDatabase(ctx); err != nil {
 		return nil, err
 	}
-	if s.serverPort, err = freePort(); err != nil {
+	if s.serverPort, err = localproc.FreePort(); err != nil {
 		return nil, err
 	}
 	if err := s.StartServer(ctx); err != nil {
@@ -183,13 +184,13 @@ func (s *Stack) Close() {
 	workers := s.workers
 	s.mu.Unlock()
 	for _, w := range workers {
-		_ = w.stop(syscall.SIGINT, 10*time.Second)
+		_ = w.Stop(syscall.SIGINT, 10*time.Second)
 	}
 	if s.Temporal != nil {
 		s.Temporal.Close()
 	}
 	if s.server != nil {
-		_ = s.server.stop(syscall.SIGINT, 15*time.Second)
+		_ = s.server.Stop(syscall.SIGINT, 15*time.Second)
 	}
 	s.fakes.run()
 	if s.Store != nil {
@@ -218,7 +219,7 @@ func (s *Stack) StartServer(ctx context.Context) error {
 		"--port", strconv.Itoa(s.serverPort), "--db-filename", filepath.Join(s.opts.Dir, "temporal.db"), "--log-level", "error"},
 		devstack.DevServerArgs()...)
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
-	p, err := startProcess("temporal dev server", filepath.Join(s.opts.Dir, "temporal.log"), env, nil, cli, args...)
+	p, err := localproc.Start("temporal dev server", filepath.Join(s.opts.Dir, "temporal.log"), env, nil, cli, args...)
 	if err != nil {
 		return err
 	}
@@ -247,12 +248,12 @@ func (s *Stack) StartServer(ctx context.Context) error {
 				}
 			}
 		}
-		if p.exited() {
-			return fmt.Errorf("the dev server exited at start:\n%s", p.tail(2000))
+		if p.Exited() {
+			return fmt.Errorf("the dev server exited at start:\n%s", p.Tail(2000))
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			_ = p.kill()
-			return fmt.Errorf("the dev server did not answer on %s within 90s: %v\n%s", s.TemporalAddress(), err, p.tail(2000))
+			_ = p.Kill()
+			return fmt.Errorf("the dev server did not answer on %s within 90s: %v\n%s", s.TemporalAddress(), err, p.Tail(2000))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -260,8 +261,8 @@ func (s *Stack) StartServer(ctx context.Context) error {
 
 // KillServer kills the dev server with SIGKILL.
 func (s *Stack) KillServer() error {
-	s.opts.Logf("SIGKILL dev server (pid %d)", s.server.pid())
-	return s.server.kill()
+	s.opts.Logf("SIGKILL dev server (pid %d)", s.server.PID())
+	return s.server.Kill()
 }
 
 // StartWorker runs one more worker process.
@@ -269,12 +270,12 @@ func (s *Stack) StartWorker() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.workerStart++
-	p, err := startProcess("worker", filepath.Join(s.opts.Dir, fmt.Sprintf("worker-%d.log", s.workerStart)), s.env, nil, s.opts.WorkerBinary)
+	p, err := localproc.Start("worker", filepath.Join(s.opts.Dir, fmt.Sprintf("worker-%d.log", s.workerStart)), s.env, nil, s.opts.WorkerBinary)
 	if err != nil {
 		return err
 	}
 	s.workers = append(s.workers, p)
-	s.opts.Logf("worker %d started (pid %d)", s.workerStart, p.pid())
+	s.opts.Logf("worker %d started (pid %d)", s.workerStart, p.PID())
 	return nil
 }
 
@@ -286,8 +287,8 @@ func (s *Stack) KillWorkers() error {
 	s.mu.Unlock()
 	var errs []error
 	for _, w := range workers {
-		s.opts.Logf("SIGKILL worker (pid %d)", w.pid())
-		errs = append(errs, w.kill())
+		s.opts.Logf("SIGKILL worker (pid %d)", w.PID())
+		errs = append(errs, w.Kill())
 	}
 	return errors.Join(errs...)
 }
@@ -298,7 +299,7 @@ func (s *Stack) RunningWorkers() int {
 	defer s.mu.Unlock()
 	n := 0
 	for _, w := range s.workers {
-		if !w.exited() {
+		if !w.Exited() {
 			n++
 		}
 	}
@@ -311,8 +312,8 @@ func (s *Stack) checkWorkers() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, w := range s.workers {
-		if w.exited() {
-			return fmt.Errorf("worker (pid %d) exited on its own:\n%s", w.pid(), w.tail(3000))
+		if w.Exited() {
+			return fmt.Errorf("worker (pid %d) exited on its own:\n%s", w.PID(), w.Tail(3000))
 		}
 	}
 	return nil
@@ -344,7 +345,7 @@ func (s *Stack) StartDatabase(ctx context.Context) error {
 func (s *Stack) WorkerLogTail(n int) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return tailFile(filepath.Join(s.opts.Dir, fmt.Sprintf("worker-%d.log", s.workerStart)), n)
+	return localproc.TailFile(filepath.Join(s.opts.Dir, fmt.Sprintf("worker-%d.log", s.workerStart)), n)
 }
 
 func (s *Stack) countSQL(ctx context.Context, query string, args ...any) (int, error) {

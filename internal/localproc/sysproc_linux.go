@@ -1,13 +1,13 @@
 //go:build linux
 
-package chaos
+package localproc
 
 import "syscall"
 
-// childAttr makes a child die with the drill process (SIGKILL, or sig when
+// ChildAttr makes a child die with the drill process (SIGKILL, or sig when
 // not zero), so a crashed or killed run leaves nothing behind, and runs it
 // as cred when cred is not nil.
-func childAttr(sig syscall.Signal, cred *syscall.Credential) *syscall.SysProcAttr {
+func ChildAttr(sig syscall.Signal, cred *syscall.Credential) *syscall.SysProcAttr {
 	if sig == 0 {
 		sig = syscall.SIGKILL
 	}
