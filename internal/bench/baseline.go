@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
 	"github.com/acme/backorders/activities"
@@ -100,22 +98,11 @@ func handleWithoutTemporal(ctx context.Context, acts *activities.Activities, ord
 
 // freshDatabase drops and recreates a benchmark database and migrates it.
 func freshDatabase(ctx context.Context, serverURL, name string) (*store.Store, error) {
-	cfg, err := pgx.ParseConfig(serverURL)
+	dbURL, err := store.CreateDatabase(ctx, serverURL, name, true)
 	if err != nil {
 		return nil, err
 	}
-	cfg.Database = "postgres"
-	admin, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("cannot reach PostgreSQL: %w", err)
-	}
-	defer admin.Close(ctx)
-	for _, sql := range []string{"DROP DATABASE IF EXISTS " + name + " WITH (FORCE)", "CREATE DATABASE " + name} {
-		if _, err := admin.Exec(ctx, sql); err != nil {
-			return nil, err
-		}
-	}
-	db, err := store.Open(ctx, databaseURL(serverURL, name))
+	db, err := store.Open(ctx, dbURL)
 	if err != nil {
 		return nil, err
 	}
@@ -124,14 +111,4 @@ func freshDatabase(ctx context.Context, serverURL, name string) (*store.Store, e
 		return nil, err
 	}
 	return db, nil
-}
-
-// databaseURL is serverURL pointed at another database.
-func databaseURL(serverURL, name string) string {
-	u, err := url.Parse(serverURL)
-	if err != nil {
-		return serverURL
-	}
-	u.Path = "/" + name
-	return u.String()
 }

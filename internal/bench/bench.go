@@ -171,8 +171,12 @@ func (r *run) startStack(ctx context.Context) error {
 	if r.server, r.port, r.temporal, err = startDevServer(ctx, r.opts.WorkDir); err != nil {
 		return err
 	}
+	dbURL, err := store.DatabaseURL(r.opts.ServerURL, benchDatabase)
+	if err != nil {
+		return err
+	}
 	env := append(os.Environ(),
-		"DATABASE_URL="+databaseURL(r.opts.ServerURL, benchDatabase),
+		"DATABASE_URL="+dbURL,
 		"TEMPORAL_ADDRESS="+r.temporalAddress(),
 		"BACKORDER_TASK_QUEUE="+taskQueue,
 		"BACKORDER_TIMEZONE=UTC",

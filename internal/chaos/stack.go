@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,7 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
@@ -143,31 +141,16 @@ func (s *Stack) startDatabase(ctx context.Context) error {
 		s.opts.Logf("private PostgreSQL on 127.0.0.1:%d in %s", pg.port, pg.dir)
 	} else {
 		name := "backorders_chaos_" + randomHex(6)
-		cfg, err := pgx.ParseConfig(s.opts.ServerURL)
+		dbURL, err := store.CreateDatabase(ctx, s.opts.ServerURL, name, false)
 		if err != nil {
-			return fmt.Errorf("DATABASE_URL: %w", err)
+			return fmt.Errorf("PostgreSQL from DATABASE_URL must be running (make postgres): %w", err)
 		}
-		cfg.Database = "postgres"
-		admin, err := pgx.ConnectConfig(ctx, cfg)
-		if err != nil {
-			return fmt.Errorf("PostgreSQL at %s:%d must be running (make postgres): %w", cfg.Host, cfg.Port, err)
-		}
-		if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-			_ = admin.Close(ctx)
-			return err
-		}
+		s.dbURL = dbURL
 		s.dropDB = func() {
 			dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			_, _ = admin.Exec(dctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			_ = admin.Close(dctx)
+			_ = store.DropDatabase(dctx, s.opts.ServerURL, name)
 		}
-		u, err := url.Parse(s.opts.ServerURL)
-		if err != nil {
-			return err
-		}
-		u.Path = "/" + name
-		s.dbURL = u.String()
 	}
 	var err error
 	if s.Store, err = store.Open(ctx, s.dbURL); err != nil {

@@ -6,11 +6,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"net/url"
 	"os"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/acme/backorders/internal/config"
@@ -30,26 +28,13 @@ func ServerURL() string {
 // at the end of the test.
 func NewDatabase(t testing.TB) string {
 	t.Helper()
-	ctx := context.Background()
-	cfg, err := pgx.ParseConfig(ServerURL())
-	require.NoError(t, err)
-	cfg.Database = "postgres"
-	admin, err := pgx.ConnectConfig(ctx, cfg)
-	require.NoError(t, err, "PostgreSQL must be running for these tests (see README: make test starts it)")
-
 	suffix := make([]byte, 6)
 	_, _ = rand.Read(suffix)
 	name := "backorders_test_" + hex.EncodeToString(suffix)
-	_, err = admin.Exec(ctx, "CREATE DATABASE "+name)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		_, _ = admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		_ = admin.Close(context.Background())
-	})
-	u, err := url.Parse(ServerURL())
-	require.NoError(t, err, "DATABASE_URL must be a postgres:// URL")
-	u.Path = "/" + name
-	return u.String()
+	dbURL, err := store.CreateDatabase(context.Background(), ServerURL(), name, false)
+	require.NoError(t, err, "PostgreSQL must be running for these tests (see README: make test starts it)")
+	t.Cleanup(func() { _ = store.DropDatabase(context.Background(), ServerURL(), name) })
+	return dbURL
 }
 
 // NewStore opens a migrated store on a new database.

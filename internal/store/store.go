@@ -87,22 +87,13 @@ func EnsureDatabase(ctx context.Context, databaseURL string) error {
 	if err != nil {
 		return fmt.Errorf("DATABASE_URL is not a valid PostgreSQL URL: %w", err)
 	}
-	name := cfg.Database
-	boundConnect(cfg)
-	admin := cfg.Copy()
-	admin.Database = "postgres"
-	conn, err := pgx.ConnectConfig(ctx, admin)
-	if err != nil {
-		return unreachable(cfg, err)
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+	err = onServer(ctx, databaseURL, "CREATE DATABASE "+pgx.Identifier{cfg.Database}.Sanitize())
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "42P04" { // duplicate_database
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("creating database %q: %w", name, err)
+		return fmt.Errorf("creating database %q: %w", cfg.Database, err)
 	}
 	return nil
 }
