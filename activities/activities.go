@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/acme/backorders/internal/backorder"
@@ -23,7 +22,7 @@ import (
 type Settings struct {
 	Location              *time.Location
 	DefaultLeadTimeDays   int
-	SMSThreshold          decimal.Decimal
+	SMSThreshold          backorder.SMSThresholds
 	WarehouseManagerPhone string
 	// QuietHours: the warehouse manager is not texted in this daily window
 	// (in Location).
@@ -32,6 +31,9 @@ type Settings struct {
 	SupportEmail string
 	// ReportRecipients get the weekly report by email.
 	ReportRecipients []string
+	// MaxCustomerNotices caps the ETA notices a customer gets per episode
+	// (BACKORDER_MAX_CUSTOMER_NOTICES); after that the episode escalates.
+	MaxCustomerNotices int
 }
 
 // Activities holds the dependencies; workflows refer to its methods
@@ -72,13 +74,40 @@ type Assessment struct {
 	DelayDays      int    `json:"delay_days"`
 	BackorderValue string `json:"backorder_value"`
 	// AlertWarehouse: the value is strictly above BACKORDER_SMS_THRESHOLD.
-	AlertWarehouse bool `json:"alert_warehouse"`
+	AlertWarehouse bool   `json:"alert_warehouse"`
+	PromisedDate   string `json:"promised_date"`
+	// Today is the business date now, and TodayEndsAt when it ends.
+	Today       string    `json:"today"`
+	TodayEndsAt time.Time `json:"today_ends_at"`
+	// MaxCustomerNotices is the configured cap, read once per episode.
+	MaxCustomerNotices int `json:"max_customer_notices"`
+	// OpenEpisode is the order's open incident, if one is open: the
+	// episode of a workflow that ended without closing it, to be continued.
+	OpenEpisode *OpenEpisode `json:"open_episode,omitempty"`
+}
+
+func openEpisode(e *store.OpenEpisode) *OpenEpisode {
+	return &OpenEpisode{
+		IncidentID: e.IncidentID, EpisodeKey: e.EpisodeKey,
+		ETA: e.ETA.Format(backorder.DateLayout), ETAVersion: e.ETAVersion, Escalated: e.Escalated,
+	}
+}
+
+// OpenEpisode is an open incident a new workflow takes over.
+type OpenEpisode struct {
+	IncidentID string `json:"incident_id"`
+	EpisodeKey string `json:"episode_key"`
+	ETA        string `json:"eta"`
+	ETAVersion int    `json:"eta_version"`
+	Escalated  bool   `json:"escalated"`
 }
 
 // AssessBackorder calculates the order's delay in days and its backorder
-// value (sum of backordered quantity x unit price).
+// value (sum of backordered quantity x unit price), and finds the open
+// episode a new workflow would continue.
 func (a *Activities) AssessBackorder(ctx context.Context, in AssessInput) (Assessment, error) {
-	asOf := backorder.DateOf(time.Now(), a.Settings.Location)
+	today := a.today(time.Now())
+	asOf := today.Date
 	if in.AsOf != "" {
 		var err error
 		if asOf, err = backorder.ParseDate(in.AsOf); err != nil {
@@ -97,15 +126,52 @@ func (a *Activities) AssessBackorder(ctx context.Context, in AssessInput) (Asses
 		lines[i] = backorder.Line{BackorderedQuantity: l.BackorderedQuantity, UnitPrice: l.UnitPrice}
 	}
 	value := backorder.Value(lines)
+	episode, err := a.Store.OpenEpisodeOf(ctx, in.OrderID)
+	if err != nil {
+		return Assessment{}, err
+	}
+	var open *OpenEpisode
+	if episode != nil {
+		open = openEpisode(episode)
+	}
 	return Assessment{
-		OrderID:        order.ID,
-		AsOf:           asOf.Format(backorder.DateLayout),
-		Status:         order.Status,
-		Currency:       order.Currency,
-		DelayDays:      backorder.DelayDays(asOf, order.PromisedDate),
-		BackorderValue: backorder.FormatMoney(value),
-		AlertWarehouse: backorder.AlertsWarehouse(value, a.Settings.SMSThreshold),
+		PromisedDate:       order.PromisedDate.Format(backorder.DateLayout),
+		Today:              today.Date.Format(backorder.DateLayout),
+		TodayEndsAt:        today.EndsAt,
+		MaxCustomerNotices: a.Settings.MaxCustomerNotices,
+		OpenEpisode:        open,
+		OrderID:            order.ID,
+		AsOf:               asOf.Format(backorder.DateLayout),
+		Status:             order.Status,
+		Currency:           order.Currency,
+		DelayDays:          backorder.DelayDays(asOf, order.PromisedDate),
+		BackorderValue:     backorder.FormatMoney(value),
+		AlertWarehouse:     a.Settings.SMSThreshold.AlertsWarehouse(value, order.Currency),
 	}, nil
+}
+
+// BusinessDay is a calendar date in the business timezone and the instant
+// it ends.
+type BusinessDay struct {
+	Date   time.Time `json:"date"`
+	EndsAt time.Time `json:"ends_at"`
+}
+
+func (a *Activities) today(now time.Time) BusinessDay {
+	date := backorder.DateOf(now, a.Settings.Location)
+	return BusinessDay{Date: date, EndsAt: backorder.DayEnds(date, a.Settings.Location).UTC()}
+}
+
+// BusinessDayInput is an instant.
+type BusinessDayInput struct {
+	At time.Time `json:"at"`
+}
+
+// BusinessDayOf is the business date at an instant and when that day ends:
+// a waiting workflow refreshes its delay then. A local activity, because
+// workflow code cannot load timezones.
+func (a *Activities) BusinessDayOf(_ context.Context, in BusinessDayInput) (BusinessDay, error) {
+	return a.today(in.At), nil
 }
 
 // ETAPassesAtInput names an estimated delivery date.
@@ -146,6 +212,9 @@ type CreateTaskInput struct {
 	IncidentID string `json:"incident_id,omitempty"`
 	Role       string `json:"role"`
 	Title      string `json:"title"`
+	// Purpose tells apart two tasks of one role in an episode (the
+	// escalation task); empty for the role's first task.
+	Purpose string `json:"purpose,omitempty"`
 }
 
 // TaskRef is the created task.
@@ -158,14 +227,24 @@ type TaskRef struct {
 // CreateTask creates a human task, or returns the one an earlier attempt
 // created.
 func (a *Activities) CreateTask(ctx context.Context, in CreateTaskInput) (TaskRef, error) {
+	key := in.EpisodeKey + "/" + in.Role
+	if in.Purpose != "" {
+		key += "/" + in.Purpose
+	}
 	t, err := a.Store.CreateTask(ctx, store.NewTask{
-		IdemKey: in.EpisodeKey + "/" + in.Role, OrderID: in.OrderID, IncidentID: in.IncidentID,
+		IdemKey: key, OrderID: in.OrderID, IncidentID: in.IncidentID,
 		Role: in.Role, Title: in.Title,
 	})
 	if err != nil {
 		return TaskRef{}, err
 	}
-	return TaskRef{ID: t.ID, Role: t.Role, Status: t.Status}, nil
+	status := t.Status
+	if status == "done" && !t.Acknowledged {
+		// Completed while its workflow could not be told: open to the
+		// workflow until the completion reaches it (the sweep sends it).
+		status = "open"
+	}
+	return TaskRef{ID: t.ID, Role: t.Role, Status: status}, nil
 }
 
 // LookupLeadTimesInput names the order whose backordered lines to look up.
@@ -244,6 +323,9 @@ type ReviseIncidentInput struct {
 	// LeadTimes is nil when a person confirmed the date.
 	LeadTimes []backorder.LineLeadTime `json:"lead_times,omitempty"`
 	Reason    string                   `json:"reason"`
+	// RevisedBy and Note: who set a date by hand, and why.
+	RevisedBy string `json:"revised_by,omitempty"`
+	Note      string `json:"note,omitempty"`
 }
 
 // ReviseIncident records the new ETA on the incident, once per version.
@@ -254,8 +336,19 @@ func (a *Activities) ReviseIncident(ctx context.Context, in ReviseIncidentInput)
 	}
 	return a.Store.ReviseIncident(ctx, store.IncidentRevision{
 		IncidentID: in.IncidentID, ETA: eta, ETAVersion: in.ETAVersion, DelayDays: in.DelayDays,
-		LeadTimes: in.LeadTimes, Reason: in.Reason,
+		LeadTimes: in.LeadTimes, Reason: in.Reason, RevisedBy: in.RevisedBy, Note: in.Note,
 	})
+}
+
+// EscalateIncidentInput escalates an episode whose ETA keeps passing.
+type EscalateIncidentInput struct {
+	IncidentID string `json:"incident_id"`
+	Reason     string `json:"reason"`
+}
+
+// EscalateIncident marks the incident escalated, once.
+func (a *Activities) EscalateIncident(ctx context.Context, in EscalateIncidentInput) error {
+	return a.Store.EscalateIncident(ctx, in.IncidentID, in.Reason)
 }
 
 // NotifyCustomerInput is one customer notice: the first delay notice at
@@ -367,10 +460,11 @@ type CompleteTaskInput struct {
 	CompletedAt  string `json:"completed_at"`
 }
 
-// CompleteTask marks the task done in Postgres (the CLI does too; this
-// covers signals sent by other means). Repeating it is harmless.
+// CompleteTask marks the task done in Postgres and records that its
+// workflow knows (a completion recorded without the workflow is told to it
+// by the next sweep). Repeating it is harmless.
 func (a *Activities) CompleteTask(ctx context.Context, in CompleteTaskInput) error {
-	c := store.TaskCompletion{TaskID: in.TaskID, CompletedBy: in.CompletedBy, Note: in.Note}
+	c := store.TaskCompletion{TaskID: in.TaskID, CompletedBy: in.CompletedBy, Note: in.Note, Acknowledged: true}
 	var err error
 	if c.At, err = time.Parse(time.RFC3339, in.CompletedAt); err != nil {
 		return badData(ErrTypeInvalidInput, fmt.Errorf("completed_at %q is not an RFC 3339 time", in.CompletedAt))
@@ -393,22 +487,28 @@ func (a *Activities) CompleteTask(ctx context.Context, in CompleteTaskInput) err
 type CloseBackorderInput struct {
 	OrderID    string `json:"order_id"`
 	IncidentID string `json:"incident_id"`
-	// Outcome is "fulfilled" or "cancelled".
+	// Outcome is "fulfilled", "cancelled" or "not_backordered" (the order
+	// left Backordered some other way: its row is left as it is).
 	Outcome string `json:"outcome"`
+	// Note is the fulfilment note or the cancel reason.
+	Note string `json:"note,omitempty"`
 }
 
 // CloseBackorder deletes the order's temporary alerts, resolves the
-// incident, closes still-open tasks as obsolete and updates the order's
-// current_status. The notification ledger is history and stays.
+// incident, closes still-open tasks as obsolete and records the order's
+// status and current_status, in one transaction. The notification ledger
+// is history and stays.
 func (a *Activities) CloseBackorder(ctx context.Context, in CloseBackorderInput) error {
-	closure := store.EpisodeClosure{OrderID: in.OrderID, IncidentID: in.IncidentID}
+	closure := store.EpisodeClosure{OrderID: in.OrderID, IncidentID: in.IncidentID, Note: in.Note}
 	switch in.Outcome {
 	case "fulfilled":
-		closure.IncidentStatus, closure.CurrentStatus = "resolved", "Fulfilled: backorder closed"
+		closure.IncidentStatus, closure.CurrentStatus, closure.OrderStatus = "resolved", "Fulfilled: backorder closed", "Fulfilled"
 	case "cancelled":
-		closure.IncidentStatus, closure.CurrentStatus = "cancelled", "Cancelled: backorder closed"
+		closure.IncidentStatus, closure.CurrentStatus, closure.OrderStatus = "cancelled", "Cancelled: backorder closed", "Cancelled"
+	case "not_backordered":
+		closure.IncidentStatus, closure.CurrentStatus = "resolved", "No longer backordered: backorder closed"
 	default:
-		return badData(ErrTypeInvalidInput, fmt.Errorf("outcome %q must be fulfilled or cancelled", in.Outcome))
+		return badData(ErrTypeInvalidInput, fmt.Errorf("outcome %q must be fulfilled, cancelled or not_backordered", in.Outcome))
 	}
 	return a.Store.CloseEpisode(ctx, closure)
 }

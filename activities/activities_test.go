@@ -92,7 +92,7 @@ type harness struct {
 func defaultSettings() Settings {
 	return Settings{
 		Location: time.UTC, DefaultLeadTimeDays: 14,
-		SMSThreshold: money("1000.00"), WarehouseManagerPhone: managerPhone,
+		SMSThreshold: backorder.MustParseSMSThresholds("1000.00"), WarehouseManagerPhone: managerPhone,
 	}
 }
 
@@ -180,9 +180,11 @@ func TestAssessBackorder(t *testing.T) {
 
 	var a Assessment
 	h.must(h.acts.AssessBackorder, AssessInput{OrderID: "SO-1", AsOf: asOf}, &a)
+	today := backorder.DateOf(time.Now(), time.UTC)
 	assert.Equal(t, Assessment{
 		OrderID: "SO-1", AsOf: asOf, Status: "Backordered", Currency: "USD",
-		DelayDays: 26, BackorderValue: "39.98", AlertWarehouse: false,
+		DelayDays: 26, BackorderValue: "39.98", AlertWarehouse: false, PromisedDate: "2026-11-01",
+		Today: today.Format(time.DateOnly), TodayEndsAt: today.AddDate(0, 0, 1),
 	}, a, "the fully in-stock line adds nothing")
 
 	h.must(h.acts.AssessBackorder, AssessInput{OrderID: "SO-2", AsOf: asOf}, &a)
@@ -337,9 +339,15 @@ func TestOpenIncidentOncePerEpisode(t *testing.T) {
 	assert.Contains(t, plan, "No supplier lead time on file for SKU-C: the default was assumed")
 	assert.Contains(t, plan, "2026-12-11")
 
-	// Another episode of the same order is another incident.
+	// Another episode of the same order while this one is open continues
+	// it: an order has one open incident at most.
 	id3, _ := h.openIncident("SO-3", "backorder-SO-3/run-2", "2026-12-11")
-	assert.NotEqual(t, id1, id3)
+	assert.Equal(t, id1, id3)
+	assert.Equal(t, 1, h.count(`SELECT count(*) FROM incidents WHERE order_id = 'SO-3'`))
+	// Once it is closed, the next episode is a new incident.
+	h.must(h.acts.CloseBackorder, CloseBackorderInput{OrderID: "SO-3", IncidentID: id1, Outcome: "not_backordered"}, nil)
+	id5, _ := h.openIncident("SO-3", "backorder-SO-3/run-3", "2026-12-11")
+	assert.NotEqual(t, id1, id5)
 
 	// Without a default lead time the plan says the records are used.
 	id4, _ := h.openIncident("SO-1", "backorder-SO-1/run-1", "2026-12-07")
@@ -646,7 +654,7 @@ func TestCloseBackorderFulfilled(t *testing.T) {
 	assert.Equal(t, 1, before.Alerts)
 	assert.Equal(t, 2, before.Ledger, "customer email and warehouse SMS")
 
-	closeIn := CloseBackorderInput{OrderID: "SO-5", IncidentID: incident, Outcome: "fulfilled"}
+	closeIn := CloseBackorderInput{OrderID: "SO-5", IncidentID: incident, Outcome: "fulfilled", Note: "shipped by courier"}
 	h.must(h.acts.CloseBackorder, closeIn, nil)
 	after := h.episode("SO-5", incident)
 	assert.Zero(t, after.Alerts, "temporary alerts are removed")
@@ -656,7 +664,10 @@ func TestCloseBackorderFulfilled(t *testing.T) {
 	assert.WithinDuration(t, time.Now(), *after.ResolvedAt, time.Minute)
 	assert.Equal(t, map[string]string{"procurement_manager": "done", "inventory_clerk": "obsolete"}, after.Tasks)
 	assert.Equal(t, "Fulfilled: backorder closed", after.CurrentStatus)
-	assert.Equal(t, "Backordered", after.OrderStatus, "the order's own status belongs to the order system")
+	assert.Equal(t, "Fulfilled", after.OrderStatus, "a fulfilment from any sender is the order's status too, so no sweep reopens it")
+	var note string
+	require.NoError(t, h.s.Pool().QueryRow(h.ctx, `SELECT close_note FROM incidents WHERE id = $1`, incident).Scan(&note))
+	assert.Equal(t, "shipped by courier", note)
 
 	// Repeating changes nothing.
 	h.must(h.acts.CloseBackorder, closeIn, nil)
@@ -669,6 +680,7 @@ func TestCloseBackorderFulfilled(t *testing.T) {
 	// A later cancel of a resolved incident does not reopen or relabel it.
 	h.must(h.acts.CloseBackorder, CloseBackorderInput{OrderID: "SO-5", IncidentID: incident, Outcome: "cancelled"}, nil)
 	assert.Equal(t, "resolved", h.episode("SO-5", incident).IncidentStatus)
+	assert.Equal(t, "Fulfilled", h.episode("SO-5", incident).OrderStatus, "a closed order's status is not relabelled")
 
 	assert.Equal(t, otherBefore, h.episode("SO-4", other), "another order's episode is untouched")
 
@@ -685,7 +697,89 @@ func TestCloseBackorderCancelled(t *testing.T) {
 	assert.Equal(t, "cancelled", st.IncidentStatus)
 	assert.NotNil(t, st.ResolvedAt)
 	assert.Equal(t, "Cancelled: backorder closed", st.CurrentStatus)
+	assert.Equal(t, "Cancelled", st.OrderStatus)
 	assert.Equal(t, map[string]string{"procurement_manager": "obsolete"}, st.Tasks)
+}
+
+// An order that left Backordered some other way (back to Pending) ends
+// its episode without its status being touched.
+func TestCloseBackorderNotBackordered(t *testing.T) {
+	h := newHarness(t)
+	incident, _ := h.openIncident("SO-1", "ep-1", "2026-12-07")
+	require.NoError(t, h.s.SetOrderStatus(h.ctx, "SO-1", "Pending"))
+	h.must(h.acts.CloseBackorder, CloseBackorderInput{OrderID: "SO-1", IncidentID: incident, Outcome: "not_backordered"}, nil)
+	st := h.episode("SO-1", incident)
+	assert.Equal(t, "resolved", st.IncidentStatus)
+	assert.Equal(t, "Pending", st.OrderStatus)
+}
+
+// A new workflow for an order whose earlier workflow was lost finds the
+// open episode to continue, and the sweep page says which orders have one.
+func TestAssessBackorderFindsTheOpenEpisode(t *testing.T) {
+	h := newHarness(t)
+	var a Assessment
+	h.must(h.acts.AssessBackorder, AssessInput{OrderID: "SO-1", AsOf: asOf}, &a)
+	assert.Nil(t, a.OpenEpisode)
+
+	incident, _ := h.openIncident("SO-1", "backorder-SO-1/lost-run", "2026-12-07")
+	h.must(h.acts.AssessBackorder, AssessInput{OrderID: "SO-1", AsOf: asOf}, &a)
+	assert.Equal(t, &OpenEpisode{IncidentID: incident, EpisodeKey: "backorder-SO-1/lost-run", ETA: "2026-12-07", ETAVersion: 1}, a.OpenEpisode)
+
+	var page []OverdueOrder
+	h.must(h.acts.FindOverdueBackorders, FindOverdueInput{AsOf: asOf, Limit: 2}, &page)
+	require.Len(t, page, 2)
+	assert.True(t, page[0].OpenEpisode, "SO-1 has an open episode")
+	assert.False(t, page[1].OpenEpisode, "SO-2 has none")
+}
+
+// Every sweep stamps the overdue orders it finds, parked ones included,
+// and brings the delay on their open incidents up to its as-of date.
+func TestFindOverdueBackordersStampsThePage(t *testing.T) {
+	h := newHarness(t)
+	incident, _ := h.openIncident("SO-1", "ep-1", "2026-12-07")
+	var page []OverdueOrder
+	h.must(h.acts.FindOverdueBackorders, FindOverdueInput{AsOf: "2026-11-28", Limit: 100}, &page)
+	assert.Equal(t, 5, h.count(`SELECT count(*) FROM orders WHERE last_checked_at > now() - interval '1 minute'`),
+		"SO-1, SO-2, SO-3, SO-4 and SO-5 are overdue on 2026-11-28")
+	assert.Equal(t, 27, h.count(`SELECT delay_days FROM incidents WHERE id = $1`, incident), "2026-11-28 is 27 days after 2026-11-01")
+}
+
+// A task completed while its workflow could not be told stays open to the
+// workflow (an adopted episode gets it back open) until the workflow
+// acknowledges it; the sweep finds it meanwhile.
+func TestUnacknowledgedCompletions(t *testing.T) {
+	h := newHarness(t)
+	incident, _ := h.openIncident("SO-1", "ep-1", "2026-12-07")
+	var task TaskRef
+	h.must(h.acts.CreateTask, CreateTaskInput{EpisodeKey: "ep-1", OrderID: "SO-1", IncidentID: incident, Role: "procurement_manager", Title: "Confirm"}, &task)
+	eta := date("2026-12-20")
+	_, err := h.s.CompleteTask(h.ctx, store.TaskCompletion{TaskID: task.ID, CompletedBy: "pat", Note: "by phone", ConfirmedETA: &eta, At: time.Now()})
+	require.NoError(t, err)
+
+	var again TaskRef
+	h.must(h.acts.CreateTask, CreateTaskInput{EpisodeKey: "ep-1", OrderID: "SO-1", IncidentID: incident, Role: "procurement_manager", Title: "Confirm"}, &again)
+	assert.Equal(t, "open", again.Status, "the workflow has not been told")
+
+	var found []UnacknowledgedCompletion
+	h.must(h.acts.FindUnacknowledgedCompletions, FindClosedInput{Limit: 10}, &found)
+	require.Len(t, found, 1)
+	assert.Equal(t, UnacknowledgedCompletion{OrderID: "SO-1", TaskID: task.ID, CompletedBy: "pat", Note: "by phone",
+		ConfirmedETA: "2026-12-20", CompletedAt: found[0].CompletedAt}, found[0])
+
+	// The workflow's own completion acknowledges it.
+	h.must(h.acts.CompleteTask, CompleteTaskInput{TaskID: task.ID, CompletedBy: "pat", CompletedAt: found[0].CompletedAt}, nil)
+	found = nil
+	h.must(h.acts.FindUnacknowledgedCompletions, FindClosedInput{Limit: 10}, &found)
+	assert.Empty(t, found)
+	h.must(h.acts.CreateTask, CreateTaskInput{EpisodeKey: "ep-1", OrderID: "SO-1", IncidentID: incident, Role: "procurement_manager", Title: "Confirm"}, &again)
+	assert.Equal(t, "done", again.Status)
+}
+
+func TestBeginSweepRefusesAFutureDate(t *testing.T) {
+	h := newHarness(t)
+	tomorrow := backorder.DateOf(time.Now(), time.UTC).AddDate(0, 0, 1).Format(time.DateOnly)
+	requireBadData(t, h.run(h.acts.BeginSweep, BeginSweepInput{SweepID: "sweep-future", AsOf: tomorrow}, nil), ErrTypeInvalidInput)
+	assert.Zero(t, h.count(`SELECT count(*) FROM sweep_runs`), "nothing written")
 }
 
 func TestMarkOrderChecked(t *testing.T) {
@@ -879,5 +973,6 @@ func TestRecordSweep(t *testing.T) {
 func TestPayloadFieldNames(t *testing.T) {
 	b, err := json.Marshal(Assessment{OrderID: "SO-1", AsOf: asOf, DelayDays: 1, BackorderValue: "1.00", AlertWarehouse: true})
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"order_id":"SO-1","as_of":"2026-11-27","status":"","currency":"","delay_days":1,"backorder_value":"1.00","alert_warehouse":true}`, string(b))
+	assert.JSONEq(t, `{"order_id":"SO-1","as_of":"2026-11-27","status":"","currency":"","delay_days":1,"backorder_value":"1.00","alert_warehouse":true,
+		"promised_date":"","today":"","today_ends_at":"0001-01-01T00:00:00Z","max_customer_notices":0}`, string(b))
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -22,11 +23,27 @@ type recordingStarter struct {
 	running map[string]bool
 	failOn  string
 	started []string
+	// attempts counts start requests, lists the RunningBackorders calls.
+	attempts, lists int
+}
+
+func (r *recordingStarter) RunningBackorders(_ context.Context, ids []string) (map[string]bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lists++
+	out := map[string]bool{}
+	for _, id := range ids {
+		if r.running[id] {
+			out[id] = true
+		}
+	}
+	return out, nil
 }
 
 func (r *recordingStarter) StartBackorder(_ context.Context, o OverdueOrder, asOf string) (bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.attempts++
 	if o.OrderID == r.failOn {
 		return false, errors.New("frontend unavailable")
 	}
@@ -63,7 +80,7 @@ func TestStartBackorderWorkflowsCountsStartedAndRunning(t *testing.T) {
 	require.NoError(t, err)
 	var res StartBackordersResult
 	require.NoError(t, val.Get(&res))
-	assert.Equal(t, StartBackordersResult{Next: 40, Started: 39, AlreadyRunning: 1}, res)
+	assert.Equal(t, []int{40, 39, 1}, []int{res.Next, res.Started, res.AlreadyRunning})
 	assert.Len(t, starter.started, 39)
 	assert.Contains(t, starter.started, "SO-000@2026-11-27")
 }
@@ -79,7 +96,7 @@ func TestStartBackorderWorkflowsResumesFromHeartbeat(t *testing.T) {
 	require.NoError(t, err)
 	var res StartBackordersResult
 	require.NoError(t, val.Get(&res))
-	assert.Equal(t, StartBackordersResult{Next: 40, Started: 38, AlreadyRunning: 2}, res)
+	assert.Equal(t, []int{40, 38, 2}, []int{res.Next, res.Started, res.AlreadyRunning})
 	assert.Len(t, starter.started, 8, "only the orders after the heartbeat are started")
 }
 
@@ -92,4 +109,67 @@ func TestStartBackorderWorkflowsFailsRetryably(t *testing.T) {
 	_, err := env.ExecuteActivity(acts.StartBackorderWorkflows, StartBackordersInput{AsOf: "2026-11-27", Orders: orders(40)})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "frontend unavailable")
+}
+
+// Parked orders (episode open, workflow running) cost no start request:
+// one list for the page tells them apart from lost ones, which are started.
+func TestStartBackorderWorkflowsSendsNoRequestPerParkedOrder(t *testing.T) {
+	page := orders(40)
+	running := map[string]bool{}
+	for i := range page {
+		page[i].OpenEpisode = i != 7 // SO-007's workflow was lost
+		if i != 7 {
+			running[page[i].OrderID] = true
+		}
+	}
+	page[39].OpenEpisode = false // a new order, never started
+	delete(running, page[39].OrderID)
+	starter := &recordingStarter{running: running}
+	env := (&testsuite.WorkflowTestSuite{}).NewTestActivityEnvironment()
+	acts := &Activities{Starter: starter, Store: newStartStore(t)}
+	env.RegisterActivity(acts)
+
+	val, err := env.ExecuteActivity(acts.StartBackorderWorkflows, StartBackordersInput{AsOf: "2026-11-27", Orders: page})
+	require.NoError(t, err)
+	var res StartBackordersResult
+	require.NoError(t, val.Get(&res))
+	assert.Equal(t, []int{40, 2, 38}, []int{res.Next, res.Started, res.AlreadyRunning})
+	assert.Equal(t, 2, starter.attempts, "start requests: only the lost and the new order")
+	assert.Equal(t, 1, starter.lists, "one visibility list for the page")
+	assert.ElementsMatch(t, []string{"SO-007", "SO-039"}, res.StartedIDs)
+}
+
+// The window counts only the orders this page started: a page of parked
+// orders that were re-checked (current_status "... (ETA revised)") is not
+// held back 15 s a chunk.
+func TestStartWindowIgnoresOrdersItDidNotStart(t *testing.T) {
+	h := newHarness(t)
+	data := fixture()
+	data.Orders = nil
+	var page []OverdueOrder
+	for i := range 64 {
+		id := fmt.Sprintf("SO-R%02d", i)
+		data.Orders = append(data.Orders, store.Order{ID: id, CustomerID: "C-1", Status: "Backordered",
+			PromisedDate: date("2026-11-01"), Currency: "USD",
+			Lines: []store.OrderLine{{SKU: "SKU-A", Quantity: 1, BackorderedQuantity: 1, UnitPrice: money("1.00")}}})
+		page = append(page, OverdueOrder{OrderID: id, Currency: "USD", BackorderValue: "1.00", OpenEpisode: true})
+	}
+	_, err := h.s.Import(h.ctx, data)
+	require.NoError(t, err)
+	running := map[string]bool{}
+	for _, o := range page {
+		require.NoError(t, h.s.MarkOrderChecked(h.ctx, o.OrderID, "Backorder: awaiting fulfillment (ETA revised)"))
+		running[o.OrderID] = true
+	}
+	// One lost workflow among them is started: the window waits for it
+	// alone, never for the parked ones.
+	delete(running, "SO-R10")
+	starter := &recordingStarter{running: running}
+	h.acts.Starter = starter
+
+	start := time.Now()
+	var res StartBackordersResult
+	h.must(h.acts.StartBackorderWorkflows, StartBackordersInput{AsOf: asOf, Orders: page}, &res)
+	assert.Equal(t, []int{1, 63}, []int{res.Started, res.AlreadyRunning})
+	assert.Less(t, time.Since(start), 5*time.Second, "a page of parked orders must not wait for the window (15 s a chunk)")
 }

@@ -20,12 +20,19 @@ type BeginSweepInput struct {
 }
 
 // BeginSweep settles the sweep's as-of date and records that it started.
+// A date after today is refused: it would tell customers of delays that
+// are not real yet.
 func (a *Activities) BeginSweep(ctx context.Context, in BeginSweepInput) (string, error) {
-	asOf := backorder.DateOf(time.Now(), a.Settings.Location)
+	today := backorder.DateOf(time.Now(), a.Settings.Location)
+	asOf := today
 	if in.AsOf != "" {
 		var err error
 		if asOf, err = backorder.ParseDate(in.AsOf); err != nil {
 			return "", badData(ErrTypeInvalidInput, fmt.Errorf("as-of date: %w", err))
+		}
+		if asOf.After(today) {
+			return "", badData(ErrTypeInvalidInput, fmt.Errorf("as-of date %s is after today (%s in %s): delays are measured up to today at the latest",
+				in.AsOf, today.Format(backorder.DateLayout), a.Settings.Location))
 		}
 	}
 	err := a.Store.SaveSweepRun(ctx, store.SweepRun{SweepID: in.SweepID, AsOf: asOf, TotalBackorderValue: map[string]string{}})
@@ -45,10 +52,15 @@ type OverdueOrder struct {
 	Currency       string `json:"currency"`
 	BackorderValue string `json:"backorder_value"`
 	DelayDays      int    `json:"delay_days"`
+	// OpenEpisode: the order has an open incident, so its workflow is
+	// running or was lost; the start step tells which.
+	OpenEpisode bool `json:"open_episode,omitempty"`
 }
 
 // FindOverdueBackorders returns the next page, in order id order, of orders
-// that are Backordered with a promised date before the as-of date.
+// that are Backordered with a promised date before the as-of date, and
+// stamps them checked (step 3 for parked orders too): last_checked_at and
+// the delay on their open incidents, in one statement for the page.
 func (a *Activities) FindOverdueBackorders(ctx context.Context, in FindOverdueInput) ([]OverdueOrder, error) {
 	asOf, err := backorder.ParseDate(in.AsOf)
 	if err != nil {
@@ -59,10 +71,17 @@ func (a *Activities) FindOverdueBackorders(ctx context.Context, in FindOverdueIn
 		return nil, err
 	}
 	page := make([]OverdueOrder, len(rows))
+	ids := make([]string, len(rows))
 	for i, r := range rows {
 		page[i] = OverdueOrder{
 			OrderID: r.ID, Currency: r.Currency, BackorderValue: backorder.FormatMoney(r.BackorderValue),
-			DelayDays: backorder.DelayDays(asOf, r.PromisedDate),
+			DelayDays: backorder.DelayDays(asOf, r.PromisedDate), OpenEpisode: r.OpenIncident,
+		}
+		ids[i] = r.ID
+	}
+	if len(ids) > 0 {
+		if err := a.Store.StampChecked(ctx, ids, asOf); err != nil {
+			return nil, err
 		}
 	}
 	return page, nil
@@ -93,6 +112,60 @@ func (a *Activities) FindClosedOrdersWithOpenIncidents(ctx context.Context, in F
 		page[i] = ClosedOrder{OrderID: r.ID, Status: r.Status}
 	}
 	return page, nil
+}
+
+// UnacknowledgedCompletion is a task recorded done that its order's
+// workflow was never told of (Temporal was unreachable, or the task was
+// completed in the database by other means). The sweep sends it as the
+// task-completed signal.
+type UnacknowledgedCompletion struct {
+	OrderID      string `json:"order_id"`
+	TaskID       string `json:"task_id"`
+	CompletedBy  string `json:"completed_by"`
+	Note         string `json:"note,omitempty"`
+	ConfirmedETA string `json:"confirmed_eta,omitempty"`
+	CompletedAt  string `json:"completed_at"`
+}
+
+// FindUnacknowledgedCompletions returns the next page of task completions
+// of open episodes that their workflows have not acknowledged.
+func (a *Activities) FindUnacknowledgedCompletions(ctx context.Context, in FindClosedInput) ([]UnacknowledgedCompletion, error) {
+	tasks, err := a.Store.UnacknowledgedCompletions(ctx, in.AfterID, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	page := make([]UnacknowledgedCompletion, len(tasks))
+	for i, t := range tasks {
+		c := UnacknowledgedCompletion{OrderID: t.OrderID, TaskID: t.ID}
+		if t.CompletedBy != nil {
+			c.CompletedBy = *t.CompletedBy
+		}
+		if t.Note != nil {
+			c.Note = *t.Note
+		}
+		if t.ConfirmedETA != nil {
+			c.ConfirmedETA = t.ConfirmedETA.Format(backorder.DateLayout)
+		}
+		if t.CompletedAt != nil {
+			c.CompletedAt = t.CompletedAt.UTC().Format(time.RFC3339)
+		}
+		page[i] = c
+	}
+	return page, nil
+}
+
+// FindOpenEpisodeInput names an order.
+type FindOpenEpisodeInput struct {
+	OrderID string `json:"order_id"`
+}
+
+// FindOpenEpisode returns the order's open incident, or nil.
+func (a *Activities) FindOpenEpisode(ctx context.Context, in FindOpenEpisodeInput) (*OpenEpisode, error) {
+	e, err := a.Store.OpenEpisodeOf(ctx, in.OrderID)
+	if err != nil || e == nil {
+		return nil, err
+	}
+	return openEpisode(e), nil
 }
 
 // RecordSweepInput is a sweep's progress or final tally.
@@ -127,6 +200,9 @@ type WorkflowStarter interface {
 	// StartBackorder reports started false when the order's workflow is
 	// already running.
 	StartBackorder(ctx context.Context, order OverdueOrder, asOf string) (started bool, err error)
+	// RunningBackorders says which of the orders have a running workflow,
+	// in one request for all of them.
+	RunningBackorders(ctx context.Context, orderIDs []string) (map[string]bool, error)
 }
 
 // StartBackordersInput is one page of overdue orders to start.
@@ -142,6 +218,9 @@ type StartBackordersResult struct {
 	Next           int `json:"next"`
 	Started        int `json:"started"`
 	AlreadyRunning int `json:"already_running"`
+	// StartedIDs are the orders this page started: the window counts them
+	// only.
+	StartedIDs []string `json:"started_ids,omitempty"`
 }
 
 const (
@@ -165,16 +244,30 @@ const CurrentStatusAwaiting = "Backorder: awaiting fulfillment"
 // finished chunk. A start that an earlier attempt made shows as already
 // running on the retry: the counts of a retried chunk can shift from
 // started to already_running, never double.
+//
+// An order with an open episode whose workflow runs is parked: it counts as
+// already running without a request of its own, from one visibility query
+// for the page. Only orders without an open episode, and those whose
+// workflow was lost (terminated, failed, reset), get a start request; a
+// lost one's new workflow continues the open incident.
 func (a *Activities) StartBackorderWorkflows(ctx context.Context, in StartBackordersInput) (StartBackordersResult, error) {
 	var progress StartBackordersResult
 	if activity.HasHeartbeatDetails(ctx) {
 		_ = activity.GetHeartbeatDetails(ctx, &progress)
 	}
+	toStart, err := a.ordersToStart(ctx, in.Orders[progress.Next:])
+	if err != nil {
+		return progress, err
+	}
 	for progress.Next < len(in.Orders) {
-		chunk := in.Orders[progress.Next:min(progress.Next+startConcurrency, len(in.Orders))]
+		end := min(progress.Next+startConcurrency, len(in.Orders))
+		chunk := in.Orders[progress.Next:end]
 		started := make([]bool, len(chunk))
 		g, gctx := errgroup.WithContext(ctx)
 		for i, o := range chunk {
+			if !toStart[o.OrderID] {
+				continue
+			}
 			g.Go(func() error {
 				var err error
 				started[i], err = a.Starter.StartBackorder(gctx, o, in.AsOf)
@@ -184,32 +277,56 @@ func (a *Activities) StartBackorderWorkflows(ctx context.Context, in StartBackor
 		if err := g.Wait(); err != nil {
 			return progress, err
 		}
-		for _, s := range started {
+		for i, s := range started {
 			if s {
 				progress.Started++
+				progress.StartedIDs = append(progress.StartedIDs, chunk[i].OrderID)
 			} else {
 				progress.AlreadyRunning++
 			}
 		}
-		progress.Next += len(chunk)
+		progress.Next = end
 		activity.RecordHeartbeat(ctx, progress)
-		if err := a.awaitStartWindow(ctx, in.Orders[:progress.Next], progress); err != nil {
+		if err := a.awaitStartWindow(ctx, progress); err != nil {
 			return progress, err
 		}
 	}
 	return progress, nil
 }
 
+// ordersToStart leaves out the orders whose episode is open and whose
+// workflow is running, asking Temporal once for all of them.
+func (a *Activities) ordersToStart(ctx context.Context, orders []OverdueOrder) (map[string]bool, error) {
+	toStart := make(map[string]bool, len(orders))
+	var open []string
+	for _, o := range orders {
+		toStart[o.OrderID] = true
+		if o.OpenEpisode {
+			open = append(open, o.OrderID)
+		}
+	}
+	if len(open) == 0 {
+		return toStart, nil
+	}
+	running, err := a.Starter.RunningBackorders(ctx, open)
+	if err != nil {
+		return nil, err
+	}
+	for id := range running {
+		delete(toStart, id)
+	}
+	return toStart, nil
+}
+
 // awaitStartWindow waits, briefly, until fewer than startWindow of the
-// orders started so far are still on their way to awaiting_fulfillment.
-func (a *Activities) awaitStartWindow(ctx context.Context, started []OverdueOrder, progress StartBackordersResult) error {
-	ids := make([]string, len(started))
-	for i, o := range started {
-		ids[i] = o.OrderID
+// orders this page started are still on their way to awaiting_fulfillment.
+func (a *Activities) awaitStartWindow(ctx context.Context, progress StartBackordersResult) error {
+	if len(progress.StartedIDs) < startWindow {
+		return nil
 	}
 	deadline := time.Now().Add(windowWait)
 	for time.Now().Before(deadline) {
-		inFlight, err := a.Store.CountNotInStatus(ctx, ids, CurrentStatusAwaiting)
+		inFlight, err := a.Store.CountOnTheirWay(ctx, progress.StartedIDs, CurrentStatusAwaiting)
 		if err != nil || inFlight < startWindow {
 			return err
 		}

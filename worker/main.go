@@ -70,7 +70,7 @@ func run(logger *slog.Logger) error {
 			Location: cfg.Location, DefaultLeadTimeDays: cfg.DefaultLeadTimeDays,
 			SMSThreshold: cfg.SMSThreshold, WarehouseManagerPhone: cfg.WarehouseManagerPhone,
 			QuietHours: cfg.QuietHours, SupportEmail: cfg.SupportEmail,
-			ReportRecipients: cfg.ReportRecipients,
+			ReportRecipients: cfg.ReportRecipients, MaxCustomerNotices: cfg.MaxCustomerNotices,
 		},
 		Log: logger,
 	}
@@ -78,6 +78,6 @@ func run(logger *slog.Logger) error {
 	w := worker.New(c, cfg.TaskQueue, workflows.WorkerOptions())
 	workflows.Register(w, acts)
 	logger.Info("worker starting", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace,
-		"email", emailRoute, "sms", smsRoute)
+		"email", emailRoute, "sms", smsRoute, "sms_threshold", cfg.SMSThreshold.String())
 	return w.Run(worker.InterruptCh())
 }

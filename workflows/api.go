@@ -19,6 +19,13 @@ const (
 	SignalOrderCancelled = "order-cancelled"
 	SignalTaskCompleted  = "task-completed"
 
+	// UpdateCompleteTask completes a human task; its validator refuses an
+	// unknown task, one already completed and a confirmed ETA not after
+	// today, before anything is written.
+	UpdateCompleteTask = "complete-task"
+	// UpdateReviseETA lets procurement move the ETA again later.
+	UpdateReviseETA = "revise-eta"
+
 	QueryStatus = "status"
 
 	SweepScheduleID  = "backorder-sweep"
@@ -48,6 +55,17 @@ const (
 	// StageNotBackordered: by the time the workflow looked, the order was no
 	// longer backordered (fulfilled or cancelled in between); nothing to do.
 	StageNotBackordered = "not_backordered"
+	// StageEscalated: the customer has had BACKORDER_MAX_CUSTOMER_NOTICES
+	// notices and the ETA passed again; procurement must expedite,
+	// substitute or cancel. The wait for fulfilment goes on.
+	StageEscalated = "escalated"
+)
+
+// Human task statuses, as the tasks table and the status query show them.
+const (
+	TaskOpen     = "open"
+	TaskDone     = "done"
+	TaskObsolete = "obsolete"
 )
 
 // Human task roles.
@@ -106,6 +124,29 @@ type BackorderState struct {
 	// SMSDueAt is when the warehouse manager's SMS goes out, the end of
 	// WAREHOUSE_SMS_QUIET_HOURS; nil when none is waiting.
 	SMSDueAt *time.Time `json:"sms_due_at,omitempty"`
+
+	// CustomerNotices counts the ETAs the customer has been told of in this
+	// episode, the first delay notice included; at most MaxCustomerNotices
+	// (BACKORDER_MAX_CUSTOMER_NOTICES when the episode began).
+	CustomerNotices    int `json:"customer_notices"`
+	MaxCustomerNotices int `json:"max_customer_notices"`
+	// Escalated: the ETA passed again after the last notice the customer
+	// may get; procurement has an escalation task.
+	Escalated bool `json:"escalated"`
+	// Adopted: this workflow took over the open incident of an earlier run
+	// that ended without closing it (terminated, failed, reset).
+	Adopted bool `json:"adopted,omitempty"`
+	// PromisedDate is the order's promise; DelayDays is measured from it.
+	PromisedDate string `json:"promised_date,omitempty"`
+	// Today is the business date the workflow last saw and TodayEndsAt the
+	// instant it ends: the delay is refreshed then, and validators compare
+	// dates with it.
+	Today       string    `json:"today,omitempty"`
+	TodayEndsAt time.Time `json:"today_ends_at"`
+	// FulfilmentNote and CancelReason are what came with order-fulfilled or
+	// order-cancelled; they are kept on the incident too.
+	FulfilmentNote string `json:"fulfilment_note,omitempty"`
+	CancelReason   string `json:"cancel_reason,omitempty"`
 }
 
 // TaskState is a human task as the workflow knows it.
@@ -127,7 +168,9 @@ type OrderCancelledSignal struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// TaskCompletedSignal is sent as task-completed by `starter task complete`.
+// TaskCompletedSignal is the input of the complete-task update (what
+// `starter task complete` sends) and of the task-completed signal, which
+// stays accepted for other senders.
 type TaskCompletedSignal struct {
 	TaskID      string `json:"task_id"`
 	CompletedBy string `json:"completed_by"`
@@ -137,6 +180,15 @@ type TaskCompletedSignal struct {
 	ConfirmedETA string `json:"confirmed_eta,omitempty"`
 	// CompletedAt is RFC 3339, stamped by the sender.
 	CompletedAt string `json:"completed_at"`
+}
+
+// ReviseETARequest is the input of the revise-eta update: procurement moves
+// the estimated delivery date again.
+type ReviseETARequest struct {
+	// ETA (YYYY-MM-DD) must be after today in the business timezone.
+	ETA       string `json:"eta"`
+	RevisedBy string `json:"revised_by"`
+	Note      string `json:"note,omitempty"`
 }
 
 // SweepInput starts a sweep. A zero AsOf means "today" in the business
@@ -155,6 +207,10 @@ type SweepProgress struct {
 	Cursor          string `json:"cursor"`
 	ReconcileCursor string `json:"reconcile_cursor"`
 	Reconciling     bool   `json:"reconciling"`
+	// TaskCursor is the last order id whose unacknowledged task
+	// completions were sent on.
+	TaskCursor       string `json:"task_cursor,omitempty"`
+	ReconcilingTasks bool   `json:"reconciling_tasks,omitempty"`
 }
 
 // SweepResult is the outcome of a sweep and its status query; the JSON is

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -11,16 +12,22 @@ import (
 
 	"github.com/acme/backorders/activities"
 	"github.com/acme/backorders/internal/backorder"
+	"github.com/acme/backorders/internal/config"
 	"github.com/acme/backorders/internal/notify"
 )
 
 const (
 	// continueAsNewAfterEvents bounds the history of a long wait: each
-	// re-check or task completion adds events, and a backorder may wait for
-	// months.
+	// re-check, day or task completion adds events, and a backorder may wait
+	// for months.
 	continueAsNewAfterEvents = 2000
 	// minRecheckDelay keeps a misconfigured clock from spinning re-checks.
 	minRecheckDelay = time.Minute
+	// lifecycleChange marks the lifecycle rework (notices beside the other
+	// steps, a daily delay refresh, adoption, escalation). Runs started
+	// before it replay their recorded order; see README "Changing workflows
+	// safely". Delete the legacy branches once no such run remains.
+	lifecycleChange = "lifecycle-2026-11"
 )
 
 // Order statuses the workflow reacts to.
@@ -44,12 +51,33 @@ func BackorderWorkflow(ctx workflow.Context, in BackorderInput) (BackorderState,
 
 type backorderWorkflow struct {
 	state BackorderState
-	// outcome is set by a fulfilment or cancellation: "fulfilled" or
-	// "cancelled".
-	outcome   string
+	// outcome ends the wait: "fulfilled", "cancelled" or "not_backordered".
+	outcome string
+	// legacy: the run started before lifecycleChange and keeps its
+	// recorded order of steps.
+	legacy    bool
 	fulfilled workflow.ReceiveChannel
 	cancelled workflow.ReceiveChannel
 	completed workflow.ReceiveChannel
+	// requests carries updates from their handlers to the main loop, so
+	// every change of state happens there, one at a time.
+	requests workflow.Channel
+	// notices is the context notices are sent in; cancelling it at close
+	// drops the ones not yet sent.
+	notices       workflow.Context
+	cancelNotices workflow.CancelFunc
+	// sending counts notices in flight.
+	sending int
+	// adopted is the open episode this run took over, nil for a new one.
+	adopted *activities.OpenEpisode
+}
+
+// request is one update waiting for the main loop.
+type request struct {
+	completion *TaskCompletedSignal
+	revision   *ReviseETARequest
+	done       bool
+	err        error
 }
 
 func newBackorderWorkflow(ctx workflow.Context, in BackorderInput) (*backorderWorkflow, error) {
@@ -57,7 +85,10 @@ func newBackorderWorkflow(ctx workflow.Context, in BackorderInput) (*backorderWo
 		fulfilled: workflow.GetSignalChannel(ctx, SignalOrderFulfilled),
 		cancelled: workflow.GetSignalChannel(ctx, SignalOrderCancelled),
 		completed: workflow.GetSignalChannel(ctx, SignalTaskCompleted),
+		requests:  workflow.NewChannel(ctx),
+		legacy:    workflow.GetVersion(ctx, lifecycleChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion,
 	}
+	w.notices, w.cancelNotices = workflow.WithCancel(ctx)
 	if in.Resume != nil {
 		w.state = *in.Resume
 	} else {
@@ -76,7 +107,25 @@ func newBackorderWorkflow(ctx workflow.Context, in BackorderInput) (*backorderWo
 			EpisodeKey: info.WorkflowExecution.ID + "/" + info.FirstRunID,
 		}
 	}
-	err := workflow.SetQueryHandler(ctx, QueryStatus, func() (BackorderState, error) { return w.state, nil })
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (BackorderState, error) { return w.state, nil }); err != nil {
+		return nil, err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateCompleteTask,
+		func(ctx workflow.Context, in TaskCompletedSignal) (BackorderState, error) {
+			return w.submit(ctx, &request{completion: &in})
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in TaskCompletedSignal) error {
+			return w.completionProblem(ctx, in)
+		}}); err != nil {
+		return nil, err
+	}
+	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateReviseETA,
+		func(ctx workflow.Context, in ReviseETARequest) (BackorderState, error) {
+			return w.submit(ctx, &request{revision: &in})
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in ReviseETARequest) error {
+			return w.revisionProblem(ctx, in)
+		}})
 	return w, err
 }
 
@@ -85,14 +134,17 @@ func (w *backorderWorkflow) run(ctx workflow.Context) (BackorderState, error) {
 		if err := w.handleBackorder(ctx); err != nil {
 			return w.state, err
 		}
-		if w.state.Stage == StageNotBackordered {
-			return w.state, nil
-		}
+	}
+	if w.state.Stage == StageNotBackordered && w.outcome == "" {
+		return w.state, w.refusePending(ctx)
 	}
 	if err := w.awaitOutcome(ctx); err != nil {
 		return w.state, err
 	}
-	return w.state, w.close(ctx)
+	if err := w.close(ctx); err != nil {
+		return w.state, err
+	}
+	return w.state, w.refusePending(ctx)
 }
 
 // handleBackorder walks steps 1 to 10 of the process.
@@ -107,9 +159,20 @@ func (w *backorderWorkflow) handleBackorder(ctx workflow.Context) error {
 	}
 	if assessed.Status != orderBackordered {
 		workflow.GetLogger(ctx).Info("order is no longer backordered; nothing to do", "status", assessed.Status)
+		if e := assessed.OpenEpisode; e != nil && !w.legacy {
+			// A lost run's episode of an order closed meanwhile: close it.
+			s.IncidentID, s.EpisodeKey = e.IncidentID, e.EpisodeKey
+			w.outcome = outcomeOf(assessed.Status)
+			return nil
+		}
 		return w.setStage(ctx, StageNotBackordered)
 	}
 	s.DelayDays, s.BackorderValue, s.Currency = assessed.DelayDays, assessed.BackorderValue, assessed.Currency
+	if !w.legacy {
+		s.PromisedDate, s.Today, s.TodayEndsAt = assessed.PromisedDate, assessed.Today, assessed.TodayEndsAt
+		s.MaxCustomerNotices = assessed.MaxCustomerNotices
+		w.adopt(assessed.OpenEpisode)
+	}
 	if err := w.setStage(ctx, StageAssessing); err != nil {
 		return err
 	}
@@ -120,7 +183,7 @@ func (w *backorderWorkflow) handleBackorder(ctx workflow.Context) error {
 	}
 
 	// 4. Procurement investigates the shortage.
-	if err := w.createTask(ctx, RoleProcurementManager,
+	if err := w.createTask(ctx, RoleProcurementManager, "",
 		fmt.Sprintf("Investigate shortage on order %s (%d days late, %s %s at stake)", s.OrderID, s.DelayDays, s.BackorderValue, s.Currency)); err != nil {
 		return err
 	}
@@ -130,83 +193,155 @@ func (w *backorderWorkflow) handleBackorder(ctx workflow.Context) error {
 	if err != nil {
 		return err
 	}
-	eta := backorder.ETA(mustDate(s.AsOf), leadTimes.MaxDays).Format(backorder.DateLayout)
+	eta, version := w.firstETA(ctx, leadTimes)
 	if err := w.setETA(ctx, eta); err != nil {
 		return err
 	}
 
-	// 7. Incident log entry with its mitigation plan.
+	// 7. Incident log entry with its mitigation plan (an adopted episode
+	// keeps its incident; a date that passed meanwhile is revised on it).
 	if err := workflow.ExecuteLocalActivity(db, a.OpenIncident, activities.OpenIncidentInput{
 		EpisodeKey: s.EpisodeKey, OrderID: s.OrderID, DelayDays: s.DelayDays,
 		BackorderValue: s.BackorderValue, Currency: s.Currency, ETA: eta, LeadTimes: leadTimes,
 	}).Get(ctx, &s.IncidentID); err != nil {
 		return err
 	}
-	s.ETAVersion = 1
+	s.ETAVersion = version
+	if w.adopted != nil && version > w.adopted.ETAVersion {
+		if err := w.reviseIncident(ctx, revision{eta: eta, leadTimes: leadTimes.Lines,
+			reason: "the previous estimate passed while no workflow watched the order"}); err != nil {
+			return err
+		}
+	}
 
 	// Fulfilled or cancelled while we worked: do not tell anyone of a delay.
 	if w.receiveOutcome() {
 		return nil
 	}
 
-	// 8. Tell the customer.
-	if err := w.notifyCustomer(ctx, activities.NotifyCustomerInput{
-		IncidentID: s.IncidentID, OrderID: s.OrderID, ETA: eta, ETAVersion: s.ETAVersion,
-	}); err != nil {
-		return err
-	}
-
-	// 9. High value: keep an active alert and text the warehouse manager,
-	// once quiet hours allow.
-	if assessed.AlertWarehouse {
-		if err := w.alertWarehouse(ctx); err != nil {
+	notice := activities.NotifyCustomerInput{IncidentID: s.IncidentID, OrderID: s.OrderID, ETA: eta, ETAVersion: s.ETAVersion}
+	if w.legacy {
+		if err := w.notifyAlertAndTaskInRecordedOrder(ctx, notice, assessed.AlertWarehouse); err != nil {
 			return err
 		}
-	}
-
-	// 10. The inventory clerk adjusts expected arrivals.
-	if err := w.createTask(ctx, RoleInventoryClerk,
-		fmt.Sprintf("Adjust expected stock arrivals for order %s (new ETA %s)", s.OrderID, eta)); err != nil {
-		return err
+	} else {
+		// 10. The inventory clerk adjusts expected arrivals.
+		if err := w.createTask(ctx, RoleInventoryClerk, "",
+			fmt.Sprintf("Adjust expected stock arrivals for order %s (new ETA %s)", s.OrderID, eta)); err != nil {
+			return err
+		}
+		// 9. High value: an active alert now; the SMS goes out beside the
+		// rest, once quiet hours allow.
+		if assessed.AlertWarehouse {
+			if err := w.alertWarehouse(ctx); err != nil {
+				return err
+			}
+		}
+		// 8. Tell the customer, beside the rest: a slow or failing email
+		// provider holds up nothing else.
+		if err := w.tellCustomer(ctx, notice); err != nil {
+			return err
+		}
 	}
 
 	if err := w.markOrder(ctx, activities.CurrentStatusAwaiting); err != nil {
 		return err
 	}
-	return w.setStage(ctx, StageAwaitingFulfillment)
+	return w.setStage(ctx, w.waitingStage())
+}
+
+// notifyAlertAndTaskInRecordedOrder is steps 8 to 10 as runs started
+// before lifecycleChange recorded them: each notice finished before the
+// next step.
+func (w *backorderWorkflow) notifyAlertAndTaskInRecordedOrder(ctx workflow.Context, notice activities.NotifyCustomerInput, alert bool) error {
+	if err := w.tellCustomer(ctx, notice); err != nil {
+		return err
+	}
+	if alert {
+		if err := w.alertWarehouse(ctx); err != nil {
+			return err
+		}
+	}
+	return w.createTask(ctx, RoleInventoryClerk, "",
+		fmt.Sprintf("Adjust expected stock arrivals for order %s (new ETA %s)", w.state.OrderID, notice.ETA))
+}
+
+// adopt takes over the open episode of a run that ended without closing
+// it: same incident, same episode key (so the same tasks and ledger keys),
+// and the notices it already gave count against the cap.
+func (w *backorderWorkflow) adopt(e *activities.OpenEpisode) {
+	if e == nil {
+		return
+	}
+	w.adopted = e
+	s := &w.state
+	s.Adopted, s.EpisodeKey, s.Escalated = true, e.EpisodeKey, e.Escalated
+	// The versions before the current one were told; the current one is
+	// told (again, the ledger key makes a repeat a no-op) below.
+	s.CustomerNotices = e.ETAVersion - 1
+}
+
+// firstETA is the episode's ETA and its version: from the lead times, or,
+// for an adopted episode, the date already told while it has not passed.
+func (w *backorderWorkflow) firstETA(ctx workflow.Context, leadTimes activities.LeadTimes) (string, int) {
+	today := w.today(ctx)
+	eta := backorder.ETA(mustDate(w.state.AsOf), today, leadTimes.MaxDays).Format(backorder.DateLayout)
+	e := w.adopted
+	if e == nil {
+		return eta, 1
+	}
+	if told := mustDate(e.ETA); !told.Before(today) {
+		return e.ETA, e.ETAVersion
+	}
+	w.state.CustomerNotices = e.ETAVersion
+	return eta, e.ETAVersion + 1
 }
 
 // awaitOutcome is step 11: wait for fulfilment or cancellation, handle task
-// completions meanwhile, and re-check when the ETA passes.
+// completions and ETA revisions meanwhile, keep the delay current, and
+// re-check when the ETA passes.
 func (w *backorderWorkflow) awaitOutcome(ctx workflow.Context) error {
 	for w.outcome == "" {
 		if w.historyIsLarge(ctx) {
-			if err := w.drainSignals(ctx); err != nil {
+			if err := w.drainMessages(ctx); err != nil {
 				return err
 			}
 			if w.outcome != "" {
 				break
 			}
+			// Notices in flight and update callers finish in this run.
+			if err := workflow.Await(ctx, func() bool { return w.sending == 0 && workflow.AllHandlersFinished(ctx) }); err != nil {
+				return err
+			}
 			state := w.state
 			return workflow.NewContinueAsNewError(ctx, BackorderWorkflow, BackorderInput{OrderID: state.OrderID, AsOf: state.AsOf, Resume: &state})
 		}
+		if !w.legacy && w.state.Today == "" {
+			// Continued from a run that did not keep the business day.
+			if err := w.refreshDay(ctx); err != nil {
+				return err
+			}
+		}
 
-		timerCtx, cancelTimer := workflow.WithCancel(ctx)
-		etaPassed, smsDue := false, false
+		timerCtx, cancelTimers := workflow.WithCancel(ctx)
+		etaPassed, smsDue, dayEnded := false, false, false
 		var handlerErr error
 		selector := workflow.NewSelector(ctx)
 		selector.AddReceive(w.fulfilled, func(c workflow.ReceiveChannel, _ bool) {
-			c.Receive(ctx, nil)
-			w.outcome = StageFulfilled
+			w.onFulfilled(receiveText(ctx, c, "note"))
 		})
 		selector.AddReceive(w.cancelled, func(c workflow.ReceiveChannel, _ bool) {
-			c.Receive(ctx, nil)
-			w.outcome = StageCancelled
+			w.onCancelled(receiveText(ctx, c, "reason"))
 		})
 		selector.AddReceive(w.completed, func(c workflow.ReceiveChannel, _ bool) {
-			var signal TaskCompletedSignal
-			c.Receive(ctx, &signal)
-			handlerErr = w.onTaskCompleted(ctx, signal)
+			var raw json.RawMessage
+			c.Receive(ctx, &raw)
+			handlerErr = w.onCompletedSignal(ctx, raw)
+		})
+		selector.AddReceive(w.requests, func(c workflow.ReceiveChannel, _ bool) {
+			var r *request
+			c.Receive(ctx, &r)
+			handlerErr = w.serve(ctx, r)
 		})
 		selector.AddFuture(workflow.NewTimer(timerCtx, w.untilETAPasses(ctx)), func(f workflow.Future) {
 			etaPassed = f.Get(ctx, nil) == nil
@@ -216,13 +351,23 @@ func (w *backorderWorkflow) awaitOutcome(ctx workflow.Context) error {
 				smsDue = f.Get(ctx, nil) == nil
 			})
 		}
+		if !w.legacy {
+			selector.AddFuture(workflow.NewTimer(timerCtx, max(w.state.TodayEndsAt.Sub(workflow.Now(ctx)), time.Second)), func(f workflow.Future) {
+				dayEnded = f.Get(ctx, nil) == nil
+			})
+		}
 		selector.Select(ctx)
-		cancelTimer()
+		cancelTimers()
 		if handlerErr != nil {
 			return handlerErr
 		}
 		if smsDue {
 			if err := w.textWarehouse(ctx); err != nil {
+				return err
+			}
+		}
+		if dayEnded {
+			if err := w.refreshDay(ctx); err != nil {
 				return err
 			}
 		}
@@ -239,46 +384,205 @@ func (w *backorderWorkflow) untilETAPasses(ctx workflow.Context) time.Duration {
 	return max(w.state.RecheckAt.Sub(workflow.Now(ctx)), minRecheckDelay)
 }
 
-// onTaskCompleted records a human task as done. Unknown or repeated
-// completions are logged and ignored. A procurement completion with a
-// confirmed ETA that differs from the current one revises the ETA.
-func (w *backorderWorkflow) onTaskCompleted(ctx workflow.Context, signal TaskCompletedSignal) error {
+func (w *backorderWorkflow) onFulfilled(note string) {
+	w.outcome, w.state.FulfilmentNote = StageFulfilled, note
+}
+
+func (w *backorderWorkflow) onCancelled(reason string) {
+	w.outcome, w.state.CancelReason = StageCancelled, reason
+}
+
+// receiveText takes a signal sent from anywhere (this CLI, the Web UI,
+// `temporal workflow signal`) and reads its note or reason: a JSON object
+// with that field, a bare string, or nothing at all. The signal counts
+// whatever its payload: a fulfilment must never be dropped for its note.
+func receiveText(ctx workflow.Context, c workflow.ReceiveChannel, field string) string {
+	var raw json.RawMessage
+	c.Receive(ctx, &raw)
+	return payloadText(raw, field)
+}
+
+func payloadText(raw json.RawMessage, field string) string {
+	var text string
+	if json.Unmarshal(raw, &text) == nil {
+		return text
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) == nil {
+		_ = json.Unmarshal(fields[field], &text)
+	}
+	return text
+}
+
+// onCompletedSignal handles task-completed from any sender. What the
+// complete-task update would refuse is logged and ignored here; a confirmed
+// ETA that is not a date after today is dropped, the completion kept.
+func (w *backorderWorkflow) onCompletedSignal(ctx workflow.Context, raw json.RawMessage) error {
 	logger := workflow.GetLogger(ctx)
-	task := w.task(signal.TaskID)
+	var in TaskCompletedSignal
+	if err := json.Unmarshal(raw, &in); err != nil {
+		logger.Warn("ignoring task-completed signal that is not a task completion", "error", err)
+		return nil
+	}
+	if in.ConfirmedETA != "" && w.etaProblem(ctx, in.ConfirmedETA) != nil {
+		logger.Warn("ignoring confirmed ETA that is not a date after today", "task_id", in.TaskID, "eta", in.ConfirmedETA)
+		in.ConfirmedETA = ""
+	}
+	refused, err := w.completeTask(ctx, in)
+	if refused != nil {
+		logger.Warn("ignoring task completion", "task_id", in.TaskID, "reason", refused)
+	}
+	return err
+}
+
+// submit queues an update for the main loop and waits for its answer.
+func (w *backorderWorkflow) submit(ctx workflow.Context, r *request) (BackorderState, error) {
+	w.requests.Send(ctx, r)
+	if err := workflow.Await(ctx, func() bool { return r.done }); err != nil {
+		return w.state, err
+	}
+	return w.state, r.err
+}
+
+// serve answers one update in the main loop. A refusal goes back to the
+// caller; only a failure of the workflow's own steps is returned.
+func (w *backorderWorkflow) serve(ctx workflow.Context, r *request) error {
+	var err error
+	switch {
+	case r.completion != nil:
+		if r.err = w.completionProblem(ctx, *r.completion); r.err == nil {
+			r.err, err = w.completeTask(ctx, *r.completion)
+		}
+	case r.revision != nil:
+		if r.err = w.revisionProblem(ctx, *r.revision); r.err == nil {
+			err = w.reviseETA(ctx, revision{
+				eta: r.revision.ETA, reason: "procurement revised the date",
+				by: r.revision.RevisedBy, note: r.revision.Note,
+			})
+		}
+	}
+	r.done = true
+	return err
+}
+
+// refusePending answers updates that arrive after the episode ended.
+func (w *backorderWorkflow) refusePending(ctx workflow.Context) error {
+	for {
+		var r *request
+		if !w.requests.ReceiveAsync(&r) {
+			break
+		}
+		r.err, r.done = w.closedProblem(), true
+	}
+	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+}
+
+// completionProblem is the complete-task validator: what makes a completion
+// impossible, before anything is written.
+func (w *backorderWorkflow) completionProblem(ctx workflow.Context, in TaskCompletedSignal) error {
+	if err := w.closedProblem(); err != nil {
+		return err
+	}
+	task := w.task(in.TaskID)
 	if task == nil {
-		logger.Warn("ignoring completion of a task that is not this order's", "task_id", signal.TaskID)
-		return nil
+		return fmt.Errorf("task %q is not a task of order %s: list them with `starter tasks`", in.TaskID, w.state.OrderID)
 	}
-	if task.Status != "open" {
-		logger.Info("ignoring repeated completion", "task_id", signal.TaskID)
-		return nil
+	if task.Status != TaskOpen {
+		return fmt.Errorf("task %s is already %s", in.TaskID, task.Status)
 	}
-	confirmedETA := signal.ConfirmedETA
-	if _, err := backorder.ParseDate(confirmedETA); confirmedETA != "" && err != nil {
-		logger.Warn("ignoring confirmed ETA that is not a date", "task_id", signal.TaskID, "eta", confirmedETA)
-		confirmedETA = ""
+	if in.ConfirmedETA != "" {
+		if err := w.etaProblem(ctx, in.ConfirmedETA); err != nil {
+			return fmt.Errorf("confirmed ETA: %w", err)
+		}
 	}
-	err := workflow.ExecuteLocalActivity(databaseStep(ctx), a.CompleteTask, activities.CompleteTaskInput{
-		TaskID: signal.TaskID, CompletedBy: signal.CompletedBy, Note: signal.Note,
-		ConfirmedETA: confirmedETA, CompletedAt: signal.CompletedAt,
-	}).Get(ctx, nil)
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) && appErr.NonRetryable() {
-		logger.Warn("task completion rejected", "task_id", signal.TaskID, "error", err)
-		return nil
+	return nil
+}
+
+// revisionProblem is the revise-eta validator.
+func (w *backorderWorkflow) revisionProblem(ctx workflow.Context, in ReviseETARequest) error {
+	if err := w.closedProblem(); err != nil {
+		return err
 	}
+	if w.state.IncidentID == "" {
+		return fmt.Errorf("order %s's incident is not logged yet: try again in a moment", w.state.OrderID)
+	}
+	if err := w.etaProblem(ctx, in.ETA); err != nil {
+		return fmt.Errorf("ETA: %w", err)
+	}
+	return nil
+}
+
+func (w *backorderWorkflow) closedProblem() error {
+	if w.outcome != "" || isFinal(w.state.Stage) {
+		return fmt.Errorf("order %s's backorder has ended (%s)", w.state.OrderID, max(w.outcome, w.state.Stage))
+	}
+	return nil
+}
+
+// etaProblem: an ETA a person gives must be a date after today.
+func (w *backorderWorkflow) etaProblem(ctx workflow.Context, eta string) error {
+	d, err := backorder.ParseDate(eta)
 	if err != nil {
 		return err
 	}
-	task.Status, task.CompletedBy, task.Note = "done", signal.CompletedBy, signal.Note
-	if task.Role != RoleProcurementManager || confirmedETA == "" || confirmedETA == w.state.NewETA {
-		return nil
+	if today := w.today(ctx); !d.After(today) {
+		return fmt.Errorf("%s is not after today (%s): give the date the goods will arrive", eta, today.Format(backorder.DateLayout))
 	}
-	return w.reviseETA(ctx, confirmedETA, nil, "procurement confirmed a new supplier date")
+	return nil
 }
 
-// recheck runs when the ETA passed unfulfilled: fresh lead times, a revised
-// ETA, the incident updated and the customer told.
+// today is the business date now, from the last day boundary the workflow
+// learnt (runs started before lifecycleChange know only their as-of date).
+func (w *backorderWorkflow) today(ctx workflow.Context) time.Time {
+	d, err := backorder.ParseDate(w.state.Today)
+	if err != nil {
+		return mustDate(w.state.AsOf)
+	}
+	if now := workflow.Now(ctx); !w.state.TodayEndsAt.IsZero() && !now.Before(w.state.TodayEndsAt) {
+		d = d.AddDate(0, 0, 1+int(now.Sub(w.state.TodayEndsAt)/(24*time.Hour)))
+	}
+	return d
+}
+
+// completeTask records a human task as done. refused says why a
+// completion cannot be applied; err is a failure of the step itself. A
+// procurement completion with a confirmed ETA that differs from the
+// current one revises the ETA.
+func (w *backorderWorkflow) completeTask(ctx workflow.Context, in TaskCompletedSignal) (refused, err error) {
+	task := w.task(in.TaskID)
+	switch {
+	case task == nil:
+		return fmt.Errorf("task %q is not a task of order %s", in.TaskID, w.state.OrderID), nil
+	case task.Status != TaskOpen:
+		return fmt.Errorf("task %s is already %s", in.TaskID, task.Status), nil
+	}
+	if in.CompletedAt == "" {
+		in.CompletedAt = workflow.Now(ctx).UTC().Format(time.RFC3339)
+	}
+	err = workflow.ExecuteLocalActivity(databaseStep(ctx), a.CompleteTask, activities.CompleteTaskInput{
+		TaskID: in.TaskID, CompletedBy: in.CompletedBy, Note: in.Note,
+		ConfirmedETA: in.ConfirmedETA, CompletedAt: in.CompletedAt,
+	}).Get(ctx, nil)
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.NonRetryable() {
+		return errors.New(appErr.Message()), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	task.Status, task.CompletedBy, task.Note = TaskDone, in.CompletedBy, in.Note
+	if task.Role != RoleProcurementManager || in.ConfirmedETA == "" || in.ConfirmedETA == w.state.NewETA {
+		return nil, nil
+	}
+	return nil, w.reviseETA(ctx, revision{
+		eta: in.ConfirmedETA, reason: "procurement confirmed a new supplier date", by: in.CompletedBy, note: in.Note,
+	})
+}
+
+// recheck runs when the ETA passed unfulfilled: an order no longer
+// backordered ends its episode; otherwise fresh lead times give a revised
+// ETA, the incident is updated and the customer told, up to the notice cap,
+// after which the episode escalates.
 func (w *backorderWorkflow) recheck(ctx workflow.Context) error {
 	s := &w.state
 	if err := w.setStage(ctx, StageRechecking); err != nil {
@@ -288,69 +592,147 @@ func (w *backorderWorkflow) recheck(ctx workflow.Context) error {
 	if err := workflow.ExecuteLocalActivity(databaseStep(ctx), a.AssessBackorder, activities.AssessInput{OrderID: s.OrderID}).Get(ctx, &assessed); err != nil {
 		return err
 	}
-	switch assessed.Status {
-	case orderFulfilled:
-		w.outcome = StageFulfilled
-		return nil
-	case orderCancelled:
-		w.outcome = StageCancelled
+	if assessed.Status != orderBackordered && (!w.legacy || assessed.Status == orderFulfilled || assessed.Status == orderCancelled) {
+		w.outcome = outcomeOf(assessed.Status)
 		return nil
 	}
 	s.Rechecks++
 	s.DelayDays, s.BackorderValue = assessed.DelayDays, assessed.BackorderValue
+	if !w.legacy {
+		s.Today, s.TodayEndsAt = assessed.Today, assessed.TodayEndsAt
+	}
 	leadTimes, err := w.lookupLeadTimes(ctx)
 	if err != nil {
 		return err
 	}
-	eta := backorder.ETA(mustDate(assessed.AsOf), leadTimes.MaxDays).Format(backorder.DateLayout)
-	if err := w.reviseETA(ctx, eta, leadTimes.Lines, "the previous estimate passed without delivery"); err != nil || w.outcome != "" {
+	if !s.Escalated && s.CustomerNotices >= w.maxCustomerNotices() {
+		if err := w.escalate(ctx); err != nil {
+			return err
+		}
+	}
+	eta := backorder.ETA(mustDate(assessed.AsOf), w.today(ctx), leadTimes.MaxDays).Format(backorder.DateLayout)
+	if err := w.reviseETA(ctx, revision{eta: eta, leadTimes: leadTimes.Lines, reason: "the previous estimate passed without delivery"}); err != nil || w.outcome != "" {
 		return err
 	}
-	if err := w.markOrder(ctx, "Backorder: awaiting fulfillment (ETA revised)"); err != nil {
+	current := "Backorder: awaiting fulfillment (ETA revised)"
+	if s.Escalated {
+		current = fmt.Sprintf("Backorder: escalated (ETA missed %d times)", s.Rechecks)
+	}
+	if err := w.markOrder(ctx, current); err != nil {
 		return err
 	}
-	return w.setStage(ctx, StageAwaitingFulfillment)
+	return w.setStage(ctx, w.waitingStage())
+}
+
+// escalate marks the incident escalated and gives procurement the
+// decision: the customer has heard of as many dates as they will.
+func (w *backorderWorkflow) escalate(ctx workflow.Context) error {
+	s := &w.state
+	s.Escalated = true
+	reason := fmt.Sprintf("ETA missed %d times after %d customer notices", s.Rechecks, s.CustomerNotices)
+	if err := workflow.ExecuteLocalActivity(databaseStep(ctx), a.EscalateIncident, activities.EscalateIncidentInput{
+		IncidentID: s.IncidentID, Reason: reason,
+	}).Get(ctx, nil); err != nil {
+		return err
+	}
+	return w.createTask(ctx, RoleProcurementManager, "escalation",
+		fmt.Sprintf("ETA missed %d times: expedite, substitute or cancel order %s", s.Rechecks, s.OrderID))
+}
+
+func (w *backorderWorkflow) waitingStage() string {
+	if w.state.Escalated {
+		return StageEscalated
+	}
+	return StageAwaitingFulfillment
+}
+
+func (w *backorderWorkflow) maxCustomerNotices() int {
+	if w.state.MaxCustomerNotices > 0 {
+		return w.state.MaxCustomerNotices
+	}
+	return config.DefaultMaxCustomerNotices
+}
+
+// revision is a new ETA, with why and who set it (nobody when the process
+// did).
+type revision struct {
+	eta       string
+	leadTimes []backorder.LineLeadTime
+	reason    string
+	by, note  string
 }
 
 // reviseETA moves the ETA, records it on the incident and tells the
-// customer; the ETA version keys both, so retries change nothing twice.
-func (w *backorderWorkflow) reviseETA(ctx workflow.Context, eta string, leadTimes []backorder.LineLeadTime, reason string) error {
+// customer within the notice cap; the ETA version keys both, so retries
+// change nothing twice.
+func (w *backorderWorkflow) reviseETA(ctx workflow.Context, r revision) error {
 	s := &w.state
 	previous := s.NewETA
 	s.ETAVersion++
-	if err := w.setETA(ctx, eta); err != nil {
+	if err := w.setETA(ctx, r.eta); err != nil {
 		return err
 	}
-	if err := workflow.ExecuteLocalActivity(databaseStep(ctx), a.ReviseIncident, activities.ReviseIncidentInput{
-		IncidentID: s.IncidentID, ETA: eta, ETAVersion: s.ETAVersion, DelayDays: s.DelayDays,
-		LeadTimes: leadTimes, Reason: reason,
-	}).Get(ctx, nil); err != nil {
+	if err := w.reviseIncident(ctx, r); err != nil {
 		return err
 	}
 	// Fulfilled or cancelled meanwhile: a "new date" email would be wrong.
 	if w.receiveOutcome() {
 		return nil
 	}
-	return w.notifyCustomer(ctx, activities.NotifyCustomerInput{
-		IncidentID: s.IncidentID, OrderID: s.OrderID, ETA: eta, ETAVersion: s.ETAVersion,
-		PreviousETA: previous, Reason: reason,
+	if s.CustomerNotices >= w.maxCustomerNotices() {
+		workflow.GetLogger(ctx).Info("customer not told of the revised ETA: notice cap reached", "notices", s.CustomerNotices)
+		return nil
+	}
+	return w.tellCustomer(ctx, activities.NotifyCustomerInput{
+		IncidentID: s.IncidentID, OrderID: s.OrderID, ETA: r.eta, ETAVersion: s.ETAVersion,
+		PreviousETA: previous, Reason: r.reason,
 	})
 }
 
-// notifyCustomer sends a customer notice. One that cannot be delivered
-// (bad address, refused) is on the ledger and the incident; the process
-// goes on without it.
-func (w *backorderWorkflow) notifyCustomer(ctx workflow.Context, in activities.NotifyCustomerInput) error {
-	var sent notify.Outcome
-	if err := workflow.ExecuteActivity(notificationStep(ctx), a.NotifyCustomer, in).Get(ctx, &sent); err != nil {
-		return err
-	}
-	if !sent.Delivered() {
-		workflow.GetLogger(ctx).Warn("customer notice not delivered", "eta_version", in.ETAVersion, "status", sent.Status, "error", sent.Error)
+func (w *backorderWorkflow) reviseIncident(ctx workflow.Context, r revision) error {
+	s := &w.state
+	return workflow.ExecuteLocalActivity(databaseStep(ctx), a.ReviseIncident, activities.ReviseIncidentInput{
+		IncidentID: s.IncidentID, ETA: r.eta, ETAVersion: s.ETAVersion, DelayDays: s.DelayDays,
+		LeadTimes: r.leadTimes, Reason: r.reason, RevisedBy: r.by, Note: r.note,
+	}).Get(ctx, nil)
+}
+
+// tellCustomer sends a customer notice beside the other steps; runs
+// started before lifecycleChange wait for it, as recorded. One that cannot
+// be delivered (bad address, refused) is on the ledger and the incident;
+// the process goes on without it.
+func (w *backorderWorkflow) tellCustomer(ctx workflow.Context, in activities.NotifyCustomerInput) error {
+	w.state.CustomerNotices++
+	w.send(func(ctx workflow.Context) {
+		var sent notify.Outcome
+		if err := workflow.ExecuteActivity(notificationStep(ctx), a.NotifyCustomer, in).Get(ctx, &sent); err != nil {
+			workflow.GetLogger(ctx).Warn("customer notice not sent", "eta_version", in.ETAVersion, "error", err)
+			return
+		}
+		if !sent.Delivered() {
+			workflow.GetLogger(ctx).Warn("customer notice not delivered", "eta_version", in.ETAVersion, "status", sent.Status, "error", sent.Error)
+			return
+		}
+		w.state.CustomerNotified = true
+	})
+	return w.awaitLegacySend(ctx)
+}
+
+// send runs a notice in the notices context: cancelled at close, so a
+// notice not yet sent when the order is fulfilled or cancelled never goes.
+func (w *backorderWorkflow) send(notice func(ctx workflow.Context)) {
+	w.sending++
+	workflow.Go(w.notices, func(ctx workflow.Context) {
+		defer func() { w.sending-- }()
+		notice(ctx)
+	})
+}
+
+func (w *backorderWorkflow) awaitLegacySend(ctx workflow.Context) error {
+	if !w.legacy {
 		return nil
 	}
-	w.state.CustomerNotified = true
-	return nil
+	return workflow.Await(ctx, func() bool { return w.sending == 0 })
 }
 
 // alertWarehouse records the active alert at once. The SMS goes out now,
@@ -378,19 +760,23 @@ func (w *backorderWorkflow) alertWarehouse(ctx workflow.Context) error {
 }
 
 // textWarehouse sends the warehouse manager's SMS with the order's
-// current figures. One that cannot be delivered leaves warehouse_alerted
-// false; the process goes on.
+// current figures, beside the other steps. One that cannot be delivered
+// leaves warehouse_alerted false; the process goes on.
 func (w *backorderWorkflow) textWarehouse(ctx workflow.Context) error {
 	w.state.SMSDueAt = nil
-	var sent notify.Outcome
-	if err := workflow.ExecuteActivity(notificationStep(ctx), a.TextWarehouse, w.alertInput()).Get(ctx, &sent); err != nil {
-		return err
-	}
-	w.state.WarehouseAlerted = sent.Delivered()
-	if !sent.Delivered() {
-		workflow.GetLogger(ctx).Warn("warehouse SMS not delivered", "status", sent.Status, "error", sent.Error)
-	}
-	return nil
+	in := w.alertInput()
+	w.send(func(ctx workflow.Context) {
+		var sent notify.Outcome
+		if err := workflow.ExecuteActivity(notificationStep(ctx), a.TextWarehouse, in).Get(ctx, &sent); err != nil {
+			workflow.GetLogger(ctx).Warn("warehouse SMS not sent", "error", err)
+			return
+		}
+		w.state.WarehouseAlerted = sent.Delivered()
+		if !sent.Delivered() {
+			workflow.GetLogger(ctx).Warn("warehouse SMS not delivered", "status", sent.Status, "error", sent.Error)
+		}
+	})
+	return w.awaitLegacySend(ctx)
 }
 
 func (w *backorderWorkflow) alertInput() activities.AlertWarehouseInput {
@@ -400,18 +786,24 @@ func (w *backorderWorkflow) alertInput() activities.AlertWarehouseInput {
 	}
 }
 
-// close is step 12: clear alerts, resolve the incident, close open tasks.
-// An SMS still waiting for quiet hours to end is not sent.
+// close is step 12: drop notices not yet sent, clear alerts, resolve the
+// incident with the note or reason that came with the outcome, close open
+// tasks, and record the order's status, in one transaction.
 func (w *backorderWorkflow) close(ctx workflow.Context) error {
+	w.cancelNotices()
 	w.state.SMSDueAt = nil
+	note := w.state.FulfilmentNote
+	if w.outcome == StageCancelled {
+		note = w.state.CancelReason
+	}
 	if err := workflow.ExecuteLocalActivity(databaseStep(ctx), a.CloseBackorder, activities.CloseBackorderInput{
-		OrderID: w.state.OrderID, IncidentID: w.state.IncidentID, Outcome: w.outcome,
+		OrderID: w.state.OrderID, IncidentID: w.state.IncidentID, Outcome: w.outcome, Note: note,
 	}).Get(ctx, nil); err != nil {
 		return err
 	}
 	for i := range w.state.Tasks {
-		if w.state.Tasks[i].Status == "open" {
-			w.state.Tasks[i].Status = "obsolete"
+		if w.state.Tasks[i].Status == TaskOpen {
+			w.state.Tasks[i].Status = TaskObsolete
 		}
 	}
 	return w.setStage(ctx, w.outcome)
@@ -420,24 +812,34 @@ func (w *backorderWorkflow) close(ctx workflow.Context) error {
 // receiveOutcome takes a fulfilment or cancellation that has arrived,
 // without waiting.
 func (w *backorderWorkflow) receiveOutcome() bool {
+	var raw json.RawMessage
 	switch {
-	case w.fulfilled.ReceiveAsync(nil):
-		w.outcome = StageFulfilled
-	case w.cancelled.ReceiveAsync(nil):
-		w.outcome = StageCancelled
+	case w.fulfilled.ReceiveAsync(&raw):
+		w.onFulfilled(payloadText(raw, "note"))
+	case w.cancelled.ReceiveAsync(&raw):
+		w.onCancelled(payloadText(raw, "reason"))
 	}
 	return w.outcome != ""
 }
 
-// drainSignals handles every signal already delivered, so none is lost to
-// continue-as-new.
-func (w *backorderWorkflow) drainSignals(ctx workflow.Context) error {
+// drainMessages handles every signal and update already delivered, so none
+// is lost to continue-as-new.
+func (w *backorderWorkflow) drainMessages(ctx workflow.Context) error {
 	for {
-		var signal TaskCompletedSignal
-		if !w.completed.ReceiveAsync(&signal) {
+		var raw json.RawMessage
+		if !w.completed.ReceiveAsync(&raw) {
 			break
 		}
-		if err := w.onTaskCompleted(ctx, signal); err != nil {
+		if err := w.onCompletedSignal(ctx, raw); err != nil {
+			return err
+		}
+	}
+	for {
+		var r *request
+		if !w.requests.ReceiveAsync(&r) {
+			break
+		}
+		if err := w.serve(ctx, r); err != nil {
 			return err
 		}
 	}
@@ -459,14 +861,19 @@ func (w *backorderWorkflow) task(id string) *TaskState {
 	return nil
 }
 
-func (w *backorderWorkflow) createTask(ctx workflow.Context, role, title string) error {
+// createTask creates a human task once per episode, role and purpose (an
+// adopted episode gets its own tasks back, done ones included).
+func (w *backorderWorkflow) createTask(ctx workflow.Context, role, purpose, title string) error {
 	var task activities.TaskRef
 	if err := workflow.ExecuteLocalActivity(databaseStep(ctx), a.CreateTask, activities.CreateTaskInput{
-		EpisodeKey: w.state.EpisodeKey, OrderID: w.state.OrderID, IncidentID: w.state.IncidentID, Role: role, Title: title,
+		EpisodeKey: w.state.EpisodeKey, OrderID: w.state.OrderID, IncidentID: w.state.IncidentID,
+		Role: role, Title: title, Purpose: purpose,
 	}).Get(ctx, &task); err != nil {
 		return err
 	}
-	w.state.Tasks = append(w.state.Tasks, TaskState{ID: task.ID, Role: task.Role, Status: task.Status})
+	if w.task(task.ID) == nil {
+		w.state.Tasks = append(w.state.Tasks, TaskState{ID: task.ID, Role: task.Role, Status: task.Status})
+	}
 	return nil
 }
 
@@ -479,6 +886,22 @@ func (w *backorderWorkflow) lookupLeadTimes(ctx workflow.Context) (activities.Le
 func (w *backorderWorkflow) setETA(ctx workflow.Context, eta string) error {
 	w.state.NewETA = eta
 	return workflow.ExecuteLocalActivity(clockStep(ctx), a.ETAPassesAt, activities.ETAPassesAtInput{ETA: eta}).Get(ctx, &w.state.RecheckAt)
+}
+
+// refreshDay moves the workflow to the business day now and the delay with
+// it, so the DelayDays search attribute and the status query are current
+// to the day.
+func (w *backorderWorkflow) refreshDay(ctx workflow.Context) error {
+	s := &w.state
+	var day activities.BusinessDay
+	if err := workflow.ExecuteLocalActivity(clockStep(ctx), a.BusinessDayOf, activities.BusinessDayInput{At: workflow.Now(ctx)}).Get(ctx, &day); err != nil {
+		return err
+	}
+	s.Today, s.TodayEndsAt = day.Date.Format(backorder.DateLayout), day.EndsAt
+	if promised, err := backorder.ParseDate(s.PromisedDate); err == nil {
+		s.DelayDays = backorder.DelayDays(day.Date, promised)
+	}
+	return workflow.UpsertTypedSearchAttributes(ctx, DelayDaysKey.ValueSet(int64(s.DelayDays)))
 }
 
 func (w *backorderWorkflow) markOrder(ctx workflow.Context, currentStatus string) error {
@@ -497,6 +920,22 @@ func (w *backorderWorkflow) setStage(ctx workflow.Context, stage string) error {
 		BackorderValueKey.ValueSet(value.InexactFloat64()),
 		DelayDaysKey.ValueSet(int64(w.state.DelayDays)),
 	)
+}
+
+// outcomeOf is how an episode ends for an order row's status.
+func outcomeOf(orderStatus string) string {
+	switch orderStatus {
+	case orderFulfilled:
+		return StageFulfilled
+	case orderCancelled:
+		return StageCancelled
+	default:
+		return StageNotBackordered
+	}
+}
+
+func isFinal(stage string) bool {
+	return stage == StageFulfilled || stage == StageCancelled || stage == StageNotBackordered
 }
 
 // mustDate parses a date the workflow validated or an activity produced.

@@ -115,8 +115,16 @@ func (s *BackorderWorkflowSuite) newHarness() *backorderHarness {
 		})
 	env.OnActivity(a.CreateTask, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.CreateTaskInput) (activities.TaskRef, error) {
-			h.record("CreateTask", "CreateTask: "+in.Role, in)
-			return activities.TaskRef{ID: taskIDs[in.Role], Role: in.Role, Status: "open"}, nil
+			step := "CreateTask: " + in.Role
+			if in.Purpose != "" {
+				step += " (" + in.Purpose + ")"
+			}
+			h.record("CreateTask", step, in)
+			id := taskIDs[in.Role]
+			if in.Purpose != "" {
+				id += "-" + in.Purpose
+			}
+			return activities.TaskRef{ID: id, Role: in.Role, Status: "open"}, nil
 		})
 	env.OnActivity(a.LookupLeadTimes, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.LookupLeadTimesInput) (activities.LeadTimes, error) {
@@ -127,6 +135,11 @@ func (s *BackorderWorkflowSuite) newHarness() *backorderHarness {
 		func(_ context.Context, in activities.OpenIncidentInput) (string, error) {
 			h.record("OpenIncident", "OpenIncident", in)
 			return "INC-1", nil
+		})
+	env.OnActivity(a.EscalateIncident, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.EscalateIncidentInput) error {
+			h.record("EscalateIncident", "EscalateIncident", in)
+			return nil
 		})
 	env.OnActivity(a.ReviseIncident, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.ReviseIncidentInput) error {
@@ -184,15 +197,35 @@ func (h *backorderHarness) record(name, step string, in any) int {
 }
 
 // steps lists the activity calls in the order the workflow made them.
+// steps are the workflow's own steps in order. Notices (NotifyCustomer,
+// TextWarehouse) run beside them, so where they fall among the steps is
+// not fixed: they are in sentNotices().
 func (h *backorderHarness) steps() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	steps := make([]string, len(h.calls))
-	for i, c := range h.calls {
-		steps[i] = c.Step
+	var steps []string
+	for _, c := range h.calls {
+		if !isNotice(c.Name) {
+			steps = append(steps, c.Step)
+		}
 	}
 	return steps
 }
+
+// sentNotices are the notices sent, in order.
+func (h *backorderHarness) sentNotices() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var notices []string
+	for _, c := range h.calls {
+		if isNotice(c.Name) {
+			notices = append(notices, c.Step)
+		}
+	}
+	return notices
+}
+
+func isNotice(name string) bool { return name == "NotifyCustomer" || name == "TextWarehouse" }
 
 func (h *backorderHarness) callsOf(name string) []call {
 	h.mu.Lock()
@@ -264,6 +297,7 @@ func assessment(value string, alertWarehouse bool) activities.Assessment {
 	return activities.Assessment{
 		OrderID: "SO-1", AsOf: testAsOf, Status: "Backordered", Currency: "USD",
 		DelayDays: 5, BackorderValue: value, AlertWarehouse: alertWarehouse,
+		PromisedDate: "2025-03-05", Today: testAsOf, TodayEndsAt: utc("2025-03-11T00:00:00Z"), MaxCustomerNotices: 3,
 	}
 }
 
@@ -292,10 +326,12 @@ var firstRunSteps = []string{
 	"CreateTask: procurement_manager",
 	"LookupLeadTimes",
 	"OpenIncident",
-	"NotifyCustomer: v1",
 	"CreateTask: inventory_clerk",
 	"MarkOrderChecked: Backorder: awaiting fulfillment",
 }
+
+// firstRunNotices: the customer's delay notice.
+var firstRunNotices = []string{"NotifyCustomer: v1"}
 
 func openTasks() []TaskState {
 	return []TaskState{
@@ -344,8 +380,10 @@ func (s *BackorderWorkflowSuite) TestHappyPathFulfilled() {
 		OrderID: "SO-1", Stage: StageAwaitingFulfillment, AsOf: testAsOf, DelayDays: 5,
 		BackorderValue: "39.98", Currency: "USD", NewETA: "2025-03-24", ETAVersion: 1, IncidentID: "INC-1",
 		CustomerNotified: true, WarehouseAlerted: false, Tasks: openTasks(), EpisodeKey: episode,
-		RecheckAt: utc("2025-03-25T00:00:00Z"),
+		RecheckAt: utc("2025-03-25T00:00:00Z"), CustomerNotices: 1, MaxCustomerNotices: 3,
+		PromisedDate: "2025-03-05", Today: testAsOf, TodayEndsAt: utc("2025-03-11T00:00:00Z"),
 	}, waiting)
+	s.Equal(firstRunNotices, h.sentNotices())
 	// The JSON a user sees from `starter status`.
 	s.Equal("awaiting_fulfillment", waitingJSON["stage"])
 	s.Equal("39.98", waitingJSON["backorder_value"], "money stays an exact string")
@@ -356,11 +394,13 @@ func (s *BackorderWorkflowSuite) TestHappyPathFulfilled() {
 	s.Equal(false, waitingJSON["warehouse_alerted"])
 	s.Len(waitingJSON["tasks"], 2)
 
-	s.Equal([]activities.CloseBackorderInput{{OrderID: "SO-1", IncidentID: "INC-1", Outcome: "fulfilled"}},
-		inputsOf[activities.CloseBackorderInput](h, "CloseBackorder"))
+	s.Equal([]activities.CloseBackorderInput{{OrderID: "SO-1", IncidentID: "INC-1", Outcome: "fulfilled", Note: "shipped"}},
+		inputsOf[activities.CloseBackorderInput](h, "CloseBackorder"), "the fulfilment note goes on the incident")
 	s.Equal(utc("2025-03-12T15:00:00Z"), h.callsOf("CloseBackorder")[0].At, "closed when the signal came")
 	final := h.result()
 	s.Equal(StageFulfilled, final.Stage)
+	s.Equal("shipped", final.FulfilmentNote)
+	s.EqualValues(7, final.DelayDays, "the delay is current to the day: 2025-03-12 is 7 days after the promise")
 	s.Equal([]TaskState{
 		{ID: "T-1", Role: RoleProcurementManager, Status: "obsolete"},
 		{ID: "T-2", Role: RoleInventoryClerk, Status: "obsolete"},
@@ -415,10 +455,8 @@ func (s *BackorderWorkflowSuite) TestWarehouseAlertFollowsAssessment() {
 					"CreateTask: procurement_manager",
 					"LookupLeadTimes",
 					"OpenIncident",
-					"NotifyCustomer: v1",
-					"AlertWarehouse",
-					"TextWarehouse",
 					"CreateTask: inventory_clerk",
+					"AlertWarehouse",
 					"MarkOrderChecked: Backorder: awaiting fulfillment",
 					"CloseBackorder: fulfilled",
 				}, h.steps())
@@ -465,9 +503,7 @@ func (s *BackorderWorkflowSuite) TestQuietHoursDeferTheSMS() {
 	s.Equal(utc("2025-03-10T11:00:00Z"), texts[0].At, "07:00 in New York, when quiet hours end")
 	s.Equal(append(append([]string{}, firstRunSteps[:6]...),
 		"AlertWarehouse",
-		"CreateTask: inventory_clerk",
 		"MarkOrderChecked: Backorder: awaiting fulfillment",
-		"TextWarehouse",
 		"CloseBackorder: fulfilled",
 	), h.steps(), "the process goes on while the SMS waits")
 
@@ -526,7 +562,8 @@ func (s *BackorderWorkflowSuite) TestContinueAsNewKeepsTheWaitingSMS() {
 	h.run(BackorderInput{OrderID: "SO-1", AsOf: testAsOf, Resume: &resume})
 
 	s.Equal(&due, waiting.SMSDueAt)
-	s.Equal([]string{"TextWarehouse", "CloseBackorder: fulfilled"}, h.steps())
+	s.Equal([]string{"CloseBackorder: fulfilled"}, h.steps())
+	s.Equal([]string{"TextWarehouse"}, h.sentNotices())
 	s.Equal(due, h.callsOf("TextWarehouse")[0].At)
 	s.Equal([]activities.AlertWarehouseInput{{
 		IncidentID: "INC-1", OrderID: "SO-1", BackorderValue: "1500.00", Currency: "USD", ETA: "2025-03-24",
@@ -569,7 +606,6 @@ func (s *BackorderWorkflowSuite) TestRecheckWhenETAPassesUnfulfilled() {
 		"AssessBackorder",
 		"LookupLeadTimes",
 		"ReviseIncident: v2",
-		"NotifyCustomer: v2",
 		"MarkOrderChecked: Backorder: awaiting fulfillment (ETA revised)",
 		"CloseBackorder: fulfilled",
 	), h.steps())
@@ -595,7 +631,7 @@ func (s *BackorderWorkflowSuite) TestRecheckWhenETAPassesUnfulfilled() {
 	s.Equal(1, afterRecheck.Rechecks)
 	s.Equal("2025-04-01", afterRecheck.NewETA)
 	s.Equal(2, afterRecheck.ETAVersion)
-	s.Equal(20, afterRecheck.DelayDays)
+	s.Equal(21, afterRecheck.DelayDays, "refreshed when the day ended: 2025-03-26 is 21 days after the promise")
 	s.Equal("59.97", afterRecheck.BackorderValue)
 	s.Equal(utc("2025-04-02T00:00:00Z"), afterRecheck.RecheckAt)
 
@@ -640,10 +676,11 @@ func (s *BackorderWorkflowSuite) TestCancelled() {
 	h.run(firstRun())
 
 	s.Equal(append(append([]string{}, firstRunSteps...), "CloseBackorder: cancelled"), h.steps())
-	s.Equal([]activities.CloseBackorderInput{{OrderID: "SO-1", IncidentID: "INC-1", Outcome: "cancelled"}},
-		inputsOf[activities.CloseBackorderInput](h, "CloseBackorder"))
+	s.Equal([]activities.CloseBackorderInput{{OrderID: "SO-1", IncidentID: "INC-1", Outcome: "cancelled", Note: "customer request"}},
+		inputsOf[activities.CloseBackorderInput](h, "CloseBackorder"), "the cancel reason goes on the incident")
 	final := h.result()
 	s.Equal(StageCancelled, final.Stage)
+	s.Equal("customer request", final.CancelReason)
 	for _, task := range final.Tasks {
 		s.Equal("obsolete", task.Status)
 	}
@@ -788,8 +825,9 @@ func (s *BackorderWorkflowSuite) TestTaskCompletionWithConfirmedETA() {
 				return
 			}
 			s.Equal([]activities.ReviseIncidentInput{{
-				IncidentID: "INC-1", ETA: tc.wantETA, ETAVersion: 2, DelayDays: 5, Reason: reason,
-			}}, revisions)
+				IncidentID: "INC-1", ETA: tc.wantETA, ETAVersion: 2, DelayDays: 6, Reason: reason,
+				RevisedBy: tc.signal.CompletedBy, Note: tc.signal.Note,
+			}}, revisions, "who revised it and why go on the incident")
 			s.Require().Len(notices, 2)
 			s.Equal(activities.NotifyCustomerInput{
 				IncidentID: "INC-1", OrderID: "SO-1", ETA: tc.wantETA, ETAVersion: 2,
@@ -947,8 +985,10 @@ func waitingState() BackorderState {
 			{ID: "T-1", Role: RoleProcurementManager, Status: "done", CompletedBy: "pat"},
 			{ID: "T-2", Role: RoleInventoryClerk, Status: "open"},
 		},
-		EpisodeKey: "backorder-SO-1/first-run",
-		RecheckAt:  utc("2025-03-25T00:00:00Z"),
+		EpisodeKey:      "backorder-SO-1/first-run",
+		RecheckAt:       utc("2025-03-25T00:00:00Z"),
+		CustomerNotices: 1, MaxCustomerNotices: 3, PromisedDate: "2025-03-05",
+		Today: testAsOf, TodayEndsAt: utc("2025-03-11T00:00:00Z"),
 	}
 }
 
@@ -1060,4 +1100,190 @@ func (s *BackorderWorkflowSuite) TestContinueAsNewLosesNoSignal() {
 		s.Equal(StageFulfilled, h.result().Stage)
 		s.Len(h.callsOf("CloseBackorder"), 1)
 	})
+}
+
+// A signal from the Web UI or `temporal workflow signal` may carry a bare
+// string, an object, or nothing: the fulfilment counts whatever it holds.
+func (s *BackorderWorkflowSuite) TestOutcomeSignalsFromAnySender() {
+	for _, tc := range []struct {
+		name     string
+		signal   string
+		payload  any
+		outcome  string
+		wantNote string
+	}{
+		{name: "bare string note", signal: SignalOrderFulfilled, payload: "left the warehouse", outcome: StageFulfilled, wantNote: "left the warehouse"},
+		{name: "object with note", signal: SignalOrderFulfilled, payload: map[string]any{"note": "by courier", "extra": 1}, outcome: StageFulfilled, wantNote: "by courier"},
+		{name: "no payload", signal: SignalOrderFulfilled, payload: nil, outcome: StageFulfilled},
+		{name: "number", signal: SignalOrderCancelled, payload: 42, outcome: StageCancelled},
+		{name: "reason as a bare string", signal: SignalOrderCancelled, payload: "customer changed their mind", outcome: StageCancelled, wantNote: "customer changed their mind"},
+	} {
+		s.Run(tc.name, func() {
+			h := s.newHarness()
+			h.signalAt("2025-03-11T08:00:00Z", tc.signal, tc.payload)
+
+			h.run(firstRun())
+
+			s.Equal([]activities.CloseBackorderInput{{OrderID: "SO-1", IncidentID: "INC-1", Outcome: tc.outcome, Note: tc.wantNote}},
+				inputsOf[activities.CloseBackorderInput](h, "CloseBackorder"))
+			s.Equal(tc.outcome, h.result().Stage)
+		})
+	}
+}
+
+// At a re-check, an order moved back to Pending ends its episode without
+// another notice.
+func (s *BackorderWorkflowSuite) TestRecheckEndsAnOrderNoLongerBackordered() {
+	h := s.newHarness()
+	h.assessments = []activities.Assessment{
+		assessment("39.98", false),
+		{OrderID: "SO-1", AsOf: "2025-03-25", Status: "Pending", Currency: "USD", BackorderValue: "0.00"},
+	}
+
+	h.run(firstRun())
+
+	s.Equal(append(append([]string{}, firstRunSteps...), "AssessBackorder", "CloseBackorder: not_backordered"), h.steps())
+	s.Equal(firstRunNotices, h.sentNotices(), "no \"delivery moved\" email")
+	s.Equal(StageNotBackordered, h.result().Stage)
+}
+
+// The customer hears of at most BACKORDER_MAX_CUSTOMER_NOTICES dates; the
+// next missed ETA escalates the episode, which keeps waiting.
+func (s *BackorderWorkflowSuite) TestNoticeCapEscalates() {
+	h := s.newHarness()
+	first := assessment("39.98", false)
+	first.MaxCustomerNotices = 2
+	recheck := func(day, ends string) activities.Assessment {
+		a := first
+		a.AsOf, a.Today, a.TodayEndsAt = day, day, utc(ends)
+		return a
+	}
+	h.assessments = []activities.Assessment{first, recheck("2025-03-25", "2025-03-26T00:00:00Z"), recheck("2025-04-02", "2025-04-03T00:00:00Z")}
+	h.leadTimes = []activities.LeadTimes{leadTimes(14), leadTimes(7)}
+	var escalated BackorderState
+	// ETA 2025-03-24 passes, revised to 2025-04-01 (notice 2); that passes,
+	// revised to 2025-04-09 with no notice: escalated.
+	h.statusAt("2025-04-03T12:00:00Z", &escalated)
+	h.signalAt("2025-04-05T12:00:00Z", SignalOrderFulfilled, "arrived")
+
+	h.run(firstRun())
+
+	s.Equal([]string{"NotifyCustomer: v1", "NotifyCustomer: v2"}, h.sentNotices(), "two notices, then no more")
+	s.Equal(StageEscalated, escalated.Stage)
+	s.True(escalated.Escalated)
+	s.Equal(2, escalated.CustomerNotices)
+	s.Equal(3, escalated.ETAVersion, "the incident still gets the revised date")
+	s.Equal([]activities.EscalateIncidentInput{{IncidentID: "INC-1", Reason: "ETA missed 2 times after 2 customer notices"}},
+		inputsOf[activities.EscalateIncidentInput](h, "EscalateIncident"))
+	escalations := inputsOf[activities.CreateTaskInput](h, "CreateTask")
+	s.Require().Len(escalations, 3)
+	s.Equal(RoleProcurementManager, escalations[2].Role)
+	s.Equal("ETA missed 2 times: expedite, substitute or cancel order SO-1", escalations[2].Title)
+	s.Contains(h.steps(), "MarkOrderChecked: Backorder: escalated (ETA missed 2 times)")
+	s.Equal(StageFulfilled, h.result().Stage)
+}
+
+// A run for an order whose earlier workflow was lost continues its open
+// incident: same episode key (same tasks), same ETA while it has not
+// passed, the same ledger key for the notice already told.
+func (s *BackorderWorkflowSuite) TestAdoptsTheOpenEpisodeOfALostWorkflow() {
+	h := s.newHarness()
+	adopted := assessment("39.98", false)
+	adopted.OpenEpisode = &activities.OpenEpisode{IncidentID: "INC-1", EpisodeKey: "backorder-SO-1/lost-run", ETA: "2025-03-20", ETAVersion: 2}
+	h.assessments = []activities.Assessment{adopted}
+	var waiting BackorderState
+	h.statusAt("2025-03-10T10:00:00Z", &waiting)
+	h.signalAt("2025-03-11T08:00:00Z", SignalOrderFulfilled, nil)
+
+	h.run(firstRun())
+
+	s.True(waiting.Adopted)
+	s.Equal("backorder-SO-1/lost-run", waiting.EpisodeKey)
+	s.Equal("2025-03-20", waiting.NewETA, "the date already told stands")
+	s.Equal(2, waiting.ETAVersion)
+	s.Equal(2, waiting.CustomerNotices)
+	for _, task := range inputsOf[activities.CreateTaskInput](h, "CreateTask") {
+		s.Equal("backorder-SO-1/lost-run", task.EpisodeKey)
+	}
+	s.Empty(h.callsOf("ReviseIncident"))
+	s.Equal([]activities.NotifyCustomerInput{{IncidentID: "INC-1", OrderID: "SO-1", ETA: "2025-03-20", ETAVersion: 2}},
+		inputsOf[activities.NotifyCustomerInput](h, "NotifyCustomer"), "the same ledger key: no second email for it")
+}
+
+// An adopted episode whose ETA passed while no workflow watched gets a
+// revised date.
+func (s *BackorderWorkflowSuite) TestAdoptedEpisodeWithAPassedETAIsRevised() {
+	h := s.newHarness()
+	adopted := assessment("39.98", false)
+	adopted.OpenEpisode = &activities.OpenEpisode{IncidentID: "INC-1", EpisodeKey: "backorder-SO-1/lost-run", ETA: "2025-03-01", ETAVersion: 1}
+	h.assessments = []activities.Assessment{adopted}
+	h.signalAt("2025-03-11T08:00:00Z", SignalOrderFulfilled, nil)
+
+	h.run(firstRun())
+
+	s.Equal([]string{"ReviseIncident: v2"}, stepsNamed(h, "ReviseIncident"))
+	s.Equal([]activities.NotifyCustomerInput{{IncidentID: "INC-1", OrderID: "SO-1", ETA: "2025-03-24", ETAVersion: 2}},
+		inputsOf[activities.NotifyCustomerInput](h, "NotifyCustomer"))
+}
+
+func stepsNamed(h *backorderHarness, name string) []string {
+	var out []string
+	for _, c := range h.callsOf(name) {
+		out = append(out, c.Step)
+	}
+	return out
+}
+
+// complete-task and revise-eta answer at once: a refusal reaches the
+// caller and writes nothing; an accepted one is applied.
+func (s *BackorderWorkflowSuite) TestUpdatesValidateBeforeWriting() {
+	h := s.newHarness()
+	type answer struct {
+		rejected, failed error
+		state            BackorderState
+	}
+	answers := map[string]*answer{}
+	update := func(instant, key, name string, arg any) {
+		h.at(instant, func() {
+			a := &answer{}
+			answers[key] = a
+			h.env.UpdateWorkflow(name, key, &testsuite.TestUpdateCallback{
+				OnAccept: func() {},
+				OnReject: func(err error) { a.rejected = err },
+				OnComplete: func(v any, err error) {
+					a.failed = err
+					if st, ok := v.(BackorderState); ok {
+						a.state = st
+					}
+				},
+			}, arg)
+		})
+	}
+	update("2025-03-11T09:00:00Z", "unknown", UpdateCompleteTask, TaskCompletedSignal{TaskID: "T-99", CompletedBy: "pat"})
+	update("2025-03-11T09:01:00Z", "past", UpdateCompleteTask, TaskCompletedSignal{TaskID: "T-1", CompletedBy: "pat", ConfirmedETA: "2025-03-11"})
+	update("2025-03-11T09:02:00Z", "ok", UpdateCompleteTask, TaskCompletedSignal{TaskID: "T-1", CompletedBy: "pat", ConfirmedETA: "2025-03-30"})
+	update("2025-03-11T09:03:00Z", "again", UpdateCompleteTask, TaskCompletedSignal{TaskID: "T-1", CompletedBy: "pat"})
+	update("2025-03-11T09:04:00Z", "revise", UpdateReviseETA, ReviseETARequest{ETA: "2025-04-02", RevisedBy: "sam", Note: "ship slipped"})
+	update("2025-03-11T09:05:00Z", "revise-bad", UpdateReviseETA, ReviseETARequest{ETA: "soon", RevisedBy: "sam"})
+	h.signalAt("2025-03-12T00:00:00Z", SignalOrderFulfilled, nil)
+
+	h.run(firstRun())
+
+	s.ErrorContains(answers["unknown"].rejected, `task "T-99" is not a task of order SO-1`)
+	s.ErrorContains(answers["past"].rejected, "2025-03-11 is not after today (2025-03-11)")
+	s.NoError(answers["ok"].rejected)
+	s.NoError(answers["ok"].failed)
+	s.Equal("2025-03-30", answers["ok"].state.NewETA)
+	s.ErrorContains(answers["again"].rejected, "task T-1 is already done")
+	s.NoError(answers["revise"].failed)
+	s.Equal("2025-04-02", answers["revise"].state.NewETA)
+	s.Equal(3, answers["revise"].state.ETAVersion)
+	s.ErrorContains(answers["revise-bad"].rejected, "is not a date")
+
+	s.Len(h.callsOf("CompleteTask"), 1, "refusals write nothing")
+	revisions := inputsOf[activities.ReviseIncidentInput](h, "ReviseIncident")
+	s.Require().Len(revisions, 2)
+	s.Equal("sam", revisions[1].RevisedBy)
+	s.Equal("ship slipped", revisions[1].Note)
+	s.Equal([]string{"NotifyCustomer: v1", "NotifyCustomer: v2", "NotifyCustomer: v3"}, h.sentNotices())
 }

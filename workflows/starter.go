@@ -2,8 +2,11 @@ package workflows
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/shopspring/decimal"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -40,4 +43,41 @@ func (s Starter) StartBackorder(ctx context.Context, o activities.OverdueOrder, 
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// RunningBackorders asks Temporal's visibility store, in one list request
+// (more only past a thousand), which of the orders have a running
+// BackorderWorkflow. Visibility may lag a start by a moment; an order it
+// misses is merely sent a start request, which the running workflow's id
+// refuses.
+func (s Starter) RunningBackorders(ctx context.Context, orderIDs []string) (map[string]bool, error) {
+	running := make(map[string]bool, len(orderIDs))
+	quoted := make([]string, 0, len(orderIDs))
+	for _, id := range orderIDs {
+		// Imported ids cannot hold quotes or backslashes; should one ever,
+		// it is simply not listed here and gets a start request.
+		if !strings.ContainsAny(id, `'"\`) {
+			quoted = append(quoted, "'"+BackorderWorkflowID(id)+"'")
+		}
+	}
+	if len(quoted) == 0 {
+		return running, nil
+	}
+	query := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running' AND WorkflowId IN (%s)",
+		BackorderWorkflowName, strings.Join(quoted, ","))
+	var token []byte
+	for {
+		resp, err := s.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Query: query, PageSize: int32(min(len(quoted), 1000)), NextPageToken: token,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("listing running backorder workflows: %w", err)
+		}
+		for _, e := range resp.GetExecutions() {
+			running[strings.TrimPrefix(e.GetExecution().GetWorkflowId(), "backorder-")] = true
+		}
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			return running, nil
+		}
+	}
 }

@@ -39,9 +39,12 @@ func SweepWorkflow(ctx workflow.Context, in SweepInput) (SweepResult, error) {
 
 	for page := 0; page < sweepPagesPerRun && !p.Result.Done; page++ {
 		var err error
-		if p.Reconciling {
+		switch {
+		case p.ReconcilingTasks:
+			err = reconcileTasksPage(ctx, &p)
+		case p.Reconciling:
 			err = reconcilePage(ctx, &p)
-		} else {
+		default:
 			err = startPage(ctx, &p)
 		}
 		if err != nil {
@@ -102,16 +105,74 @@ func reconcilePage(ctx workflow.Context, p *SweepProgress) error {
 		}
 	}
 	for i, o := range orders {
-		// A workflow that is gone (failed, terminated) cannot be signalled;
-		// that is reported, not fatal to the sweep.
 		if err := signals[i].Get(ctx, nil); err != nil {
-			workflow.GetLogger(ctx).Warn("could not signal backorder workflow", "order_id", o.OrderID, "error", err)
-		} else {
-			p.Result.Reconciled++
+			// The workflow is gone (terminated, failed): its episode is
+			// closed here, once, instead of being signalled every sweep.
+			if workflow.GetVersion(ctx, closeLostEpisodesChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+				workflow.GetLogger(ctx).Warn("could not signal backorder workflow", "order_id", o.OrderID, "error", err)
+			} else if err := closeLostEpisode(ctx, o); err != nil {
+				return err
+			}
 		}
+		p.Result.Reconciled++
 		p.ReconcileCursor = o.OrderID
 	}
 	if len(orders) < sweepPageSize {
+		if workflow.GetVersion(ctx, reconcileCompletionsChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			p.Result.Done = true
+		} else {
+			p.ReconcilingTasks = true
+		}
+	}
+	return nil
+}
+
+// Changes to the sweep that runs started before them replay without.
+const (
+	closeLostEpisodesChange    = "close-lost-episodes"
+	reconcileCompletionsChange = "reconcile-completions"
+)
+
+// closeLostEpisode ends the open episode of a closed order whose workflow
+// is gone, as the workflow itself would have.
+func closeLostEpisode(ctx workflow.Context, o activities.ClosedOrder) error {
+	var episode *activities.OpenEpisode
+	// The incident id comes from the order's open episode.
+	if err := workflow.ExecuteLocalActivity(databaseStep(ctx), a.FindOpenEpisode, activities.FindOpenEpisodeInput{OrderID: o.OrderID}).Get(ctx, &episode); err != nil || episode == nil {
+		return err
+	}
+	return workflow.ExecuteLocalActivity(databaseStep(ctx), a.CloseBackorder, activities.CloseBackorderInput{
+		OrderID: o.OrderID, IncidentID: episode.IncidentID, Outcome: outcomeOf(o.Status),
+		Note: "closed by the sweep: the order's workflow had ended",
+	}).Get(ctx, nil)
+}
+
+// reconcileTasksPage tells workflows of task completions recorded while
+// they could not be told (task-completed; a workflow ignores a repeat).
+func reconcileTasksPage(ctx workflow.Context, p *SweepProgress) error {
+	var done []activities.UnacknowledgedCompletion
+	if err := workflow.ExecuteLocalActivity(databaseStep(ctx), a.FindUnacknowledgedCompletions, activities.FindClosedInput{
+		AfterID: p.TaskCursor, Limit: sweepPageSize,
+	}).Get(ctx, &done); err != nil {
+		return err
+	}
+	signals := make([]workflow.Future, len(done))
+	for i, c := range done {
+		signals[i] = workflow.SignalExternalWorkflow(ctx, BackorderWorkflowID(c.OrderID), "", SignalTaskCompleted, TaskCompletedSignal{
+			TaskID: c.TaskID, CompletedBy: c.CompletedBy, Note: c.Note, ConfirmedETA: c.ConfirmedETA, CompletedAt: c.CompletedAt,
+		})
+	}
+	for i, c := range done {
+		// A workflow that is gone gets the completion when the next sweep
+		// adopts its episode: the task is done in the database.
+		if err := signals[i].Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Warn("could not tell a backorder workflow of a task completion", "order_id", c.OrderID, "task_id", c.TaskID, "error", err)
+		} else {
+			p.Result.Reconciled++
+		}
+		p.TaskCursor = c.OrderID
+	}
+	if len(done) < sweepPageSize {
 		p.Result.Done = true
 	}
 	return nil

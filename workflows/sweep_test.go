@@ -49,6 +49,10 @@ type sweepHarness struct {
 	records      []activities.RecordSweepInput
 	children     map[string]BackorderInput // by workflow id
 	signals      []sentSignal
+	// completionPages answer FindUnacknowledgedCompletions in turn.
+	completionPages [][]activities.UnacknowledgedCompletion
+	// closes are the episodes the sweep closed itself (workflow gone).
+	closes []activities.CloseBackorderInput
 }
 
 type sentSignal struct {
@@ -95,6 +99,28 @@ func (s *SweepWorkflowSuite) newHarness() *sweepHarness {
 				return h.closedPages[n], nil
 			}
 			return nil, nil
+		})
+	env.OnActivity(a.FindUnacknowledgedCompletions, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.FindClosedInput) ([]activities.UnacknowledgedCompletion, error) {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			if len(h.completionPages) == 0 {
+				return nil, nil
+			}
+			page := h.completionPages[0]
+			h.completionPages = h.completionPages[1:]
+			return page, nil
+		})
+	env.OnActivity(a.FindOpenEpisode, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.FindOpenEpisodeInput) (*activities.OpenEpisode, error) {
+			return &activities.OpenEpisode{IncidentID: "INC-" + in.OrderID, EpisodeKey: "ep-" + in.OrderID}, nil
+		})
+	env.OnActivity(a.CloseBackorder, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.CloseBackorderInput) error {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.closes = append(h.closes, in)
+			return nil
 		})
 	env.OnActivity(a.RecordSweep, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.RecordSweepInput) error {
@@ -196,13 +222,13 @@ func (s *SweepWorkflowSuite) TestSweepStartsAndTotals() {
 		"backorder-SO-3": {OrderID: "SO-3", AsOf: testAsOf},
 	}, h.children)
 
-	s.Require().Len(h.records, 2, "one record per page")
+	s.Require().Len(h.records, 3, "one record per page: overdue orders, closed orders, task completions")
 	s.False(h.records[0].Finished)
 	s.Equal(activities.RecordSweepInput{
 		SweepID: testSweepID, AsOf: testAsOf, OrdersFound: 3,
 		TotalBackorderValue: map[string]string{"USD": "20.00", "EUR": "250.50"},
 		WorkflowsStarted:    3, Finished: true,
-	}, h.records[1])
+	}, h.records[2])
 
 	v, err := h.env.QueryWorkflow(QueryStatus)
 	s.Require().NoError(err)
@@ -336,10 +362,31 @@ func (s *SweepWorkflowSuite) TestReconcileSignalsClosedOrders() {
 		{WorkflowID: "backorder-SO-9", Name: SignalOrderFulfilled, Arg: OrderFulfilledSignal{Note: "reconciled by sweep"}},
 	}, h.signals)
 	r := h.result()
-	s.Equal(2, r.Reconciled, "a workflow that cannot be signalled is not counted")
+	s.Equal(3, r.Reconciled)
+	s.Equal([]activities.CloseBackorderInput{{
+		OrderID: "SO-11", IncidentID: "INC-SO-11", Outcome: StageFulfilled,
+		Note: "closed by the sweep: the order's workflow had ended",
+	}}, h.closes, "a workflow that is gone has its episode closed by the sweep, not signalled every hour")
 	s.True(r.Done)
-	s.Equal(2, h.records[len(h.records)-1].Reconciled)
+	s.Equal(3, h.records[len(h.records)-1].Reconciled)
 	s.True(h.records[len(h.records)-1].Finished)
+}
+
+// A task completion recorded while its workflow could not be told reaches
+// the workflow from the next sweep, as task-completed.
+func (s *SweepWorkflowSuite) TestReconcileTellsWorkflowsOfUnacknowledgedCompletions() {
+	h := s.newHarness()
+	h.completionPages = [][]activities.UnacknowledgedCompletion{{
+		{OrderID: "SO-5", TaskID: "T-9", CompletedBy: "pat", Note: "supplier confirmed", ConfirmedETA: "2025-03-20", CompletedAt: "2025-03-10T08:00:00Z"},
+	}}
+	h.recordSignals()
+
+	h.run(SweepInput{})
+
+	s.Equal([]sentSignal{{WorkflowID: "backorder-SO-5", Name: SignalTaskCompleted, Arg: TaskCompletedSignal{
+		TaskID: "T-9", CompletedBy: "pat", Note: "supplier confirmed", ConfirmedETA: "2025-03-20", CompletedAt: "2025-03-10T08:00:00Z",
+	}}}, h.signals)
+	s.Equal(1, h.result().Reconciled)
 }
 
 // TestReconcileExactSignal pins the signal's target, run and name: only

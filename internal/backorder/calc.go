@@ -44,9 +44,20 @@ func DelayDays(asOf, promised time.Time) int {
 	return daysBetween(promised, asOf)
 }
 
-// ETA is the new estimated delivery date: asOf plus the longest lead time.
-func ETA(asOf time.Time, leadTimeDays int) time.Time {
-	return asOf.AddDate(0, 0, leadTimeDays)
+// ETA is the new estimated delivery date: the later of asOf and today,
+// plus the longest lead time, and never earlier than tomorrow (a past
+// as-of date must not promise a date already gone; a lead time of 0
+// cannot deliver today).
+func ETA(asOf, today time.Time, leadTimeDays int) time.Time {
+	eta := later(asOf, today).AddDate(0, 0, leadTimeDays)
+	return later(eta, today.AddDate(0, 0, 1))
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func daysBetween(from, to time.Time) int {
@@ -110,12 +121,6 @@ func LeadTime(productDays, supplierDays *int, defaultDays int) (days int, source
 	default:
 		return defaultDays, LeadTimeFromDefault
 	}
-}
-
-// AlertsWarehouse reports whether a backorder is valuable enough to text
-// the warehouse manager: strictly above the threshold.
-func AlertsWarehouse(value, threshold decimal.Decimal) bool {
-	return value.GreaterThan(threshold)
 }
 
 // LineLeadTime is the lead time chosen for one backordered line, as the

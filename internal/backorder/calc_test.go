@@ -34,16 +34,20 @@ func TestDelayDays(t *testing.T) {
 
 func TestETA(t *testing.T) {
 	for _, tc := range []struct {
-		asOf string
-		lead int
-		want string
+		name        string
+		asOf, today string
+		lead        int
+		want        string
 	}{
-		{"2026-11-27", 14, "2026-12-11"},
-		{"2026-11-27", 0, "2026-11-27"},
-		{"2026-12-25", 10, "2027-01-04"},
-		{"2028-02-20", 10, "2028-03-01"},
+		{"as-of today", "2026-11-27", "2026-11-27", 14, "2026-12-11"},
+		{"lead time 0 gives tomorrow", "2026-11-27", "2026-11-27", 0, "2026-11-28"},
+		{"over the year end", "2026-12-25", "2026-12-25", 10, "2027-01-04"},
+		{"leap year", "2028-02-20", "2028-02-20", 10, "2028-03-01"},
+		{"past as-of counts from today", "2026-10-01", "2026-11-27", 14, "2026-12-11"},
+		{"past as-of, lead time 0", "2026-10-01", "2026-11-27", 0, "2026-11-28"},
+		{"past as-of, 1 day", "2026-10-01", "2026-11-27", 1, "2026-11-28"},
 	} {
-		assert.Equal(t, tc.want, ETA(date(t, tc.asOf), tc.lead).Format(DateLayout))
+		assert.Equal(t, tc.want, ETA(date(t, tc.asOf), date(t, tc.today), tc.lead).Format(DateLayout), tc.name)
 	}
 }
 
@@ -101,11 +105,4 @@ func TestLeadTime(t *testing.T) {
 		assert.Equal(t, tc.days, days, tc.name)
 		assert.Equal(t, tc.source, source, tc.name)
 	}
-}
-
-func TestAlertsWarehouseIsStrictlyAbove(t *testing.T) {
-	threshold := decimal.RequireFromString("1000.00")
-	assert.False(t, AlertsWarehouse(decimal.RequireFromString("1000"), threshold))
-	assert.False(t, AlertsWarehouse(decimal.RequireFromString("999.99"), threshold))
-	assert.True(t, AlertsWarehouse(decimal.RequireFromString("1000.01"), threshold))
 }

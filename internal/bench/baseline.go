@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/acme/backorders/activities"
 	"github.com/acme/backorders/internal/backorder"
 	"github.com/acme/backorders/internal/notify"
@@ -34,7 +32,7 @@ func (r *run) baseline(ctx context.Context) error {
 		Store: db, Notifier: notify.Recorder{Ledger: db, Log: quiet}, Log: quiet,
 		Settings: activities.Settings{
 			Location: time.UTC, DefaultLeadTimeDays: 14,
-			SMSThreshold: decimal.RequireFromString("1000.00"), WarehouseManagerPhone: "+15555550100",
+			SMSThreshold: backorder.MustParseSMSThresholds("1000.00"), WarehouseManagerPhone: "+15555550100",
 		},
 	}
 	orders, err := db.OverdueBackorders(ctx, r.asOf, "", r.opts.Overdue)
@@ -72,7 +70,7 @@ func handleWithoutTemporal(ctx context.Context, acts *activities.Activities, ord
 		return err
 	}
 	asOf, _ := backorder.ParseDate(asOfDate)
-	eta := backorder.ETA(asOf, leadTimes.MaxDays).Format(backorder.DateLayout)
+	eta := backorder.ETA(asOf, asOf, leadTimes.MaxDays).Format(backorder.DateLayout)
 	incident, err := acts.OpenIncident(ctx, activities.OpenIncidentInput{
 		EpisodeKey: episode, OrderID: orderID, DelayDays: assessed.DelayDays, BackorderValue: assessed.BackorderValue,
 		Currency: assessed.Currency, ETA: eta, LeadTimes: leadTimes,

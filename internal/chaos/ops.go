@@ -79,10 +79,20 @@ func (s *Stack) StartSweep(ctx context.Context, asOf string) error {
 	return err
 }
 
-// Awaiting counts orders whose workflow reached awaiting_fulfillment: the
-// customer notice and the warehouse SMS are done by then.
+// Awaiting counts orders whose workflow reached awaiting_fulfillment and
+// whose notices are settled on the ledger: the customer email, and the
+// warehouse SMS of an order with an active alert. Notices go out beside
+// the other steps, so the stage alone does not mean the customer was told,
+// and a fulfilment before a notice rightly suppresses it.
 func (s *Stack) Awaiting(ctx context.Context) (int, error) {
-	return s.countSQL(ctx, `SELECT count(*) FROM orders WHERE current_status = $1`, awaitingStatus)
+	return s.countSQL(ctx, `
+		SELECT count(*) FROM orders o
+		WHERE o.current_status = $1
+		  AND EXISTS (SELECT 1 FROM notifications n WHERE n.order_id = o.id AND n.channel = 'email' AND n.status = ANY($2))
+		  AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.order_id = o.id AND NOT n.status = ANY($2))
+		  AND (NOT EXISTS (SELECT 1 FROM active_alerts a WHERE a.order_id = o.id)
+		       OR EXISTS (SELECT 1 FROM notifications n WHERE n.order_id = o.id AND n.channel = 'sms' AND n.status = ANY($2)))`,
+		awaitingStatus, []string{"sent", "recorded", "failed", "unknown"})
 }
 
 // Completed counts per-order workflows that completed.

@@ -125,7 +125,7 @@ func newRoot(e *env) *cobra.Command {
 		Short: "Run and inspect the backorder process",
 		Long: `starter sets up the backorder system, loads and seeds order data, runs
 sweeps for overdue backorders, and lets people see and act on the process:
-order status, human tasks, fulfilment and cancellation.
+order status, human tasks, ETA revisions, fulfilment and cancellation.
 
 Settings come from the environment: DATABASE_URL, TEMPORAL_ADDRESS,
 TEMPORAL_NAMESPACE, BACKORDER_TASK_QUEUE, BACKORDER_TIMEZONE and the
@@ -143,7 +143,7 @@ others listed in README.md.`,
 	}
 	root.AddCommand(
 		newSetupCmd(e), newImportCmd(e), newSeedCmd(e), newSweepCmd(e), newStatusCmd(e),
-		newTasksCmd(e), newTaskCmd(e), newFulfillCmd(e), newCancelCmd(e), newReportCmd(e),
+		newTasksCmd(e), newTaskCmd(e), newETACmd(e), newFulfillCmd(e), newCancelCmd(e), newReportCmd(e),
 		newNotificationsCmd(e),
 	)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {

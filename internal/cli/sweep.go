@@ -24,13 +24,20 @@ func newSweepCmd(e *env) *cobra.Command {
 		Long: `sweep starts a SweepWorkflow: it finds every Backordered order whose
 promised date is before the as-of date, starts its backorder-<ORDER_ID>
 workflow (or counts the one already running), sums the value at stake per
-currency, and signals open workflows whose orders are already closed.`,
+currency, and signals open workflows whose orders are already closed.
+
+--as-of may be a past date (to replay a day) but not a future one: delays
+are measured up to today, in BACKORDER_TIMEZONE, at the latest.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			today := e.today()
 			if asOf == "" {
-				asOf = backorder.DateOf(time.Now(), e.cfg.Location).Format(backorder.DateLayout)
-			} else if _, err := backorder.ParseDate(asOf); err != nil {
+				asOf = today.Format(backorder.DateLayout)
+			} else if d, err := backorder.ParseDate(asOf); err != nil {
 				return fmt.Errorf("--as-of: %w", err)
+			} else if d.After(today) {
+				return fmt.Errorf("--as-of %s is after today (%s, %s): delays are measured up to today at the latest",
+					asOf, today.Format(backorder.DateLayout), e.cfg.Location)
 			}
 			c, err := e.client()
 			if err != nil {
@@ -62,7 +69,7 @@ currency, and signals open workflows whose orders are already closed.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&asOf, "as-of", "", "date to measure delays at, YYYY-MM-DD (default: today in BACKORDER_TIMEZONE)")
+	cmd.Flags().StringVar(&asOf, "as-of", "", "date to measure delays at, YYYY-MM-DD, today or earlier (default: today in BACKORDER_TIMEZONE)")
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the sweep to finish and print its result")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os/user"
@@ -75,65 +76,150 @@ func newTasksCmd(e *env) *cobra.Command {
 }
 
 func newTaskCmd(e *env) *cobra.Command {
-	task := &cobra.Command{Use: "task", Short: "Act on one human task"}
+	task := &cobra.Command{
+		Use:   "task",
+		Short: "Act on one human task",
+		Long:  "task acts on one human task; see `starter tasks` for their ids.",
+	}
 	var by, note, eta string
 	complete := &cobra.Command{
 		Use:   "complete TASK_ID",
-		Short: "Mark a task done and tell the order's workflow (with --eta, a confirmed supplier date)",
-		Args:  cobra.ExactArgs(1),
+		Short: "Complete a task through its order's workflow (with --eta, a confirmed supplier date)",
+		Long: `complete sends the complete-task update to the task's backorder-<ORDER_ID>
+workflow, which checks it (a task it knows, not already completed, a
+confirmed ETA after today) and records it; with --eta the order's ETA may
+move, and the new one is printed. A refusal is shown in one line and
+nothing is written.
+
+--eta must be a date after today in BACKORDER_TIMEZONE; it is checked
+before anything is contacted. A task already done, or closed when its
+backorder ended, is refused.
+
+If Temporal cannot be reached, or the order has no running workflow, the
+completion is recorded in PostgreSQL only, and the next sweep tells the
+order's workflow (or starts one that picks it up).`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			completion := store.TaskCompletion{TaskID: args[0], CompletedBy: by, Note: note, At: time.Now().UTC()}
-			if eta != "" {
-				d, err := backorder.ParseDate(eta)
-				if err != nil {
-					return fmt.Errorf("--eta: %w", err)
-				}
-				completion.ConfirmedETA = &d
-			}
-			if completion.CompletedBy == "" {
-				completion.CompletedBy = currentUser()
-			}
-			db, err := e.store(ctx)
-			if err != nil {
-				return err
-			}
-			done, err := db.CompleteTask(ctx, completion)
-			switch {
-			case errors.Is(err, store.ErrNotFound):
-				return fmt.Errorf("task %s does not exist: list tasks with `starter tasks --status open`", args[0])
-			case errors.Is(err, store.ErrTaskClosed):
-				return fmt.Errorf("task %s was closed when its order's backorder ended; nothing to complete", args[0])
-			case err != nil:
-				return err
-			}
-			c, err := e.client()
-			if err != nil {
-				return err
-			}
-			// Signal even when the task was done already: the workflow ignores
-			// repeats, and this makes good a signal a previous run lost.
-			err = c.SignalWorkflow(ctx, workflows.BackorderWorkflowID(done.OrderID), "", workflows.SignalTaskCompleted,
-				workflows.TaskCompletedSignal{
-					TaskID: done.ID, CompletedBy: completion.CompletedBy, Note: note, ConfirmedETA: eta,
-					CompletedAt: completion.At.Format(time.RFC3339),
-				})
-			if isNotFound(err) {
-				fmt.Fprintf(e.out, "task %s done; order %s has no running backorder workflow\n", done.ID, done.OrderID)
-				return nil
-			}
-			if err != nil {
-				return fmt.Errorf("task %s is marked done, but signalling order %s's workflow failed (run this again to retry): %w", done.ID, done.OrderID, err)
-			}
-			fmt.Fprintf(e.out, "task %s done by %s; order %s's workflow notified\n", done.ID, completion.CompletedBy, done.OrderID)
-			return nil
+			return e.completeTask(cmd.Context(), args[0], by, note, eta)
 		},
 	}
 	complete.Flags().StringVar(&by, "by", "", "who completed it (default: the current user)")
 	complete.Flags().StringVar(&note, "note", "", "what was done or found")
-	complete.Flags().StringVar(&eta, "eta", "", "supplier-confirmed delivery date, YYYY-MM-DD (procurement)")
+	complete.Flags().StringVar(&eta, "eta", "", "supplier-confirmed delivery date, YYYY-MM-DD, after today (procurement)")
 	task.AddCommand(complete)
 	return task
+}
+
+// completeTask completes a task through the complete-task update, or, when
+// the workflow cannot be reached, in PostgreSQL for the next sweep to pass
+// on.
+func (e *env) completeTask(ctx context.Context, taskID, by, note, eta string) error {
+	// Whole seconds: CompletedAt travels as RFC 3339 and is compared with
+	// the stored completed_at below.
+	completion := store.TaskCompletion{TaskID: taskID, CompletedBy: by, Note: note, At: time.Now().UTC().Truncate(time.Second)}
+	if eta != "" {
+		d, err := e.futureDate("--eta", eta)
+		if err != nil {
+			return err
+		}
+		completion.ConfirmedETA = &d
+	}
+	if completion.CompletedBy == "" {
+		completion.CompletedBy = currentUser()
+	}
+	db, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	task, err := db.Task(ctx, taskID)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("task %s does not exist: list tasks with `starter tasks --status open`", taskID)
+	}
+	if err != nil {
+		return err
+	}
+	if err := e.taskNotOpen(task); err != nil {
+		return err
+	}
+	c, err := e.client()
+	if err != nil {
+		return e.recordCompletion(ctx, db, task, completion,
+			fmt.Sprintf("Temporal at %s could not be reached, so the next sweep will tell order %s's workflow", e.cfg.TemporalAddress, task.OrderID))
+	}
+	var before *store.OpenEpisode
+	if before, err = db.OpenEpisodeOf(ctx, task.OrderID); err != nil {
+		return err
+	}
+	state, err := updateOrder(ctx, c, task.OrderID, workflows.UpdateCompleteTask, workflows.TaskCompletedSignal{
+		TaskID: task.ID, CompletedBy: completion.CompletedBy, Note: note, ConfirmedETA: eta,
+		CompletedAt: completion.At.Format(time.RFC3339),
+	})
+	outcome, reason := classifyUpdate(err)
+	switch outcome {
+	case updateDone:
+	case updateRefused:
+		return fmt.Errorf("order %s's workflow refused to complete task %s: %s (nothing was changed)", task.OrderID, task.ID, reason)
+	case updateNoWorkflow:
+		return e.recordCompletion(ctx, db, task, completion,
+			fmt.Sprintf("order %s has no running backorder workflow: the next sweep will pick the order up", task.OrderID))
+	case updateUnreachable:
+		return e.recordCompletion(ctx, db, task, completion,
+			fmt.Sprintf("Temporal at %s could not be reached, so the next sweep will tell order %s's workflow", e.cfg.TemporalAddress, task.OrderID))
+	case updateTimedOut:
+		return e.recordCompletion(ctx, db, task, completion,
+			fmt.Sprintf("order %s's workflow did not answer within %s (is a worker running?), so the next sweep will tell it", task.OrderID, updateTimeout))
+	default:
+		return fmt.Errorf("completing task %s through order %s's workflow failed (nothing was changed): %s", task.ID, task.OrderID, reason)
+	}
+	msg := fmt.Sprintf("task %s done by %s; order %s's workflow recorded it", task.ID, completion.CompletedBy, task.OrderID)
+	if state.NewETA != "" && (before == nil || state.ETAVersion != before.ETAVersion) {
+		msg += fmt.Sprintf("; the order's new ETA is %s (revision %d)", state.NewETA, state.ETAVersion)
+	}
+	fmt.Fprintln(e.out, msg)
+	return nil
+}
+
+// taskNotOpen refuses a task that is no longer open; nil when it is open.
+func (e *env) taskNotOpen(t store.Task) error {
+	switch t.Status {
+	case "open":
+		return nil
+	case "obsolete":
+		return fmt.Errorf("task %s was closed when order %s's backorder ended; nothing to complete (nothing was changed)", t.ID, t.OrderID)
+	}
+	var who, when string
+	if t.CompletedBy != nil {
+		who = " by " + *t.CompletedBy
+	}
+	if t.CompletedAt != nil {
+		when = " at " + t.CompletedAt.In(e.cfg.Location).Format("2006-01-02 15:04 MST")
+	}
+	return fmt.Errorf("task %s is already %s%s%s: nothing to do (nothing was changed)", t.ID, t.Status, who, when)
+}
+
+// recordCompletion records the completion in PostgreSQL only, not
+// acknowledged, so the next sweep tells the workflow; why says why the
+// workflow was not told now.
+func (e *env) recordCompletion(ctx context.Context, db *store.Store, task store.Task, c store.TaskCompletion, why string) error {
+	done, err := db.CompleteTask(ctx, c)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("task %s does not exist: list tasks with `starter tasks --status open`", task.ID)
+	case errors.Is(err, store.ErrTaskClosed):
+		return e.taskNotOpen(done)
+	case err != nil:
+		return err
+	}
+	if done.CompletedAt == nil || !done.CompletedAt.Equal(c.At) {
+		// Someone else completed it since it was loaded.
+		return e.taskNotOpen(done)
+	}
+	eta := ""
+	if c.ConfirmedETA != nil {
+		eta = ", with confirmed ETA " + c.ConfirmedETA.Format(backorder.DateLayout)
+	}
+	fmt.Fprintf(e.out, "task %s is recorded done by %s in the database%s; %s\n", task.ID, c.CompletedBy, eta, why)
+	return nil
 }
 
 func currentUser() string {

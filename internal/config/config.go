@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/acme/backorders/internal/backorder"
 )
 
@@ -26,6 +24,9 @@ const (
 	DefaultLeadTimeDays      = 14
 	DefaultSMSThreshold      = "1000.00"
 	DefaultSweepInterval     = time.Hour
+	// DefaultMaxCustomerNotices: ETA notices a customer gets per episode,
+	// the first delay notice included.
+	DefaultMaxCustomerNotices = 3
 )
 
 // Config is everything the worker and the starter read from the environment.
@@ -40,12 +41,16 @@ type Config struct {
 	Location *time.Location
 	// DefaultLeadTimeDays is used when neither product nor supplier has one.
 	DefaultLeadTimeDays int
-	// SMSThreshold: a backorder worth strictly more than this alerts the
-	// warehouse manager by SMS.
-	SMSThreshold decimal.Decimal
+	// SMSThreshold: a backorder worth strictly more than its currency's
+	// threshold (or the default one) alerts the warehouse manager by SMS; a
+	// currency with neither never does.
+	SMSThreshold backorder.SMSThresholds
 	// WarehouseManagerPhone receives the SMS alerts; empty means alerts are
 	// recorded but there is nobody to text (the worker says so at start).
 	WarehouseManagerPhone string
+	// MaxCustomerNotices caps the ETA notices a customer gets per episode
+	// (the first included); after that a missed ETA escalates.
+	MaxCustomerNotices int
 	// SweepInterval is how often the scheduled sweep runs.
 	SweepInterval time.Duration
 
@@ -99,9 +104,16 @@ func load(getenv func(string) string) (Config, error) {
 	}
 
 	threshold := get("BACKORDER_SMS_THRESHOLD", DefaultSMSThreshold)
-	cfg.SMSThreshold, err = decimal.NewFromString(threshold)
-	if err != nil || cfg.SMSThreshold.IsNegative() {
-		errs = append(errs, fmt.Errorf("BACKORDER_SMS_THRESHOLD=%q must be a decimal amount such as 1000.00", threshold))
+	cfg.SMSThreshold, err = backorder.ParseSMSThresholds(threshold)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("BACKORDER_SMS_THRESHOLD=%q: %w: set it to an amount for every currency such as 1000.00, "+
+			"or a list such as USD:1000.00,EUR:2000.00 with at most one bare default (1000.00,JPY:150000)", threshold, err))
+	}
+
+	notices := get("BACKORDER_MAX_CUSTOMER_NOTICES", strconv.Itoa(DefaultMaxCustomerNotices))
+	cfg.MaxCustomerNotices, err = strconv.Atoi(notices)
+	if err != nil || cfg.MaxCustomerNotices < 1 {
+		errs = append(errs, fmt.Errorf("BACKORDER_MAX_CUSTOMER_NOTICES=%q must be a whole number, 1 or more (the first delay notice counts)", notices))
 	}
 
 	interval := get("BACKORDER_SWEEP_INTERVAL", DefaultSweepInterval.String())

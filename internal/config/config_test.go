@@ -27,7 +27,11 @@ func TestDefaults(t *testing.T) {
 	require.NotNil(t, cfg.Location)
 	assert.Equal(t, "UTC", cfg.Location.String())
 	assert.Equal(t, 14, cfg.DefaultLeadTimeDays)
-	assert.True(t, cfg.SMSThreshold.Equal(decimal.RequireFromString("1000.00")), "threshold %s", cfg.SMSThreshold)
+	assert.Equal(t, DefaultSMSThreshold, cfg.SMSThreshold.String())
+	for _, currency := range []string{"USD", "EUR", "JPY"} {
+		assert.False(t, cfg.SMSThreshold.AlertsWarehouse(decimal.RequireFromString("1000.00"), currency), currency)
+		assert.True(t, cfg.SMSThreshold.AlertsWarehouse(decimal.RequireFromString("1000.01"), currency), currency)
+	}
 	assert.Empty(t, cfg.WarehouseManagerPhone, "no phone by default: alerts are recorded only")
 	assert.Equal(t, time.Hour, cfg.SweepInterval)
 }
@@ -54,9 +58,10 @@ func TestEveryVariableOverridden(t *testing.T) {
 		"BACKORDER_TASK_QUEUE":             "backorders-eu",
 		"BACKORDER_TIMEZONE":               "America/New_York",
 		"BACKORDER_DEFAULT_LEAD_TIME_DAYS": " 21 ",
-		"BACKORDER_SMS_THRESHOLD":          "2500.50",
+		"BACKORDER_SMS_THRESHOLD":          " JPY:300000 , 2500.50 ",
 		"WAREHOUSE_MANAGER_PHONE":          "+15555550100",
 		"BACKORDER_SWEEP_INTERVAL":         "30m",
+		"BACKORDER_MAX_CUSTOMER_NOTICES":   "5",
 		"BACKORDER_SUPPORT_EMAIL":          "help@shop.example",
 		"WAREHOUSE_SMS_QUIET_HOURS":        "21:00-07:00",
 		"SENDGRID_API_KEY":                 "SG.key",
@@ -78,9 +83,10 @@ func TestEveryVariableOverridden(t *testing.T) {
 		TaskQueue:             "backorders-eu",
 		Location:              cfg.Location,
 		DefaultLeadTimeDays:   21,
-		SMSThreshold:          cfg.SMSThreshold,
+		SMSThreshold:          backorder.MustParseSMSThresholds("2500.50,JPY:300000"),
 		WarehouseManagerPhone: "+15555550100",
 		SweepInterval:         30 * time.Minute,
+		MaxCustomerNotices:    5,
 		SupportEmail:          "help@shop.example",
 		QuietHours:            backorder.QuietHours{Start: 21 * 60, End: 7 * 60},
 		SendGrid:              SendGrid{APIKey: "SG.key", From: "backorders@shop.example", BaseURL: "https://api.eu.sendgrid.com"},
@@ -93,7 +99,7 @@ func TestEveryVariableOverridden(t *testing.T) {
 	}, cfg)
 	require.NotNil(t, cfg.Location)
 	assert.Equal(t, "America/New_York", cfg.Location.String())
-	assert.Equal(t, "2500.5", cfg.SMSThreshold.String())
+	assert.Equal(t, "2500.50,JPY:300000", cfg.SMSThreshold.String())
 }
 
 func TestBoundaryValuesAccepted(t *testing.T) {
@@ -104,7 +110,9 @@ func TestBoundaryValuesAccepted(t *testing.T) {
 	}))
 	require.NoError(t, err)
 	assert.Equal(t, 0, cfg.DefaultLeadTimeDays)
-	assert.True(t, cfg.SMSThreshold.IsZero())
+	assert.Equal(t, "0", cfg.SMSThreshold.String())
+	assert.False(t, cfg.SMSThreshold.AlertsWarehouse(decimal.Zero, "USD"))
+	assert.True(t, cfg.SMSThreshold.AlertsWarehouse(decimal.RequireFromString("0.01"), "USD"))
 	assert.Equal(t, time.Minute, cfg.SweepInterval)
 }
 
@@ -137,7 +145,7 @@ func TestEachBadValue(t *testing.T) {
 	for name, bad := range map[string][]string{
 		"BACKORDER_TIMEZONE":               {"Nowhere", "utc/"},
 		"BACKORDER_DEFAULT_LEAD_TIME_DAYS": {"-1", "two weeks", "14.5"},
-		"BACKORDER_SMS_THRESHOLD":          {"abc", "-0.01", "1,000.00"},
+		"BACKORDER_SMS_THRESHOLD":          {"abc", "-0.01", "1,000.00", "EUR:abc", "usd:1000", "USD:1,USD:2", "1,2", "USD:1,,EUR:2"},
 		"BACKORDER_SWEEP_INTERVAL":         {"5s", "59s", "hourly", "60"},
 	} {
 		for _, v := range bad {
@@ -150,6 +158,50 @@ func TestEachBadValue(t *testing.T) {
 	}
 }
 
+func TestSMSThresholdPerCurrency(t *testing.T) {
+	for _, tc := range []struct {
+		value, amount, currency string
+		alert                   bool
+	}{
+		{"USD:1000.00,EUR:2000.00", "1500", "USD", true},
+		{"USD:1000.00,EUR:2000.00", "1500", "EUR", false},
+		{"USD:1000.00,EUR:2000.00", "1500000", "JPY", false}, // no entry, no default: no SMS
+		{"1000.00,JPY:150000", "1500", "JPY", false},
+		{"1000.00,JPY:150000", "150000.01", "JPY", true},
+		{"1000.00,JPY:150000", "1000.01", "GBP", true},
+		{"1000.00,JPY:150000", "1000.00", "GBP", false},
+	} {
+		cfg, err := load(env(map[string]string{"BACKORDER_SMS_THRESHOLD": tc.value}))
+		require.NoError(t, err, tc.value)
+		assert.Equal(t, tc.alert, cfg.SMSThreshold.AlertsWarehouse(decimal.RequireFromString(tc.amount), tc.currency),
+			"%s %s with %s", tc.amount, tc.currency, tc.value)
+	}
+}
+
+func TestBadSMSThresholdNamesTheEntry(t *testing.T) {
+	for _, tc := range []struct{ value, entry string }{
+		{"USD:1000.00,EUR:abc", `entry "EUR:abc"`},
+		{"USD:1000.00,EUR:-1", `entry "EUR:-1"`},
+		{"-5", `entry "-5"`},
+		{"usd:1000", `entry "usd:1000"`},
+		{"EURO:1000", `entry "EURO:1000"`},
+		{"USD:1000,EUR:5,USD:2000", `entry "USD:2000"`},
+		{"1000,JPY:150000,2000", `entry "2000"`},
+		{"USD:1000,,EUR:5", "entry 2 of 3 is empty"},
+		{"USD:1000,", "entry 2 of 2 is empty"},
+	} {
+		_, err := load(env(map[string]string{"BACKORDER_SMS_THRESHOLD": tc.value}))
+		if assert.Error(t, err, tc.value) {
+			msg := err.Error()
+			assert.True(t, strings.HasPrefix(msg, `BACKORDER_SMS_THRESHOLD="`+tc.value+`": `), "names the variable and value: %s", msg)
+			assert.Contains(t, msg, tc.entry)
+			assert.Contains(t, msg, "set it to an amount for every currency such as 1000.00", "says what to set")
+			assert.Contains(t, msg, "USD:1000.00,EUR:2000.00", "shows the list syntax")
+			assert.Len(t, strings.Split(msg, "\n"), 1, "one line: %s", msg)
+		}
+	}
+}
+
 func TestLoadReadsTheEnvironment(t *testing.T) {
 	t.Setenv("BACKORDER_TASK_QUEUE", "from-env")
 	t.Setenv("BACKORDER_SWEEP_INTERVAL", "2h")
@@ -158,4 +210,19 @@ func TestLoadReadsTheEnvironment(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "from-env", cfg.TaskQueue)
 	assert.Equal(t, 2*time.Hour, cfg.SweepInterval)
+}
+
+func TestMaxCustomerNotices(t *testing.T) {
+	cfg, err := load(func(string) string { return "" })
+	require.NoError(t, err)
+	assert.Equal(t, 3, cfg.MaxCustomerNotices, "default: the first notice and two revisions")
+	for _, bad := range []string{"0", "-1", "three", "2.5"} {
+		_, err := load(func(k string) string {
+			if k == "BACKORDER_MAX_CUSTOMER_NOTICES" {
+				return bad
+			}
+			return ""
+		})
+		assert.ErrorContains(t, err, `BACKORDER_MAX_CUSTOMER_NOTICES="`+bad+`"`)
+	}
 }

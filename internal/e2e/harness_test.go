@@ -172,3 +172,17 @@ func (s *stack) count(sql string, args ...any) int {
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// etaAfter is the ETA the process gives for the 2026-11-27 fixtures with a
+// lead time of lead days: the later of the as-of date and today, plus the
+// lead time (the business timezone of these stacks is UTC).
+func etaAfter(lead int) string {
+	base := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	if today := time.Now().UTC().Truncate(24 * time.Hour); today.After(base) {
+		base = today
+	}
+	return base.AddDate(0, 0, lead).Format(time.DateOnly)
+}
+
+// confirmedETA is a supplier date a person confirms: well after today.
+var confirmedETA = time.Now().UTC().AddDate(0, 0, 40).Format(time.DateOnly)

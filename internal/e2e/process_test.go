@@ -86,22 +86,26 @@ func TestBackorderProcessEndToEnd(t *testing.T) {
 	assert.Equal(t, 26, small.DelayDays)
 	assert.Equal(t, "39.98", small.BackorderValue)
 	assert.Equal(t, "USD", small.Currency)
-	assert.Equal(t, "2026-12-07", small.NewETA, "as-of + the product's 10-day lead time")
-	assert.True(t, small.CustomerNotified)
+	assert.Equal(t, etaAfter(10), small.NewETA, "the later of as-of and today + the product's 10-day lead time")
 	assert.False(t, small.WarehouseAlerted)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.True(c, s.status("SO-1001").CustomerNotified, "the notice goes out beside the other steps")
+	}, 30*time.Second, 250*time.Millisecond)
 	require.Len(t, small.Tasks, 2)
 	assert.Equal(t, "procurement_manager", small.Tasks[0].Role)
 	assert.Equal(t, "inventory_clerk", small.Tasks[1].Role)
 
 	large := s.awaitStage("SO-1002", "awaiting_fulfillment")
 	assert.Equal(t, "1500.00", large.BackorderValue)
-	assert.Equal(t, "2026-12-11", large.NewETA, "the supplier's 14 days")
-	assert.True(t, large.WarehouseAlerted)
+	assert.Equal(t, etaAfter(14), large.NewETA, "the supplier's 14 days")
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.True(c, s.status("SO-1002").WarehouseAlerted)
+	}, 30*time.Second, 250*time.Millisecond)
 
 	atThreshold := s.awaitStage("SO-1005", "awaiting_fulfillment")
 	assert.Equal(t, "1000.00", atThreshold.BackorderValue)
 	assert.False(t, atThreshold.WarehouseAlerted, "equal to the threshold is no SMS")
-	assert.Equal(t, "2026-12-11", atThreshold.NewETA, "no lead time on file: the 14-day default")
+	assert.Equal(t, etaAfter(14), atThreshold.NewETA, "no lead time on file: the 14-day default")
 
 	// Exactly one incident, two tasks and one customer email per overdue
 	// order; one SMS, for the order above the threshold; nothing for others.
@@ -134,15 +138,15 @@ func TestBackorderProcessEndToEnd(t *testing.T) {
 	require.NotEmpty(t, procurement.ID)
 	assert.Equal(t, "open", procurement.Status)
 	assert.Contains(t, procurement.Title, "SO-1001")
-	s.mustRun("task", "complete", procurement.ID, "--by", "alice", "--note", "supplier confirmed", "--eta", "2026-12-31")
+	s.mustRun("task", "complete", procurement.ID, "--by", "alice", "--note", "supplier confirmed", "--eta", confirmedETA)
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		st := s.status("SO-1001")
-		assert.Equal(c, "2026-12-31", st.NewETA)
+		assert.Equal(c, confirmedETA, st.NewETA)
 		assert.Equal(c, "done", st.Tasks[0].Status)
 	}, 30*time.Second, 250*time.Millisecond)
 	assert.Equal(t, 2, s.count(`SELECT count(*) FROM notifications WHERE order_id = 'SO-1001' AND channel = 'email'`))
-	assert.Equal(t, 1, s.count(`SELECT count(*) FROM tasks WHERE id = $1 AND status = 'done' AND completed_by = 'alice' AND confirmed_eta = '2026-12-31'`, procurement.ID))
-	assert.Equal(t, 1, s.count(`SELECT count(*) FROM incidents WHERE order_id = 'SO-1001' AND eta = '2026-12-31' AND eta_version = 2`))
+	assert.Equal(t, 1, s.count(`SELECT count(*) FROM tasks WHERE id = $1 AND status = 'done' AND completed_by = 'alice' AND confirmed_eta = $2`, procurement.ID, confirmedETA))
+	assert.Equal(t, 1, s.count(`SELECT count(*) FROM incidents WHERE order_id = 'SO-1001' AND eta = $1 AND eta_version = 2`, confirmedETA))
 
 	// Fulfilment clears the alert, resolves the incident, closes open tasks;
 	// the ledger of what was sent stays.

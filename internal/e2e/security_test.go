@@ -68,10 +68,15 @@ func TestSecretsStayOutOfLogsHistoriesAndErrors(t *testing.T) {
 		s.awaitStage(order, "awaiting_fulfillment")
 	}
 	procurement := s.securityOpenTask("SO-1001")
-	s.mustRun("task", "complete", procurement, "--by", "alice", "--eta", "2026-12-31")
+	s.mustRun("task", "complete", procurement, "--by", "alice", "--eta", confirmedETA)
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		assert.Equal(c, "2026-12-31", s.status("SO-1001").NewETA)
+		assert.Equal(c, confirmedETA, s.status("SO-1001").NewETA)
 	}, 30*time.Second, 250*time.Millisecond)
+	// The SMS is retried beside the wait; a fulfilment before it settles
+	// would (rightly) cancel it.
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.True(c, s.status("SO-1002").WarehouseAlerted)
+	}, 60*time.Second, 250*time.Millisecond)
 	s.mustRun("fulfill", "SO-1002")
 	s.awaitStage("SO-1002", "fulfilled")
 
@@ -295,9 +300,9 @@ func TestWorkerRunsWithLeastPrivilege(t *testing.T) {
 	for _, order := range []string{"SO-1001", "SO-1002", "SO-1005"} {
 		s.awaitStage(order, "awaiting_fulfillment")
 	}
-	s.mustRun("task", "complete", s.securityOpenTask("SO-1001"), "--eta", "2026-12-31")
+	s.mustRun("task", "complete", s.securityOpenTask("SO-1001"), "--eta", confirmedETA)
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		assert.Equal(c, "2026-12-31", s.status("SO-1001").NewETA)
+		assert.Equal(c, confirmedETA, s.status("SO-1001").NewETA)
 	}, 30*time.Second, 250*time.Millisecond)
 	s.mustRun("fulfill", "SO-1002")
 	s.awaitStage("SO-1002", "fulfilled")

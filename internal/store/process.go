@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -100,12 +101,48 @@ func (s *Store) SetOrderStatus(ctx context.Context, orderID, status string) erro
 	return nil
 }
 
+// StatusRefusedError: the order's status does not allow the change asked
+// for; nothing was written.
+type StatusRefusedError struct {
+	OrderID string
+	Status  string
+}
+
+func (e *StatusRefusedError) Error() string {
+	return fmt.Sprintf("order %s is %s", e.OrderID, e.Status)
+}
+
+// ChangeOrderStatus sets the order's status to status only if it is now
+// one of from, in one statement, so two callers cannot both win. It returns
+// a *StatusRefusedError naming the current status otherwise.
+func (s *Store) ChangeOrderStatus(ctx context.Context, orderID, status string, from []string) error {
+	var current *string
+	err := s.pool.QueryRow(ctx, `
+		WITH changed AS (
+		    UPDATE orders SET status = $2, updated_at = now()
+		    WHERE id = $1 AND status = ANY($3) RETURNING status)
+		SELECT COALESCE((SELECT '' FROM changed), (SELECT status FROM orders WHERE id = $1))`,
+		orderID, status, from).Scan(&current)
+	switch {
+	case err != nil:
+		return fmt.Errorf("updating order %s: %w", orderID, err)
+	case current == nil:
+		return fmt.Errorf("order %s: %w", orderID, ErrNotFound)
+	case *current != "":
+		return &StatusRefusedError{OrderID: orderID, Status: *current}
+	}
+	return nil
+}
+
 // OverdueOrder is one row of the sweep's page.
 type OverdueOrder struct {
 	ID             string
 	Currency       string
 	PromisedDate   time.Time
 	BackorderValue decimal.Decimal
+	// OpenIncident: an episode is open for the order (its workflow runs,
+	// or ended without closing it).
+	OpenIncident bool
 }
 
 // OverdueBackorders pages, in id order after afterID, through orders that
@@ -120,13 +157,31 @@ func (s *Store) OverdueBackorders(ctx context.Context, asOf time.Time, afterID s
 
 const overdueBackordersSQL = `
 		SELECT o.id, o.currency, o.promised_date,
-		       COALESCE(sum(l.backordered_quantity * l.unit_price), 0)
+		       COALESCE(sum(l.backordered_quantity * l.unit_price), 0),
+		       EXISTS (SELECT 1 FROM incidents i WHERE i.order_id = o.id AND i.status = 'open')
 		FROM (SELECT id, currency, promised_date FROM orders
 		      WHERE status = 'Backordered' AND promised_date < $1 AND id > $2
 		      ORDER BY id LIMIT $3) o
 		LEFT JOIN order_lines l ON l.order_id = o.id
 		GROUP BY o.id, o.currency, o.promised_date
 		ORDER BY o.id`
+
+// StampChecked is step 3 for a whole sweep page in one statement: every
+// order's last_checked_at, and the delay recorded on its open incident as
+// of asOf, parked orders included.
+func (s *Store) StampChecked(ctx context.Context, orderIDs []string, asOf time.Time) error {
+	_, err := s.pool.Exec(ctx, `
+		WITH checked AS (
+		    UPDATE orders SET last_checked_at = now() WHERE id = ANY($1) RETURNING id, promised_date)
+		UPDATE incidents i SET delay_days = $2::date - c.promised_date, updated_at = now()
+		FROM checked c
+		WHERE i.order_id = c.id AND i.status = 'open' AND i.delay_days <> $2::date - c.promised_date`,
+		orderIDs, asOf)
+	if err != nil {
+		return fmt.Errorf("stamping %d checked orders: %w", len(orderIDs), err)
+	}
+	return nil
+}
 
 // ExplainOverdueBackorders returns the query plan of OverdueBackorders, so
 // the benchmark can show it uses the partial index.
@@ -136,16 +191,36 @@ func (s *Store) ExplainOverdueBackorders(ctx context.Context, asOf time.Time, af
 	return plan, err
 }
 
-// CountNotInStatus counts the orders among ids whose current_status is not
-// status: the sweep's measure of orders still on their way.
-func (s *Store) CountNotInStatus(ctx context.Context, ids []string, status string) (int, error) {
+// CountOnTheirWay counts the orders among ids that are still Backordered
+// and whose current_status is not arrived: the sweep's measure of the orders
+// it started that are still on their way. One no longer backordered has
+// ended, not stalled.
+func (s *Store) CountOnTheirWay(ctx context.Context, ids []string, arrived string) (int, error) {
 	var n int
 	err := s.pool.QueryRow(ctx,
-		`SELECT count(*) FROM orders WHERE id = ANY($1) AND current_status <> $2`, ids, status).Scan(&n)
+		`SELECT count(*) FROM orders WHERE id = ANY($1) AND status = 'Backordered' AND current_status <> $2`,
+		ids, arrived).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("counting orders in flight: %w", err)
 	}
 	return n, nil
+}
+
+// UnacknowledgedCompletions pages, in order id order after afterID, through
+// done tasks of open incidents that their workflows have not acknowledged.
+func (s *Store) UnacknowledgedCompletions(ctx context.Context, afterID string, limit int) ([]Task, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+prefixed("t.", taskColumns)+` FROM tasks t
+		JOIN incidents i ON i.id = t.incident_id AND i.status = 'open'
+		WHERE t.status = 'done' AND t.acknowledged_at IS NULL AND t.order_id > $1
+		ORDER BY t.order_id, t.id LIMIT $2`, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("finding unacknowledged task completions: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Task, error) { return scanTask(r) })
+}
+
+func prefixed(prefix, columns string) string {
+	return prefix + strings.ReplaceAll(columns, ", ", ", "+prefix)
 }
 
 // ClosedOrder is an order whose row is closed while its incident is open.
@@ -197,14 +272,19 @@ func (s *Store) OpenIncident(ctx context.Context, in Incident) (string, error) {
 			INSERT INTO incidents (episode_key, order_id, delay_days, backorder_value, currency, eta,
 			                       lead_times, used_default_lead_time, mitigation_plan, promised_date)
 			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, o.promised_date FROM orders o WHERE o.id = $2
-			ON CONFLICT (episode_key) DO NOTHING
+			ON CONFLICT DO NOTHING
 			RETURNING id`,
 			in.EpisodeKey, in.OrderID, in.DelayDays, in.BackorderValue, in.Currency, in.ETA,
 			leadTimes, in.UsedDefaultLeadTime, in.MitigationPlan).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
-			// Logged by an earlier attempt (or the order is gone, which the
-			// lookup below reports).
-			err = tx.QueryRow(ctx, `SELECT id FROM incidents WHERE episode_key = $1`, in.EpisodeKey).Scan(&id)
+			// Logged by an earlier attempt, or another episode of the order
+			// is open (there is one at most): that one is continued. Or the
+			// order is gone, which the lookup reports.
+			err = tx.QueryRow(ctx, `
+				SELECT id FROM incidents WHERE episode_key = $1
+				UNION ALL
+				SELECT id FROM incidents WHERE order_id = $2 AND status = 'open'
+				LIMIT 1`, in.EpisodeKey, in.OrderID).Scan(&id)
 			if errors.Is(err, pgx.ErrNoRows) {
 				return fmt.Errorf("order %s: %w", in.OrderID, ErrNotFound)
 			}
@@ -230,6 +310,48 @@ func (s *Store) OpenIncident(ctx context.Context, in Incident) (string, error) {
 	return id, nil
 }
 
+// OpenEpisode is the open incident of an order, for a workflow that takes
+// over an episode whose own workflow ended without closing it.
+type OpenEpisode struct {
+	IncidentID string
+	EpisodeKey string
+	ETA        time.Time
+	ETAVersion int
+	Escalated  bool
+}
+
+// OpenEpisodeOf returns the order's open incident, or nil.
+func (s *Store) OpenEpisodeOf(ctx context.Context, orderID string) (*OpenEpisode, error) {
+	var e OpenEpisode
+	err := s.pool.QueryRow(ctx, `
+		SELECT id, episode_key, eta, eta_version, escalated_at IS NOT NULL
+		FROM incidents WHERE order_id = $1 AND status = 'open'`, orderID).
+		Scan(&e.IncidentID, &e.EpisodeKey, &e.ETA, &e.ETAVersion, &e.Escalated)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("finding the open incident of order %s: %w", orderID, err)
+	}
+	return &e, nil
+}
+
+// EscalateIncident marks the incident escalated, once; reason goes on its
+// history.
+func (s *Store) EscalateIncident(ctx context.Context, incidentID, reason string) error {
+	entry, err := json.Marshal(map[string]any{"event": "escalated", "reason": reason, "at": time.Now().UTC().Format(time.RFC3339)})
+	if err != nil {
+		return err
+	}
+	_, err = s.pool.Exec(ctx, `
+		UPDATE incidents SET escalated_at = now(), history = history || jsonb_build_array($2::jsonb), updated_at = now()
+		WHERE id = $1 AND escalated_at IS NULL`, incidentID, entry)
+	if err != nil {
+		return fmt.Errorf("escalating incident %s: %w", incidentID, err)
+	}
+	return nil
+}
+
 // IncidentRevision moves an incident to a new ETA.
 type IncidentRevision struct {
 	IncidentID string
@@ -241,14 +363,18 @@ type IncidentRevision struct {
 	// LeadTimes is nil when the date came from a person, not a lookup.
 	LeadTimes []backorder.LineLeadTime
 	Reason    string
+	// RevisedBy and Note: the person who set the date and why; empty when
+	// the process revised it itself.
+	RevisedBy string
+	Note      string
 }
 
 // ReviseIncident records a new ETA once per version, keeping the history of
 // revisions on the incident.
 func (s *Store) ReviseIncident(ctx context.Context, r IncidentRevision) error {
 	entry, err := json.Marshal(map[string]any{
-		"eta": r.ETA.Format(backorder.DateLayout), "eta_version": r.ETAVersion, "reason": r.Reason,
-		"lead_times": r.LeadTimes, "at": time.Now().UTC().Format(time.RFC3339),
+		"event": "eta_revised", "eta": r.ETA.Format(backorder.DateLayout), "eta_version": r.ETAVersion, "reason": r.Reason,
+		"revised_by": r.RevisedBy, "note": r.Note, "lead_times": r.LeadTimes, "at": time.Now().UTC().Format(time.RFC3339),
 	})
 	if err != nil {
 		return err
@@ -276,14 +402,16 @@ type Task struct {
 	CompletedBy  *string
 	Note         *string
 	ConfirmedETA *time.Time
+	// Acknowledged: the order's workflow knows the task is done.
+	Acknowledged bool
 }
 
-const taskColumns = `id, order_id, role, title, status, created_at, completed_at, completed_by, note, confirmed_eta`
+const taskColumns = `id, order_id, role, title, status, created_at, completed_at, completed_by, note, confirmed_eta, acknowledged_at IS NOT NULL`
 
 func scanTask(row pgx.Row) (Task, error) {
 	var t Task
 	err := row.Scan(&t.ID, &t.OrderID, &t.Role, &t.Title, &t.Status, &t.CreatedAt,
-		&t.CompletedAt, &t.CompletedBy, &t.Note, &t.ConfirmedETA)
+		&t.CompletedAt, &t.CompletedBy, &t.Note, &t.ConfirmedETA, &t.Acknowledged)
 	return t, err
 }
 
@@ -348,20 +476,30 @@ type TaskCompletion struct {
 	Note         string
 	ConfirmedETA *time.Time
 	At           time.Time
+	// Acknowledged: the order's workflow made this completion, so it knows
+	// of it. Without it, the next sweep tells the workflow.
+	Acknowledged bool
 }
 
 // ErrTaskClosed: the task was closed as obsolete and cannot be completed.
 var ErrTaskClosed = errors.New("task is closed as obsolete")
 
 // CompleteTask marks an open task done. Completing a done task again is a
-// no-op that returns it as it is.
+// no-op that returns it as it is (and, when Acknowledged, records that the
+// workflow now knows).
 func (s *Store) CompleteTask(ctx context.Context, c TaskCompletion) (Task, error) {
 	t, err := scanTask(s.pool.QueryRow(ctx, `
 		UPDATE tasks SET status = 'done', completed_at = $2, completed_by = $3,
-		       note = NULLIF($4, ''), confirmed_eta = $5
+		       note = NULLIF($4, ''), confirmed_eta = $5, acknowledged_at = CASE WHEN $6 THEN now() END
 		WHERE id = $1 AND status = 'open'
-		RETURNING `+taskColumns, c.TaskID, c.At, c.CompletedBy, c.Note, c.ConfirmedETA))
+		RETURNING `+taskColumns, c.TaskID, c.At, c.CompletedBy, c.Note, c.ConfirmedETA, c.Acknowledged))
 	if errors.Is(err, pgx.ErrNoRows) {
+		if c.Acknowledged {
+			if _, err := s.pool.Exec(ctx, `UPDATE tasks SET acknowledged_at = now()
+				WHERE id = $1 AND status = 'done' AND acknowledged_at IS NULL`, c.TaskID); err != nil {
+				return t, fmt.Errorf("acknowledging task %s: %w", c.TaskID, err)
+			}
+		}
 		t, err = s.Task(ctx, c.TaskID)
 		if err == nil && t.Status == "obsolete" {
 			return t, fmt.Errorf("task %s: %w", c.TaskID, ErrTaskClosed)
@@ -401,17 +539,25 @@ type EpisodeClosure struct {
 	IncidentID     string
 	IncidentStatus string // resolved or cancelled
 	CurrentStatus  string
+	// OrderStatus (Fulfilled or Cancelled) is recorded on the order unless
+	// the row already says Fulfilled or Cancelled; empty leaves it alone.
+	OrderStatus string
+	// Note is why the episode ended (fulfilment note, cancel reason).
+	Note string
 }
 
 // CloseEpisode clears the order's alerts, closes its incident and its open
-// tasks, and stamps the order, in one transaction. Repeating it changes
-// nothing more.
+// tasks, and records the order's status, in one transaction, so a
+// fulfilment signalled from anywhere is the order's truth too and no later
+// sweep reopens it. Repeating it changes nothing more.
 func (s *Store) CloseEpisode(ctx context.Context, c EpisodeClosure) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		batch := &pgx.Batch{}
 		batch.Queue(`DELETE FROM active_alerts WHERE order_id = $1`, c.OrderID)
-		batch.Queue(`UPDATE incidents SET status = $2, resolved_at = now(), updated_at = now()
-			WHERE id = $1 AND status = 'open'`, c.IncidentID, c.IncidentStatus)
+		batch.Queue(`UPDATE incidents SET status = $2, resolved_at = now(), updated_at = now(), close_note = $3
+			WHERE id = $1 AND status = 'open'`, c.IncidentID, c.IncidentStatus, c.Note)
+		batch.Queue(`UPDATE orders SET status = $2, updated_at = now()
+			WHERE id = $1 AND $2 <> '' AND status NOT IN ('Fulfilled', 'Cancelled')`, c.OrderID, c.OrderStatus)
 		batch.Queue(`UPDATE tasks SET status = 'obsolete', completed_at = now()
 			WHERE order_id = $1 AND status = 'open'`, c.OrderID)
 		batch.Queue(`UPDATE orders SET current_status = $2, last_checked_at = now(), updated_at = now()
