@@ -329,7 +329,7 @@ func TestWorkerRunsWithLeastPrivilege(t *testing.T) {
 	require.NoError(t, err)
 	defer conn.Close()
 	for _, sql := range []string{
-		`UPDATE orders SET status = 'Fulfilled' WHERE id = 'SO-1001'`,
+		`UPDATE orders SET promised_date = '2030-01-01' WHERE id = 'SO-1001'`, // status it may set: order-fulfilled from any sender is recorded
 		`DELETE FROM orders WHERE id = 'SO-1001'`,
 		`UPDATE order_lines SET backordered_quantity = 0`,
 		`INSERT INTO customers (id, name, email) VALUES ('C-X', 'X', 'x@example.com')`,
