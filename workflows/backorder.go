@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -334,9 +333,9 @@ func (w *backorderWorkflow) awaitOutcome(ctx workflow.Context) error {
 			w.onCancelled(receiveText(ctx, c, "reason"))
 		})
 		selector.AddReceive(w.completed, func(c workflow.ReceiveChannel, _ bool) {
-			var raw json.RawMessage
-			c.Receive(ctx, &raw)
-			handlerErr = w.onCompletedSignal(ctx, raw)
+			var in TaskCompletedSignal
+			c.Receive(ctx, &in)
+			handlerErr = w.onCompletedSignal(ctx, in)
 		})
 		selector.AddReceive(w.requests, func(c workflow.ReceiveChannel, _ bool) {
 			var r *request
@@ -396,34 +395,30 @@ func (w *backorderWorkflow) onCancelled(reason string) {
 // `temporal workflow signal`) and reads its note or reason: a JSON object
 // with that field, a bare string, or nothing at all. The signal counts
 // whatever its payload: a fulfilment must never be dropped for its note.
+// The data converter decodes the payload into an interface value, so
+// workflow code only switches on its type.
 func receiveText(ctx workflow.Context, c workflow.ReceiveChannel, field string) string {
-	var raw json.RawMessage
-	c.Receive(ctx, &raw)
-	return payloadText(raw, field)
+	var payload any
+	c.Receive(ctx, &payload)
+	return payloadText(payload, field)
 }
 
-func payloadText(raw json.RawMessage, field string) string {
-	var text string
-	if json.Unmarshal(raw, &text) == nil {
+func payloadText(payload any, field string) string {
+	switch p := payload.(type) {
+	case string:
+		return p
+	case map[string]any:
+		text, _ := p[field].(string)
 		return text
 	}
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(raw, &fields) == nil {
-		_ = json.Unmarshal(fields[field], &text)
-	}
-	return text
+	return ""
 }
 
 // onCompletedSignal handles task-completed from any sender. What the
 // complete-task update would refuse is logged and ignored here; a confirmed
 // ETA that is not a date after today is dropped, the completion kept.
-func (w *backorderWorkflow) onCompletedSignal(ctx workflow.Context, raw json.RawMessage) error {
+func (w *backorderWorkflow) onCompletedSignal(ctx workflow.Context, in TaskCompletedSignal) error {
 	logger := workflow.GetLogger(ctx)
-	var in TaskCompletedSignal
-	if err := json.Unmarshal(raw, &in); err != nil {
-		logger.Warn("ignoring task-completed signal that is not a task completion", "error", err)
-		return nil
-	}
 	if in.ConfirmedETA != "" && w.etaProblem(ctx, in.ConfirmedETA) != nil {
 		logger.Warn("ignoring confirmed ETA that is not a date after today", "task_id", in.TaskID, "eta", in.ConfirmedETA)
 		in.ConfirmedETA = ""
@@ -483,12 +478,8 @@ func (w *backorderWorkflow) completionProblem(ctx workflow.Context, in TaskCompl
 	if err := w.closedProblem(); err != nil {
 		return err
 	}
-	task := w.task(in.TaskID)
-	if task == nil {
-		return fmt.Errorf("task %q is not a task of order %s: list them with `starter tasks`", in.TaskID, w.state.OrderID)
-	}
-	if task.Status != TaskOpen {
-		return fmt.Errorf("task %s is already %s", in.TaskID, task.Status)
+	if _, err := w.openTask(in.TaskID); err != nil {
+		return err
 	}
 	if in.ConfirmedETA != "" {
 		if err := w.etaProblem(ctx, in.ConfirmedETA); err != nil {
@@ -549,12 +540,9 @@ func (w *backorderWorkflow) today(ctx workflow.Context) time.Time {
 // procurement completion with a confirmed ETA that differs from the
 // current one revises the ETA.
 func (w *backorderWorkflow) completeTask(ctx workflow.Context, in TaskCompletedSignal) (refused, err error) {
-	task := w.task(in.TaskID)
-	switch {
-	case task == nil:
-		return fmt.Errorf("task %q is not a task of order %s", in.TaskID, w.state.OrderID), nil
-	case task.Status != TaskOpen:
-		return fmt.Errorf("task %s is already %s", in.TaskID, task.Status), nil
+	task, refused := w.openTask(in.TaskID)
+	if refused != nil {
+		return refused, nil
 	}
 	if in.CompletedAt == "" {
 		in.CompletedAt = workflow.Now(ctx).UTC().Format(time.RFC3339)
@@ -812,12 +800,12 @@ func (w *backorderWorkflow) close(ctx workflow.Context) error {
 // receiveOutcome takes a fulfilment or cancellation that has arrived,
 // without waiting.
 func (w *backorderWorkflow) receiveOutcome() bool {
-	var raw json.RawMessage
+	var payload any
 	switch {
-	case w.fulfilled.ReceiveAsync(&raw):
-		w.onFulfilled(payloadText(raw, "note"))
-	case w.cancelled.ReceiveAsync(&raw):
-		w.onCancelled(payloadText(raw, "reason"))
+	case w.fulfilled.ReceiveAsync(&payload):
+		w.onFulfilled(payloadText(payload, "note"))
+	case w.cancelled.ReceiveAsync(&payload):
+		w.onCancelled(payloadText(payload, "reason"))
 	}
 	return w.outcome != ""
 }
@@ -826,11 +814,11 @@ func (w *backorderWorkflow) receiveOutcome() bool {
 // is lost to continue-as-new.
 func (w *backorderWorkflow) drainMessages(ctx workflow.Context) error {
 	for {
-		var raw json.RawMessage
-		if !w.completed.ReceiveAsync(&raw) {
+		var in TaskCompletedSignal
+		if !w.completed.ReceiveAsync(&in) {
 			break
 		}
-		if err := w.onCompletedSignal(ctx, raw); err != nil {
+		if err := w.onCompletedSignal(ctx, in); err != nil {
 			return err
 		}
 	}
@@ -850,6 +838,18 @@ func (w *backorderWorkflow) drainMessages(ctx workflow.Context) error {
 func (w *backorderWorkflow) historyIsLarge(ctx workflow.Context) bool {
 	info := workflow.GetInfo(ctx)
 	return info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > continueAsNewAfterEvents
+}
+
+// openTask is the order's task id if it is still open; otherwise why not.
+func (w *backorderWorkflow) openTask(id string) (*TaskState, error) {
+	task := w.task(id)
+	if task == nil {
+		return nil, fmt.Errorf("task %q is not a task of order %s: list them with `starter tasks`", id, w.state.OrderID)
+	}
+	if task.Status != TaskOpen {
+		return nil, fmt.Errorf("task %s is already %s", id, task.Status)
+	}
+	return task, nil
 }
 
 func (w *backorderWorkflow) task(id string) *TaskState {

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -70,6 +71,8 @@ type backorderHarness struct {
 	// SMSAllowedAt); change their Settings before run.
 	acts        *activities.Activities
 	completeErr error
+	// firstNoticeErr fails the first NotifyCustomer call (retryably).
+	firstNoticeErr error
 	// hooks run inside the named activity, e.g. to send a signal while it
 	// is in flight.
 	hooks map[string]func()
@@ -149,6 +152,9 @@ func (s *BackorderWorkflowSuite) newHarness() *backorderHarness {
 	env.OnActivity(a.NotifyCustomer, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.NotifyCustomerInput) (notify.Outcome, error) {
 			n := h.record("NotifyCustomer", fmt.Sprintf("NotifyCustomer: v%d", in.ETAVersion), in)
+			if n == 0 && h.firstNoticeErr != nil {
+				return notify.Outcome{}, h.firstNoticeErr
+			}
 			return nth(h.notices, n), nil
 		})
 	env.OnActivity(a.AlertWarehouse, mock.Anything, mock.Anything).Return(
@@ -1286,4 +1292,24 @@ func (s *BackorderWorkflowSuite) TestUpdatesValidateBeforeWriting() {
 	s.Equal("sam", revisions[1].RevisedBy)
 	s.Equal("ship slipped", revisions[1].Note)
 	s.Equal([]string{"NotifyCustomer: v1", "NotifyCustomer: v2", "NotifyCustomer: v3"}, h.sentNotices())
+}
+
+// A fulfilment that arrives while the customer's notice is still waiting
+// for its retry cancels it: the notice is never sent, and the process is
+// not held up by it.
+func (s *BackorderWorkflowSuite) TestFulfilmentCancelsANoticeNotYetSent() {
+	h := s.newHarness()
+	h.firstNoticeErr = errors.New("SendGrid answered HTTP 503")
+	var waiting BackorderState
+	h.statusAt("2025-03-10T09:00:01Z", &waiting)
+	h.signalAt("2025-03-10T09:00:01Z", SignalOrderFulfilled, nil)
+
+	h.run(firstRun())
+
+	s.Equal(StageAwaitingFulfillment, waiting.Stage, "the failing email holds nothing up")
+	s.Equal(firstRunNotices, h.sentNotices(), "one attempt; its retry (2 s later) was cancelled")
+	s.Equal(append(append([]string{}, firstRunSteps...), "CloseBackorder: fulfilled"), h.steps())
+	final := h.result()
+	s.Equal(StageFulfilled, final.Stage)
+	s.False(final.CustomerNotified)
 }

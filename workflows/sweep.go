@@ -105,17 +105,20 @@ func reconcilePage(ctx workflow.Context, p *SweepProgress) error {
 		}
 	}
 	for i, o := range orders {
+		p.ReconcileCursor = o.OrderID
 		if err := signals[i].Get(ctx, nil); err != nil {
 			// The workflow is gone (terminated, failed): its episode is
 			// closed here, once, instead of being signalled every sweep.
+			// Runs from before that change only reported it.
 			if workflow.GetVersion(ctx, closeLostEpisodesChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 				workflow.GetLogger(ctx).Warn("could not signal backorder workflow", "order_id", o.OrderID, "error", err)
-			} else if err := closeLostEpisode(ctx, o); err != nil {
+				continue
+			}
+			if err := closeLostEpisode(ctx, o); err != nil {
 				return err
 			}
 		}
 		p.Result.Reconciled++
-		p.ReconcileCursor = o.OrderID
 	}
 	if len(orders) < sweepPageSize {
 		if workflow.GetVersion(ctx, reconcileCompletionsChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
