@@ -29,6 +29,16 @@ const (
 	lifecycleChange = "lifecycle-2026-11"
 )
 
+// Versions of lifecycleChange.
+const (
+	lifecycleReworked = 1
+	// adoptionMissesETA: an adopted episode whose ETA passed while no
+	// workflow watched it has missed that ETA, as at a re-check: the
+	// customer hears of the new date within the notice cap, and past the
+	// cap the episode escalates.
+	adoptionMissesETA = 2
+)
+
 // Order statuses the workflow reacts to.
 const (
 	orderBackordered = "Backordered"
@@ -54,7 +64,9 @@ type backorderWorkflow struct {
 	outcome string
 	// legacy: the run started before lifecycleChange and keeps its
 	// recorded order of steps.
-	legacy    bool
+	legacy bool
+	// version is the run's lifecycleChange version.
+	version   workflow.Version
 	fulfilled workflow.ReceiveChannel
 	cancelled workflow.ReceiveChannel
 	completed workflow.ReceiveChannel
@@ -85,8 +97,9 @@ func newBackorderWorkflow(ctx workflow.Context, in BackorderInput) (*backorderWo
 		cancelled: workflow.GetSignalChannel(ctx, SignalOrderCancelled),
 		completed: workflow.GetSignalChannel(ctx, SignalTaskCompleted),
 		requests:  workflow.NewChannel(ctx),
-		legacy:    workflow.GetVersion(ctx, lifecycleChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion,
+		version:   workflow.GetVersion(ctx, lifecycleChange, workflow.DefaultVersion, adoptionMissesETA),
 	}
+	w.legacy = w.version == workflow.DefaultVersion
 	w.notices, w.cancelNotices = workflow.WithCancel(ctx)
 	if in.Resume != nil {
 		w.state = *in.Resume
@@ -206,10 +219,20 @@ func (w *backorderWorkflow) handleBackorder(ctx workflow.Context) error {
 		return err
 	}
 	s.ETAVersion = version
+	tell := true
 	if w.adopted != nil && version > w.adopted.ETAVersion {
 		if err := w.reviseIncident(ctx, revision{eta: eta, leadTimes: leadTimes.Lines,
 			reason: "the previous estimate passed while no workflow watched the order"}); err != nil {
 			return err
+		}
+		if w.version >= adoptionMissesETA {
+			s.Rechecks++
+			tell = s.CustomerNotices < w.maxCustomerNotices()
+			if !tell && !s.Escalated {
+				if err := w.escalate(ctx); err != nil {
+					return err
+				}
+			}
 		}
 	}
 
@@ -238,12 +261,14 @@ func (w *backorderWorkflow) handleBackorder(ctx workflow.Context) error {
 		}
 		// 8. Tell the customer, beside the rest: a slow or failing email
 		// provider holds up nothing else.
-		if err := w.tellCustomer(ctx, notice); err != nil {
+		if !tell {
+			workflow.GetLogger(ctx).Info("customer not told of the revised ETA: notice cap reached", "notices", s.CustomerNotices)
+		} else if err := w.tellCustomer(ctx, notice); err != nil {
 			return err
 		}
 	}
 
-	if err := w.markOrder(ctx, activities.CurrentStatusAwaiting); err != nil {
+	if err := w.markOrder(ctx, w.waitingStatus()); err != nil {
 		return err
 	}
 	return w.setStage(ctx, w.waitingStage())
@@ -604,7 +629,7 @@ func (w *backorderWorkflow) recheck(ctx workflow.Context) error {
 	}
 	current := "Backorder: awaiting fulfillment (ETA revised)"
 	if s.Escalated {
-		current = fmt.Sprintf("Backorder: escalated (ETA missed %d times)", s.Rechecks)
+		current = w.waitingStatus()
 	}
 	if err := w.markOrder(ctx, current); err != nil {
 		return err
@@ -625,6 +650,18 @@ func (w *backorderWorkflow) escalate(ctx workflow.Context) error {
 	}
 	return w.createTask(ctx, RoleProcurementManager, "escalation",
 		fmt.Sprintf("ETA missed %d times: expedite, substitute or cancel order %s", s.Rechecks, s.OrderID))
+}
+
+// waitingStatus is the order's current_status while the episode waits.
+func (w *backorderWorkflow) waitingStatus() string {
+	switch {
+	case !w.state.Escalated:
+		return activities.CurrentStatusAwaiting
+	case w.state.Rechecks > 0:
+		return fmt.Sprintf("Backorder: escalated (ETA missed %d times)", w.state.Rechecks)
+	}
+	// Adopted already escalated: this run has not counted the misses.
+	return "Backorder: escalated"
 }
 
 func (w *backorderWorkflow) waitingStage() string {

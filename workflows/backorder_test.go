@@ -1232,6 +1232,31 @@ func (s *BackorderWorkflowSuite) TestAdoptedEpisodeWithAPassedETAIsRevised() {
 		inputsOf[activities.NotifyCustomerInput](h, "NotifyCustomer"))
 }
 
+// An adopted episode whose customer already heard as many dates as they
+// will, and whose ETA passed while no workflow watched, has missed that
+// ETA: no further notice, the episode escalates and keeps waiting.
+func (s *BackorderWorkflowSuite) TestAdoptedEpisodePastTheNoticeCapEscalates() {
+	h := s.newHarness()
+	adopted := assessment("39.98", false)
+	adopted.MaxCustomerNotices = 2
+	adopted.OpenEpisode = &activities.OpenEpisode{IncidentID: "INC-1", EpisodeKey: "backorder-SO-1/lost-run", ETA: "2025-03-01", ETAVersion: 2}
+	h.assessments = []activities.Assessment{adopted}
+	var waiting BackorderState
+	h.statusAt("2025-03-10T10:00:00Z", &waiting)
+	h.signalAt("2025-03-11T08:00:00Z", SignalOrderCancelled, "customer gave up")
+
+	h.run(firstRun())
+
+	s.Empty(h.callsOf("NotifyCustomer"), "the customer heard two dates already")
+	s.Equal([]string{"ReviseIncident: v3"}, stepsNamed(h, "ReviseIncident"), "the incident still gets the new date")
+	s.Equal([]activities.EscalateIncidentInput{{IncidentID: "INC-1", Reason: "ETA missed 1 times after 2 customer notices"}},
+		inputsOf[activities.EscalateIncidentInput](h, "EscalateIncident"))
+	s.Equal(StageEscalated, waiting.Stage)
+	s.True(waiting.Escalated)
+	s.Contains(h.steps(), "MarkOrderChecked: Backorder: escalated (ETA missed 1 times)")
+	s.Equal(StageCancelled, h.result().Stage)
+}
+
 func stepsNamed(h *backorderHarness, name string) []string {
 	var out []string
 	for _, c := range h.callsOf(name) {

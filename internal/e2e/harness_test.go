@@ -7,9 +7,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -55,6 +57,8 @@ type stack struct {
 	workerLogs []string
 	// starterOutput is everything the starter printed, stdout and stderr.
 	starterOutput lockedBuffer
+	// metricsURL is the dev server's Prometheus endpoint.
+	metricsURL string
 }
 
 // lockedBuffer is a bytes.Buffer safe for the goroutines EventuallyWithT
@@ -82,7 +86,10 @@ func newStack(t *testing.T, extraEnv ...string) *stack {
 		t.Fatalf("the Temporal CLI is needed for end-to-end tests: %v", err)
 	}
 	ctx := context.Background()
-	server, err := testsuite.StartDevServer(ctx, devstack.DevServerOptions(t.TempDir()))
+	metricsPort := freePort(t)
+	opts := devstack.DevServerOptions(t.TempDir())
+	opts.ExtraArgs = append(opts.ExtraArgs, "--metrics-port", strconv.Itoa(metricsPort))
+	server, err := testsuite.StartDevServer(ctx, opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = server.Stop() })
 
@@ -96,7 +103,7 @@ func newStack(t *testing.T, extraEnv ...string) *stack {
 		"WAREHOUSE_MANAGER_PHONE=+15555550100",
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + os.Getenv("HOME"),
-	}, extraEnv...)}
+	}, extraEnv...), metricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)}
 	s.mustRun("setup")
 	s.db, err = pgxpool.New(ctx, dbURL)
 	require.NoError(t, err)
@@ -169,6 +176,15 @@ func (s *stack) count(sql string, args ...any) int {
 	var n int
 	require.NoError(s.t, s.db.QueryRow(context.Background(), sql, args...).Scan(&n))
 	return n
+}
+
+// freePort is a TCP port nothing listens on now.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }

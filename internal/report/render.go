@@ -33,6 +33,7 @@ func WriteTable(w io.Writer, r Report) error {
 	p("Revenue at risk:\t%s\n", r.RevenueAtRisk)
 	p("Customers notified:\t%d\n", r.CustomersNotified)
 	p("SMS alerts sent:\t%d\n", r.SMSAlertsSent)
+	p("Escalations:\t%d\n", r.Escalations)
 
 	p("\nAging of open backorders (days past promised date)\n")
 	p("Days\tBackorders\tValue\n")
@@ -41,9 +42,9 @@ func WriteTable(w io.Writer, r Report) error {
 	}
 
 	p("\nTrend (%d weeks)\n", len(r.Trend))
-	p("Week\tNew\tResolved\tCancelled\tOpen at week end\tRevenue at risk\tMedian days to resolution\n")
+	p("Week\tNew\tResolved\tCancelled\tEscalated\tOpen at week end\tRevenue at risk\tMedian days to resolution\n")
 	for _, tw := range r.Trend {
-		p("%s\t%d\t%d\t%d\t%d\t%s\t%s\n", tw.Week, tw.New, tw.Resolved, tw.Cancelled, tw.OpenAtWeekEnd, tw.RevenueAtRisk, days(tw.MedianDaysToResolution))
+		p("%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", tw.Week, tw.New, tw.Resolved, tw.Cancelled, tw.Escalated, tw.OpenAtWeekEnd, tw.RevenueAtRisk, days(tw.MedianDaysToResolution))
 	}
 
 	p("\nTop %d suppliers by revenue at risk, per currency\n", TopN)
@@ -106,6 +107,7 @@ func WriteCSV(w io.Writer, r Report) error {
 	money("report", r.Week, "revenue_at_risk", r.RevenueAtRisk)
 	row("report", r.Week, "", "customers_notified", count(r.CustomersNotified))
 	row("report", r.Week, "", "sms_alerts_sent", count(r.SMSAlertsSent))
+	row("report", r.Week, "", "escalations", count(r.Escalations))
 	for _, b := range r.Aging {
 		row("aging", b.Bucket, "", "count", count(b.Count))
 		money("aging", b.Bucket, "value", b.Value)
@@ -114,6 +116,7 @@ func WriteCSV(w io.Writer, r Report) error {
 		row("trend", tw.Week, "", "new", count(tw.New))
 		row("trend", tw.Week, "", "resolved", count(tw.Resolved))
 		row("trend", tw.Week, "", "cancelled", count(tw.Cancelled))
+		row("trend", tw.Week, "", "escalated", count(tw.Escalated))
 		row("trend", tw.Week, "", "open_at_week_end", count(tw.OpenAtWeekEnd))
 		money("trend", tw.Week, "revenue_at_risk", tw.RevenueAtRisk)
 		if tw.MedianDaysToResolution != nil {

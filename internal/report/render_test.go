@@ -55,6 +55,7 @@ func sample(t *testing.T) Report {
 		}
 	}
 	r.Trend[7].Cancelled = 1
+	r.Trend[6].Escalated, r.Trend[7].Escalated, r.Escalations = 1, 2, 2
 	r.Trend[7].RevenueAtRisk["EUR"] = "321.75"
 	r.TopSuppliers = []TopSupplier{
 		{Currency: "EUR", SupplierID: "SUP-2", SupplierName: `Bolt & Co <"Ltd">`, OpenCount: 1, Units: 3, RevenueAtRisk: "321.75"},

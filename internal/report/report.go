@@ -52,9 +52,13 @@ type Report struct {
 	TopSKUs      []TopSKU      `json:"top_skus"`
 	// CustomersNotified counts distinct customer addresses sent a backorder
 	// notice during the week; SMSAlertsSent the warehouse texts.
-	CustomersNotified int         `json:"customers_notified"`
-	SMSAlertsSent     int         `json:"sms_alerts_sent"`
-	OpenTasks         []RoleTasks `json:"open_tasks"`
+	CustomersNotified int `json:"customers_notified"`
+	SMSAlertsSent     int `json:"sms_alerts_sent"`
+	// Escalations counts the backorders escalated during the week: their
+	// ETA missed after the customer had heard BACKORDER_MAX_CUSTOMER_NOTICES
+	// dates.
+	Escalations int         `json:"escalations"`
+	OpenTasks   []RoleTasks `json:"open_tasks"`
 }
 
 // Money is an amount per currency code, each an exact decimal as
@@ -74,9 +78,11 @@ type TrendWeek struct {
 	Week string `json:"week"`
 	// New backorder incidents opened in the week; Resolved ones closed by
 	// fulfilment, Cancelled ones closed by cancellation.
-	New           int   `json:"new"`
-	Resolved      int   `json:"resolved"`
-	Cancelled     int   `json:"cancelled"`
+	New       int `json:"new"`
+	Resolved  int `json:"resolved"`
+	Cancelled int `json:"cancelled"`
+	// Escalated counts the incidents escalated in the week.
+	Escalated     int   `json:"escalated"`
 	OpenAtWeekEnd int   `json:"open_at_week_end"`
 	RevenueAtRisk Money `json:"revenue_at_risk"`
 	// MedianDaysToResolution is over the incidents resolved in the week,

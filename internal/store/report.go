@@ -33,6 +33,7 @@ var (
 	trendSQL = `
 		SELECT (SELECT count(*) FROM incidents i WHERE i.opened_at >= w.start AND i.opened_at < w.cutoff),
 		       c.resolved, c.cancelled,
+		       (SELECT count(*) FROM incidents i WHERE i.escalated_at >= w.start AND i.escalated_at < w.cutoff),
 		       (SELECT count(*) FROM incidents i WHERE ` + openAt("w.cutoff") + `),
 		       round((extract(epoch FROM c.median) / 86400)::numeric, 1)
 		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS w(start, cutoff, n)
@@ -117,7 +118,7 @@ func (s *Store) WeeklyReport(ctx context.Context, w report.Week, loc *time.Locat
 	b.Queue(trendSQL, starts, cutoffs).Query(func(rows pgx.Rows) error {
 		for i := 0; rows.Next() && i < len(r.Trend); i++ {
 			t := &r.Trend[i]
-			if err := rows.Scan(&t.New, &t.Resolved, &t.Cancelled, &t.OpenAtWeekEnd, &t.MedianDaysToResolution); err != nil {
+			if err := rows.Scan(&t.New, &t.Resolved, &t.Cancelled, &t.Escalated, &t.OpenAtWeekEnd, &t.MedianDaysToResolution); err != nil {
 				return err
 			}
 		}
@@ -189,6 +190,7 @@ func (s *Store) WeeklyReport(ctx context.Context, w report.Week, loc *time.Locat
 	// The week's own figures are the trend's last week.
 	last := r.Trend[len(r.Trend)-1]
 	r.OpenCount, r.RevenueAtRisk = last.OpenAtWeekEnd, maps.Clone(last.RevenueAtRisk)
+	r.Escalations = last.Escalated
 	return r, nil
 }
 

@@ -149,6 +149,16 @@ func seedReportFixture(t testing.TB, s *store.Store) {
 		}
 	}
 
+	// Escalations: two in W10 (one resolved since), one in W09, one after
+	// the week, none counted twice.
+	for id, at := range map[string]time.Time{
+		"FX-01": ny("2025-03-05 09:00"), "FX-14": ny("2025-03-04 09:00"),
+		"FX-06": ny("2025-02-26 10:00"), "FX-07": ny("2025-03-10 01:00"),
+	} {
+		_, err := db.Exec(ctx, `UPDATE incidents SET escalated_at = $2 WHERE id = $1`, id, at)
+		require.NoError(t, err)
+	}
+
 	for _, m := range []struct {
 		key, incident, channel, to string
 		sent                       time.Time
@@ -218,9 +228,9 @@ func wantW10(t *testing.T) report.Report {
 		{Week: "2025-W06", New: 2, Resolved: 1, OpenAtWeekEnd: 3, RevenueAtRisk: report.Money{"EUR": "50.00", "USD": "1055.25"}, MedianDaysToResolution: days(2.5)},
 		{Week: "2025-W07", New: 3, Resolved: 1, OpenAtWeekEnd: 5, RevenueAtRisk: report.Money{"EUR": "100.00", "USD": "1055.75"}, MedianDaysToResolution: days(7.0)},
 		{Week: "2025-W08", New: 1, OpenAtWeekEnd: 6, RevenueAtRisk: report.Money{"EUR": "100.00", "USD": "1066.75"}},
-		{Week: "2025-W09", New: 5, OpenAtWeekEnd: 11, RevenueAtRisk: report.Money{"EUR": "121.75", "USD": "1193.25"}},
+		{Week: "2025-W09", New: 5, Escalated: 1, OpenAtWeekEnd: 11, RevenueAtRisk: report.Money{"EUR": "121.75", "USD": "1193.25"}},
 		// Median of 7.25 (FX-14) and 5.0 (FX-15) days.
-		{Week: "2025-W10", New: 3, Resolved: 2, Cancelled: 1, OpenAtWeekEnd: 11, RevenueAtRisk: report.Money{"EUR": "321.75", "USD": "1202.25"}, MedianDaysToResolution: days(6.1)},
+		{Week: "2025-W10", New: 3, Resolved: 2, Cancelled: 1, Escalated: 2, OpenAtWeekEnd: 11, RevenueAtRisk: report.Money{"EUR": "321.75", "USD": "1202.25"}, MedianDaysToResolution: days(6.1)},
 	}
 	r.TopSuppliers = []report.TopSupplier{
 		{Currency: "EUR", SupplierID: "S3", SupplierName: "Cogs Ltd", OpenCount: 1, Units: 1, RevenueAtRisk: "200.00"},
@@ -243,6 +253,7 @@ func wantW10(t *testing.T) report.Report {
 	}
 	r.CustomersNotified = 3 // alice (twice), bob, carol
 	r.SMSAlertsSent = 2
+	r.Escalations = 2
 	r.OpenTasks = []report.RoleTasks{
 		{Role: "inventory_clerk", Count: 1, OldestAgeDays: 2.3},      // T4: 2 days 7 hours
 		{Role: "procurement_manager", Count: 2, OldestAgeDays: 12.5}, // T2: 12 days 13 hours
