@@ -13,6 +13,7 @@ import (
 
 	"github.com/acme/backorders/activities"
 	"github.com/acme/backorders/internal/config"
+	"github.com/acme/backorders/internal/notify"
 	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/internal/temporalx"
 	"github.com/acme/backorders/workflows"
@@ -56,7 +57,7 @@ func run(logger *slog.Logger) error {
 		return err
 	}
 	defer c.Close()
-	notifier, emailRoute, smsRoute, err := newNotifier(cfg, db, logger)
+	notifier, err := notify.New(cfg, db, logger)
 	if err != nil {
 		return err
 	}
@@ -75,9 +76,13 @@ func run(logger *slog.Logger) error {
 		Log: logger,
 	}
 	worker.SetStickyWorkflowCacheSize(workflows.StickyCacheSize)
-	w := worker.New(c, cfg.TaskQueue, workflows.WorkerOptions())
+	opts := workflows.WorkerOptions()
+	// On SIGTERM, provider calls in flight finish instead of being cut
+	// into unknown outcomes.
+	opts.WorkerStopTimeout = cfg.WorkerStopTimeout
+	w := worker.New(c, cfg.TaskQueue, opts)
 	workflows.Register(w, acts)
 	logger.Info("worker starting", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace,
-		"email", emailRoute, "sms", smsRoute, "sms_threshold", cfg.SMSThreshold.String())
+		"email", cfg.EmailRoute(), "sms", cfg.SMSRoute(), "sms_threshold", cfg.SMSThreshold.String())
 	return w.Run(worker.InterruptCh())
 }

@@ -56,14 +56,19 @@ func queryStep(ctx workflow.Context) workflow.Context {
 }
 
 // notificationStep: messages to people, external side effects, so regular
-// activities; slower and rate limited, so they back off further.
+// activities. The provider call heartbeats, so a worker that dies in it is
+// noticed within HeartbeatTimeout rather than the start-to-close timeout;
+// the backoff stops near 10 s, so delivery resumes within seconds of a
+// provider's recovery (a provider's Retry-After still overrides it, and
+// refused credentials wait five minutes: notify.credentialsRetryDelay).
 func notificationStep(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
+		HeartbeatTimeout:    5 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        2 * time.Second,
+			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,
-			MaximumInterval:        time.Minute,
+			MaximumInterval:        10 * time.Second,
 			NonRetryableErrorTypes: badDataErrors,
 		},
 	})

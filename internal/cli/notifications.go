@@ -1,9 +1,16 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/acme/backorders/internal/notify"
+	"github.com/acme/backorders/internal/store"
 )
 
 // notificationJSON is the public JSON of `starter notifications --json`.
@@ -20,21 +27,41 @@ type notificationJSON struct {
 
 func newNotificationsCmd(e *env) *cobra.Command {
 	var orderID string
-	var asJSON bool
+	var asJSON, stuck bool
+	var olderThan time.Duration
 	cmd := &cobra.Command{
 		Use:   "notifications",
 		Short: "List the notifications ledger: every email and SMS, its status and provider id",
 		Long: `notifications lists the ledger of messages, oldest first. Status is one of
 recorded (kept without a provider), pending (being sent), retrying (the
-provider took nothing yet), sent, unknown (the provider may have it; an SMS
-is not sent again) or failed (last_error says why).`,
-		Args: cobra.NoArgs,
+provider took nothing yet), sent, unknown (the provider may have it; an email
+is sent at most twice, an SMS once) or failed (last_error says why).
+
+Before the table it says, on standard error, where this configuration sends
+email and SMS (a provider, or the ledger only).
+
+--stuck lists only the messages not settled for longer than --older-than:
+pending or retrying ones whose workflow stopped waiting, and unknown ones a
+person must decide about. "notifications resend KEY" sends one again.`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{actsItself: "yes"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if stuck && orderID != "" {
+				return errors.New("--stuck lists every order's stuck messages: leave out --order")
+			}
+			if olderThan < 0 {
+				return fmt.Errorf("--older-than %s: use a duration of 0 or more, such as 15m", olderThan)
+			}
 			db, err := e.store(cmd.Context())
 			if err != nil {
 				return err
 			}
-			recs, err := db.ListNotifications(cmd.Context(), orderID)
+			var recs []store.NotificationRecord
+			if stuck {
+				recs, err = db.StuckNotifications(cmd.Context(), olderThan)
+			} else {
+				recs, err = db.ListNotifications(cmd.Context(), orderID)
+			}
 			if err != nil {
 				return err
 			}
@@ -48,21 +75,68 @@ is not sent again) or failed (last_error says why).`,
 				}
 				return e.printJSON(out)
 			}
+			e.progressf("email: %s\nsms:   %s\n", e.cfg.EmailRoute(), e.cfg.SMSRoute())
 			if len(recs) == 0 {
 				fmt.Fprintln(e.out, "no notifications match")
 				return nil
 			}
 			t := e.table()
-			fmt.Fprintln(t, "KEY\tORDER\tCHANNEL\tRECIPIENT\tSTATUS\tATTEMPTS\tPROVIDER ID\tLAST ERROR")
+			fmt.Fprintln(t, "KEY\tORDER\tCHANNEL\tRECIPIENT\tSTATUS\tATTEMPTS\tUPDATED\tPROVIDER ID\tLAST ERROR")
 			for _, r := range recs {
-				fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Key, dash(r.OrderID), r.Channel, r.Recipient, r.Status,
-					r.Attempts, dash(r.ProviderMessageID), dash(r.LastError))
+				fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r.Key, dash(r.OrderID), r.Channel, r.Recipient, r.Status,
+					r.Attempts, r.UpdatedAt.UTC().Format(time.RFC3339), dash(r.ProviderMessageID), dash(r.LastError))
 			}
 			return t.Flush()
 		},
 	}
 	cmd.Flags().StringVar(&orderID, "order", "", "only this order's notifications")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&stuck, "stuck", false, "only messages not settled (pending, retrying, unknown) for longer than --older-than")
+	cmd.Flags().DurationVar(&olderThan, "older-than", notify.StuckAfter, "with --stuck: how long unsettled")
+	cmd.AddCommand(newResendCmd(e))
+	return cmd
+}
+
+func newResendCmd(e *env) *cobra.Command {
+	var by string
+	cmd := &cobra.Command{
+		Use:   "resend KEY",
+		Short: "Send one message of the ledger again, because a person decided to",
+		Long: `resend sends the message with ledger key KEY once more through its channel's
+provider (SENDGRID_* or TWILIO_* must be set here, as for the worker), and
+records who asked (--by). Only a message whose outcome is unknown, that
+failed, or that has been pending or retrying for longer than 15 minutes can
+be resent; a sent one cannot. Nothing ever resends by itself: an unknown SMS
+may have reached the phone, so only a person who checked decides.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if strings.TrimSpace(by) == "" {
+				return errors.New("--by is required: who decided to resend it")
+			}
+			db, err := e.store(cmd.Context())
+			if err != nil {
+				return err
+			}
+			rec, err := db.NotificationByKey(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			n, err := notify.New(e.cfg, db, slog.New(slog.NewTextHandler(e.err, nil)))
+			if err != nil {
+				return err
+			}
+			out, err := n.Resend(cmd.Context(), rec.Channel, rec.Key, by)
+			if err != nil {
+				return fmt.Errorf("resending %s: %w", rec.Key, err)
+			}
+			if !out.Delivered() {
+				return fmt.Errorf("resending %s: %s: %s", rec.Key, out.Status, out.Error)
+			}
+			fmt.Fprintf(e.out, "%s sent again (provider id %s), as %s decided\n", rec.Key, dash(out.ProviderMessageID), by)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&by, "by", "", "who decided to resend it (required)")
 	return cmd
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/acme/backorders/internal/fakes/sendgridfake"
 	"github.com/acme/backorders/internal/pgtest"
 	"github.com/acme/backorders/internal/store"
 )
@@ -23,15 +24,19 @@ func TestNotificationsCommand(t *testing.T) {
 		{Key: "INC-1/warehouse-sms", OrderID: "SO-1", Channel: "sms", Recipient: "+14155550100", Body: "b"},
 		{Key: "INC-2/customer-eta/v1", OrderID: "SO-2", Channel: "email", Recipient: "bob@example.com", Body: "b"},
 	} {
-		_, _, err := s.ClaimNotification(ctx, n, true)
+		_, _, err := s.ClaimNotification(ctx, n, store.ClaimPolicy{MaxUncertainSends: 2})
 		require.NoError(t, err)
 	}
-	require.NoError(t, s.SettleNotification(ctx, "INC-1/customer-eta/v1", store.StatusSent, "sg-1", ""))
-	require.NoError(t, s.FailNotification(ctx, "INC-1/warehouse-sms", "recipient is on the sms suppression list"))
+	_, _, err := s.SettleNotification(ctx, "INC-1/customer-eta/v1", 1, store.StatusSent, "sg-1", "")
+	require.NoError(t, err)
+	_, err = s.FailNotification(ctx, "INC-1/warehouse-sms", 1, "recipient is on the sms suppression list")
+	require.NoError(t, err)
 
+	var stderr string
 	run := func(args ...string) string {
 		var out, errOut bytes.Buffer
 		require.Equal(t, 0, Main(args, &out, &errOut), errOut.String())
+		stderr = errOut.String()
 		return out.String()
 	}
 
@@ -54,6 +59,68 @@ func TestNotificationsCommand(t *testing.T) {
 	assert.Equal(t, strings.Index(table[0], "STATUS"), strings.Index(table[1], "sent"), "aligned columns:\n%s", strings.Join(table, "\n"))
 	assert.Equal(t, strings.Index(table[0], "STATUS"), strings.Index(table[2], "failed"))
 	assert.Contains(t, table[2], "recipient is on the sms suppression list")
+	assert.Contains(t, stderr, "email: recorded in the notifications ledger, not sent (set SENDGRID_API_KEY and SENDGRID_FROM to send)",
+		"which route this configuration takes is said once")
 
 	assert.Equal(t, "no notifications match\n", run("notifications", "--order", "SO-404"))
+}
+
+// Rows left unsettled are listed; a person resends one, through the real
+// SendGrid client against a fake, and the ledger says who.
+func TestNotificationsStuckAndResend(t *testing.T) {
+	s, dbURL := pgtest.NewStore(t)
+	t.Setenv("DATABASE_URL", dbURL)
+	ctx := context.Background()
+	for _, key := range []string{"INC-1/customer-eta/v1", "INC-2/customer-eta/v1", "INC-3/customer-eta/v1"} {
+		_, _, err := s.ClaimNotification(ctx, store.Notification{Key: key, OrderID: "SO-1", Channel: "email", Recipient: "jane@example.com", Subject: "Delayed", Body: "b"},
+			store.ClaimPolicy{MaxUncertainSends: 2})
+		require.NoError(t, err)
+	}
+	_, _, err := s.SettleNotification(ctx, "INC-1/customer-eta/v1", 1, store.StatusUnknown, "", "no answer from SendGrid")
+	require.NoError(t, err)
+	_, _, err = s.SettleNotification(ctx, "INC-2/customer-eta/v1", 1, store.StatusSent, "sg-2", "")
+	require.NoError(t, err)
+	_, err = s.Pool().Exec(ctx, `UPDATE notifications SET updated_at = now() - interval '1 hour' WHERE key <> 'INC-2/customer-eta/v1'`)
+	require.NoError(t, err)
+
+	run := func(args ...string) (string, string, int) {
+		var out, errOut bytes.Buffer
+		code := Main(args, &out, &errOut)
+		return out.String(), errOut.String(), code
+	}
+	out, _, code := run("notifications", "--stuck", "--json")
+	require.Equal(t, 0, code)
+	var stuck []notificationJSON
+	require.NoError(t, json.Unmarshal([]byte(out), &stuck))
+	require.Len(t, stuck, 2)
+	assert.Equal(t, "INC-1/customer-eta/v1", stuck[0].Key)
+	assert.Equal(t, "INC-3/customer-eta/v1", stuck[1].Key)
+	out, _, _ = run("notifications", "--stuck", "--older-than", "2h")
+	assert.Equal(t, "no notifications match\n", out)
+
+	_, stderr, code := run("notifications", "resend", "INC-1/customer-eta/v1", "--by", "pat")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "email is recorded only with this configuration")
+
+	fake := sendgridfake.New(t, "SG.cli-key")
+	t.Setenv("SENDGRID_API_KEY", "SG.cli-key")
+	t.Setenv("SENDGRID_FROM", "backorders@shop.example")
+	t.Setenv("SENDGRID_BASE_URL", fake.URL)
+	_, stderr, code = run("notifications", "resend", "INC-2/customer-eta/v1", "--by", "pat")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "is sent already; resending would deliver it twice")
+	_, stderr, code = run("notifications", "resend", "INC-1/customer-eta/v1")
+	assert.Equal(t, 1, code, stderr)
+	assert.Contains(t, stderr, "--by is required")
+	assert.Empty(t, fake.Requests())
+
+	out, stderr, code = run("notifications", "resend", "INC-1/customer-eta/v1", "--by", "pat")
+	require.Equal(t, 0, code, stderr)
+	require.Len(t, fake.Accepted(), 1)
+	assert.Contains(t, out, "INC-1/customer-eta/v1 sent again (provider id "+fake.Accepted()[0].MessageID+"), as pat decided")
+	rec, err := s.NotificationByKey(ctx, "INC-1/customer-eta/v1")
+	require.NoError(t, err)
+	assert.Equal(t, store.StatusSent, rec.Status)
+	assert.Equal(t, "pat", rec.ResentBy)
+	assert.Equal(t, 2, rec.Attempts)
 }

@@ -82,15 +82,23 @@ func (e *usageError) Error() string {
 
 func (e *usageError) Unwrap() error { return e.err }
 
+// actsItself annotates a command that has subcommands and also acts on
+// its own (notifications, with resend under it).
+const actsItself = "acts-itself"
+
 // usageErrors makes every argument and flag error of cmd and its
-// subcommands a usageError. A command that only groups others (the root,
-// `task`) rejects an unknown subcommand itself: cobra would print help and
+// subcommands a usageError. A command with subcommands (the root, `task`,
+// `notifications`) rejects an unknown subcommand itself: cobra would print help and
 // succeed for `starter task frob`, and list suggestions over several lines.
 func usageErrors(cmd *cobra.Command) {
 	if cmd.HasSubCommands() {
+		// A command with subcommands may also act itself (notifications).
+		own := cmd.RunE
 		cmd.Args = cobra.ArbitraryArgs
 		cmd.RunE = func(cmd *cobra.Command, args []string) error {
 			switch {
+			case len(args) == 0 && own != nil:
+				return own(cmd, args)
 			case len(args) > 0:
 				err := fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
 				if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
@@ -132,8 +140,8 @@ TEMPORAL_NAMESPACE, BACKORDER_TASK_QUEUE, BACKORDER_TIMEZONE and the
 others listed in README.md.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			if cmd.HasSubCommands() {
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.HasSubCommands() && (len(args) > 0 || cmd.Annotations[actsItself] == "") {
 				return nil // help, or an unknown command: no settings needed
 			}
 			var err error

@@ -24,6 +24,10 @@ const (
 	DefaultLeadTimeDays      = 14
 	DefaultSMSThreshold      = "1000.00"
 	DefaultSweepInterval     = time.Hour
+	// DefaultWorkerStopTimeout lets a provider call in flight at SIGTERM
+	// finish (its own deadline is notify.DefaultTimeout), inside the
+	// 30 s a container runtime usually waits before SIGKILL.
+	DefaultWorkerStopTimeout = 25 * time.Second
 	// DefaultMaxCustomerNotices: ETA notices a customer gets per episode,
 	// the first delay notice included.
 	DefaultMaxCustomerNotices = 3
@@ -53,6 +57,10 @@ type Config struct {
 	MaxCustomerNotices int
 	// SweepInterval is how often the scheduled sweep runs.
 	SweepInterval time.Duration
+	// WorkerStopTimeout is how long a stopping worker lets running
+	// activities finish before cancelling them
+	// (BACKORDER_WORKER_STOP_TIMEOUT).
+	WorkerStopTimeout time.Duration
 
 	// SupportEmail is where customers write to cancel or ask.
 	SupportEmail string
@@ -120,6 +128,11 @@ func load(getenv func(string) string) (Config, error) {
 	cfg.SweepInterval, err = time.ParseDuration(interval)
 	if err != nil || cfg.SweepInterval < time.Minute {
 		errs = append(errs, fmt.Errorf("BACKORDER_SWEEP_INTERVAL=%q must be a duration of at least 1m, such as 1h or 30m", interval))
+	}
+	stop := get("BACKORDER_WORKER_STOP_TIMEOUT", DefaultWorkerStopTimeout.String())
+	cfg.WorkerStopTimeout, err = time.ParseDuration(stop)
+	if err != nil || cfg.WorkerStopTimeout < 0 {
+		errs = append(errs, fmt.Errorf("BACKORDER_WORKER_STOP_TIMEOUT=%q must be a duration such as 25s (0 cancels running activities at once)", stop))
 	}
 	errs = append(errs, cfg.loadNotifications(get)...)
 	errs = append(errs, cfg.loadReport(get)...)

@@ -34,6 +34,7 @@ func TestDefaults(t *testing.T) {
 	}
 	assert.Empty(t, cfg.WarehouseManagerPhone, "no phone by default: alerts are recorded only")
 	assert.Equal(t, time.Hour, cfg.SweepInterval)
+	assert.Equal(t, 25*time.Second, cfg.WorkerStopTimeout)
 }
 
 func TestBlankValuesMeanDefaults(t *testing.T) {
@@ -61,6 +62,7 @@ func TestEveryVariableOverridden(t *testing.T) {
 		"BACKORDER_SMS_THRESHOLD":          " JPY:300000 , 2500.50 ",
 		"WAREHOUSE_MANAGER_PHONE":          "+15555550100",
 		"BACKORDER_SWEEP_INTERVAL":         "30m",
+		"BACKORDER_WORKER_STOP_TIMEOUT":    "40s",
 		"BACKORDER_MAX_CUSTOMER_NOTICES":   "5",
 		"BACKORDER_SUPPORT_EMAIL":          "help@shop.example",
 		"WAREHOUSE_SMS_QUIET_HOURS":        "21:00-07:00",
@@ -86,6 +88,7 @@ func TestEveryVariableOverridden(t *testing.T) {
 		SMSThreshold:          backorder.MustParseSMSThresholds("2500.50,JPY:300000"),
 		WarehouseManagerPhone: "+15555550100",
 		SweepInterval:         30 * time.Minute,
+		WorkerStopTimeout:     40 * time.Second,
 		MaxCustomerNotices:    5,
 		SupportEmail:          "help@shop.example",
 		QuietHours:            backorder.QuietHours{Start: 21 * 60, End: 7 * 60},
@@ -147,6 +150,7 @@ func TestEachBadValue(t *testing.T) {
 		"BACKORDER_DEFAULT_LEAD_TIME_DAYS": {"-1", "two weeks", "14.5"},
 		"BACKORDER_SMS_THRESHOLD":          {"abc", "-0.01", "1,000.00", "EUR:abc", "usd:1000", "USD:1,USD:2", "1,2", "USD:1,,EUR:2"},
 		"BACKORDER_SWEEP_INTERVAL":         {"5s", "59s", "hourly", "60"},
+		"BACKORDER_WORKER_STOP_TIMEOUT":    {"-1s", "soon", "25"},
 	} {
 		for _, v := range bad {
 			_, err := load(env(map[string]string{name: v}))

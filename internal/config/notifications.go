@@ -3,8 +3,10 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"regexp"
+	"strings"
 
 	"github.com/acme/backorders/internal/address"
 	"github.com/acme/backorders/internal/backorder"
@@ -50,6 +52,41 @@ type Twilio struct {
 // Enabled reports whether SMS goes through Twilio.
 func (t Twilio) Enabled() bool { return t.AuthToken.IsSet() }
 
+// EmailRoute says where email goes, for the worker's start-up line and
+// `starter notifications`; never a credential.
+func (cfg Config) EmailRoute() string {
+	sg := cfg.SendGrid
+	if !sg.Enabled() {
+		return "recorded in the notifications ledger, not sent (set SENDGRID_API_KEY and SENDGRID_FROM to send)"
+	}
+	return fmt.Sprintf("SendGrid at %s from %s", host(sg.BaseURL, "https://api.sendgrid.com"), sg.From)
+}
+
+// SMSRoute says where the warehouse SMS goes; never a credential.
+func (cfg Config) SMSRoute() string {
+	if cfg.WarehouseManagerPhone == "" {
+		return "none: WAREHOUSE_MANAGER_PHONE is not set, alerts are recorded only"
+	}
+	tw := cfg.Twilio
+	route := "recorded in the notifications ledger, not sent (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM to send)"
+	if tw.Enabled() {
+		route = fmt.Sprintf("Twilio at %s from %s", host(tw.BaseURL, "https://api.twilio.com"), tw.From)
+	}
+	if !cfg.QuietHours.IsZero() {
+		route += fmt.Sprintf(", quiet hours %s %s", cfg.QuietHours, cfg.Location)
+	}
+	return route
+}
+
+// host names where a base URL points, without any user info it may hold.
+func host(baseURL, def string) string {
+	u, err := url.Parse(baseURL)
+	if baseURL == "" || err != nil {
+		return def
+	}
+	return u.Scheme + "://" + u.Host
+}
+
 // twilio-go refuses credentials with anything but letters and digits.
 var alphanumeric = regexp.MustCompile(`^[A-Za-z0-9]+$`)
 
@@ -71,26 +108,20 @@ func (cfg *Config) loadNotifications(get func(name, def string) string) []error 
 
 	sg := &cfg.SendGrid
 	sg.APIKey, sg.From, sg.BaseURL = Secret(get("SENDGRID_API_KEY", "")), get("SENDGRID_FROM", ""), get("SENDGRID_BASE_URL", "")
-	if sg.APIKey.IsSet() != (sg.From != "") {
-		fail("SENDGRID_API_KEY and SENDGRID_FROM go together: set both to send email through SendGrid, or neither to record it only")
-	}
+	errs = append(errs, allOrNone("email", "SendGrid",
+		[]channelVar{{"SENDGRID_API_KEY", sg.APIKey.Reveal(), true}, {"SENDGRID_FROM", sg.From, true}, {"SENDGRID_BASE_URL", sg.BaseURL, false}})...)
 	if sg.From != "" && address.Email(sg.From) != nil {
 		fail("SENDGRID_FROM=%q must be an email address such as backorders@example.com", sg.From)
 	}
-	errs = append(errs, checkURL("SENDGRID_BASE_URL", sg.BaseURL)...)
+	errs = append(errs, checkProviderURL("SENDGRID_BASE_URL", sg.BaseURL)...)
 
 	tw := &cfg.Twilio
 	tw.AccountSID, tw.AuthToken, tw.From = get("TWILIO_ACCOUNT_SID", ""), Secret(get("TWILIO_AUTH_TOKEN", "")), get("TWILIO_FROM", "")
 	tw.BaseURL, tw.StatusCallbackURL = get("TWILIO_BASE_URL", ""), get("TWILIO_STATUS_CALLBACK_URL", "")
-	set := 0
-	for _, v := range []string{tw.AccountSID, tw.AuthToken.Reveal(), tw.From} {
-		if v != "" {
-			set++
-		}
-	}
-	if set != 0 && set != 3 {
-		fail("TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM go together: set all three to send SMS through Twilio, or none to record it only")
-	}
+	errs = append(errs, allOrNone("SMS", "Twilio", []channelVar{
+		{"TWILIO_ACCOUNT_SID", tw.AccountSID, true}, {"TWILIO_AUTH_TOKEN", tw.AuthToken.Reveal(), true}, {"TWILIO_FROM", tw.From, true},
+		{"TWILIO_BASE_URL", tw.BaseURL, false}, {"TWILIO_STATUS_CALLBACK_URL", tw.StatusCallbackURL, false},
+	})...)
 	if tw.AccountSID != "" && !alphanumeric.MatchString(tw.AccountSID) {
 		fail("TWILIO_ACCOUNT_SID must be letters and digits only, such as AC followed by 32 hex digits")
 	}
@@ -100,9 +131,58 @@ func (cfg *Config) loadNotifications(get func(name, def string) string) []error 
 	if tw.From != "" && address.Phone(tw.From) != nil {
 		fail("TWILIO_FROM=%q must be a phone number in E.164 form, such as +14155552671", tw.From)
 	}
-	errs = append(errs, checkURL("TWILIO_BASE_URL", tw.BaseURL)...)
+	errs = append(errs, checkProviderURL("TWILIO_BASE_URL", tw.BaseURL)...)
 	errs = append(errs, checkURL("TWILIO_STATUS_CALLBACK_URL", tw.StatusCallbackURL)...)
 	return errs
+}
+
+// channelVar is one variable of a notification channel's provider.
+type channelVar struct {
+	name, value string
+	required    bool
+}
+
+// allOrNone checks a channel's provider variables are set together: with
+// some but not all of them, the worker would quietly record messages
+// instead of sending them. None set means the recorder.
+func allOrNone(channel, provider string, vars []channelVar) []error {
+	var set, missing []string
+	for _, v := range vars {
+		switch {
+		case v.value != "":
+			set = append(set, v.name)
+		case v.required:
+			missing = append(missing, v.name)
+		}
+	}
+	if len(set) == 0 || len(missing) == 0 {
+		return nil
+	}
+	return []error{fmt.Errorf("%s missing while %s set: set %s too to send %s through %s, or unset %s to record %s only",
+		strings.Join(missing, " and "), strings.Join(set, ", "), strings.Join(missing, " and "), channel, provider,
+		strings.Join(set, ", "), channel)}
+}
+
+// checkProviderURL accepts an empty value, an https URL, or an http URL
+// to this machine (a local relay or fake): credentials go with every
+// request and must not cross a network in clear.
+func checkProviderURL(name, v string) []error {
+	if errs := checkURL(name, v); errs != nil || v == "" {
+		return errs
+	}
+	u, _ := url.Parse(v)
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return []error{fmt.Errorf("%s=%q sends credentials in clear: use https://, or http:// only to localhost or 127.0.0.1", name, v)}
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // checkURL accepts an empty value or an absolute http(s) URL.

@@ -26,15 +26,22 @@ func TestNotificationSettingsRejected(t *testing.T) {
 		vars map[string]string
 		want string
 	}{
-		{name: "SendGrid key without sender", vars: map[string]string{"SENDGRID_API_KEY": "SG.key"}, want: "SENDGRID_API_KEY and SENDGRID_FROM go together"},
-		{name: "SendGrid sender without key", vars: map[string]string{"SENDGRID_FROM": "a@example.com"}, want: "SENDGRID_API_KEY and SENDGRID_FROM go together"},
+		{name: "SendGrid key without sender", vars: map[string]string{"SENDGRID_API_KEY": "SG.key"},
+			want: "SENDGRID_FROM missing while SENDGRID_API_KEY set: set SENDGRID_FROM too to send email through SendGrid, or unset SENDGRID_API_KEY to record email only"},
+		{name: "SendGrid sender without key", vars: map[string]string{"SENDGRID_FROM": "a@example.com"}, want: "SENDGRID_API_KEY missing while SENDGRID_FROM set"},
+		{name: "SendGrid base URL alone", vars: map[string]string{"SENDGRID_BASE_URL": "https://relay.example.com"},
+			want: "SENDGRID_API_KEY and SENDGRID_FROM missing while SENDGRID_BASE_URL set"},
+		{name: "SendGrid over plain HTTP", vars: map[string]string{"SENDGRID_API_KEY": "SG.key", "SENDGRID_FROM": "a@example.com", "SENDGRID_BASE_URL": "http://relay.example.com"},
+			want: `SENDGRID_BASE_URL="http://relay.example.com" sends credentials in clear: use https://`},
+		{name: "Twilio over plain HTTP", vars: map[string]string{"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM": "+14155552671", "TWILIO_BASE_URL": "http://10.0.0.7:8080"},
+			want: `TWILIO_BASE_URL="http://10.0.0.7:8080" sends credentials in clear`},
 		{name: "SendGrid sender not an address", vars: map[string]string{"SENDGRID_API_KEY": "SG.key", "SENDGRID_FROM": "backorders"}, want: `SENDGRID_FROM="backorders"`},
-		{name: "SendGrid base URL", vars: map[string]string{"SENDGRID_BASE_URL": "api.sendgrid.com"}, want: `SENDGRID_BASE_URL="api.sendgrid.com" must be an http:// or https:// URL`},
-		{name: "Twilio partly set", vars: map[string]string{"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_FROM": "+14155552671"}, want: "set all three"},
+		{name: "SendGrid base URL", vars: map[string]string{"SENDGRID_API_KEY": "SG.key", "SENDGRID_FROM": "a@example.com", "SENDGRID_BASE_URL": "api.sendgrid.com"}, want: `SENDGRID_BASE_URL="api.sendgrid.com" must be an http:// or https:// URL`},
+		{name: "Twilio partly set", vars: map[string]string{"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_FROM": "+14155552671"}, want: "TWILIO_AUTH_TOKEN missing while TWILIO_ACCOUNT_SID, TWILIO_FROM set"},
 		{name: "Twilio sender not E.164", vars: map[string]string{"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM": "415 555 2671"}, want: `TWILIO_FROM="415 555 2671" must be a phone number in E.164 form`},
 		{name: "Twilio account SID", vars: map[string]string{"TWILIO_ACCOUNT_SID": "AC-1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM": "+14155552671"}, want: "TWILIO_ACCOUNT_SID must be letters and digits"},
-		{name: "Twilio base URL", vars: map[string]string{"TWILIO_BASE_URL": "ftp://x"}, want: `TWILIO_BASE_URL="ftp://x"`},
-		{name: "status callback URL", vars: map[string]string{"TWILIO_STATUS_CALLBACK_URL": "/twilio"}, want: `TWILIO_STATUS_CALLBACK_URL="/twilio"`},
+		{name: "Twilio base URL", vars: map[string]string{"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM": "+14155552671", "TWILIO_BASE_URL": "ftp://x"}, want: `TWILIO_BASE_URL="ftp://x"`},
+		{name: "status callback URL", vars: map[string]string{"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM": "+14155552671", "TWILIO_STATUS_CALLBACK_URL": "/twilio"}, want: `TWILIO_STATUS_CALLBACK_URL="/twilio"`},
 		{name: "quiet hours", vars: map[string]string{"WAREHOUSE_SMS_QUIET_HOURS": "night"}, want: `WAREHOUSE_SMS_QUIET_HOURS: "night" is not a window of the form HH:MM-HH:MM`},
 		{name: "support email", vars: map[string]string{"BACKORDER_SUPPORT_EMAIL": "support"}, want: `BACKORDER_SUPPORT_EMAIL="support"`},
 	} {
@@ -44,6 +51,14 @@ func TestNotificationSettingsRejected(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 			assert.Len(t, strings.Split(err.Error(), "\n"), 1, "one problem: %v", err)
 		})
+	}
+}
+
+// Plain HTTP is for a relay or fake on this machine only.
+func TestProviderURLOverPlainHTTPOnlyToLoopback(t *testing.T) {
+	for _, base := range []string{"http://127.0.0.1:8025", "http://localhost:9000/relay", "http://[::1]:80", "https://relay.example.com"} {
+		_, err := load(env(map[string]string{"SENDGRID_API_KEY": "SG.key", "SENDGRID_FROM": "a@example.com", "SENDGRID_BASE_URL": base}))
+		assert.NoError(t, err, base)
 	}
 }
 

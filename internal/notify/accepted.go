@@ -2,57 +2,144 @@ package notify
 
 import (
 	"context"
+	"sync"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 )
 
-// acceptedNote is kept in the activity's heartbeat details when the
-// provider accepted a message but its ledger row could not be settled (the
-// database went away in between). Temporal keeps heartbeat details across
-// the activity's attempts, so the next attempt settles the row from the
-// note instead of sending the message again. Without it, a database outage
-// that cut the settle made the retry find the row pending and send the
-// email a second time (found by the db-outage fault drill,
-// internal/chaos). Only a worker that dies between the provider's answer
-// and this note can still cause that.
-type acceptedNote struct {
+// attemptNote is what an attempt learnt about a message and could not
+// write to the ledger, because the database failed after the provider
+// answered. Temporal keeps an activity's heartbeat details across its
+// attempts, so the next attempt reads the note:
+//   - accepted: the provider took the message as ProviderMessageID; the
+//     next attempt records that instead of sending again (without it, a
+//     database outage that cut the settle made the retry send the email a
+//     second time: found by the db-outage fault drill, internal/chaos);
+//   - not accepted: the provider took nothing (429, 5xx, no connection);
+//     the next attempt sends, although the row still says pending (which
+//     otherwise means the outcome is unknown, and an SMS is then never
+//     sent).
+//
+// Attempt is the ledger attempt the note is about, so it applies to that
+// claim only.
+type attemptNote struct {
 	Key               string `json:"key"`
-	ProviderMessageID string `json:"provider_message_id"`
+	Attempt           int    `json:"attempt"`
+	Accepted          bool   `json:"accepted"`
+	ProviderMessageID string `json:"provider_message_id,omitempty"`
 }
 
-// acceptedEarlier returns the note an earlier attempt of this activity
-// left for key.
-func acceptedEarlier(ctx context.Context, key string) (acceptedNote, bool) {
-	for _, n := range heartbeatNotes(ctx) {
+// heartbeatInterval paces the heartbeats during a provider call: well
+// inside the notification activities' heartbeat timeout, so a worker that
+// dies mid-call is noticed in seconds, not at the start-to-close timeout.
+const heartbeatInterval = time.Second
+
+// notebook holds the notes of one activity attempt: those the previous
+// attempt left and those this one adds. Every heartbeat carries all of
+// them, as a heartbeat replaces the details recorded before.
+type notebook struct {
+	mu    sync.Mutex
+	notes []attemptNote
+}
+
+type notebookKey struct{}
+
+// WithNotes prepares an activity's context for several sends in one
+// attempt, so the notes each leaves for the next attempt are kept
+// together. An activity that sends one message need not call it.
+func WithNotes(ctx context.Context) context.Context {
+	return context.WithValue(ctx, notebookKey{}, newNotebook(ctx))
+}
+
+func notebookOf(ctx context.Context) *notebook {
+	if b, ok := ctx.Value(notebookKey{}).(*notebook); ok {
+		return b
+	}
+	return newNotebook(ctx)
+}
+
+func newNotebook(ctx context.Context) *notebook {
+	b := &notebook{}
+	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
+		// Unreadable details (another shape) are no notes.
+		_ = activity.GetHeartbeatDetails(ctx, &b.notes)
+	}
+	return b
+}
+
+func (b *notebook) find(key string) (attemptNote, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, n := range b.notes {
 		if n.Key == key {
 			return n, true
 		}
 	}
-	return acceptedNote{}, false
+	return attemptNote{}, false
 }
 
-// rememberAccepted adds note to the activity's heartbeat details, next to
-// those of earlier attempts (an activity may send several messages).
-func rememberAccepted(ctx context.Context, note acceptedNote) {
-	if !activity.IsActivity(ctx) {
-		return
-	}
-	notes := []acceptedNote{note}
-	for _, n := range heartbeatNotes(ctx) {
+// remember keeps note, replacing any about the same key, and heartbeats.
+func (b *notebook) remember(ctx context.Context, note attemptNote) {
+	b.mu.Lock()
+	notes := []attemptNote{note}
+	for _, n := range b.notes {
 		if n.Key != note.Key {
 			notes = append(notes, n)
 		}
 	}
+	b.notes = notes
+	b.mu.Unlock()
+	b.heartbeat(ctx)
+}
+
+func (b *notebook) forget(key string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	notes := b.notes[:0]
+	for _, n := range b.notes {
+		if n.Key != key {
+			notes = append(notes, n)
+		}
+	}
+	b.notes = notes
+}
+
+func (b *notebook) heartbeat(ctx context.Context) {
+	if !activity.IsActivity(ctx) {
+		return
+	}
+	b.mu.Lock()
+	notes := append([]attemptNote(nil), b.notes...)
+	b.mu.Unlock()
 	activity.RecordHeartbeat(ctx, notes)
 }
 
-func heartbeatNotes(ctx context.Context) []acceptedNote {
-	if !activity.IsActivity(ctx) || !activity.HasHeartbeatDetails(ctx) {
-		return nil
+// keepAlive heartbeats until the returned stop is called: a provider call
+// may take seconds, and the heartbeat timeout is what tells Temporal that
+// a worker died in it.
+func (b *notebook) keepAlive(ctx context.Context) (stop func()) {
+	if !activity.IsActivity(ctx) {
+		return func() {}
 	}
-	var notes []acceptedNote
-	if err := activity.GetHeartbeatDetails(ctx, &notes); err != nil {
-		return nil
+	b.heartbeat(ctx)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(heartbeatInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				b.heartbeat(ctx)
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
 	}
-	return notes
 }

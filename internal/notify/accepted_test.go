@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/acme/backorders/internal/fakes"
 	"github.com/acme/backorders/internal/fakes/sendgridfake"
 	"github.com/acme/backorders/internal/fakes/twiliofake"
 	"github.com/acme/backorders/internal/notify"
@@ -24,12 +25,12 @@ type lostSettles struct {
 	fail int
 }
 
-func (l *lostSettles) SettleNotification(ctx context.Context, key, status, id, lastError string) error {
+func (l *lostSettles) SettleNotification(ctx context.Context, key string, attempt int, status, id, lastError string) (store.NotificationRecord, bool, error) {
 	if l.fail > 0 {
 		l.fail--
-		return errors.New("recording notification: FATAL: terminating connection due to administrator command (SQLSTATE 57P01)")
+		return store.NotificationRecord{}, false, errors.New("recording notification: FATAL: terminating connection due to administrator command (SQLSTATE 57P01)")
 	}
-	return l.Store.SettleNotification(ctx, key, status, id, lastError)
+	return l.Store.SettleNotification(ctx, key, attempt, status, id, lastError)
 }
 
 // A message the provider accepted but the ledger could not record is
@@ -43,29 +44,7 @@ func TestAcceptedButUnrecordedIsNotSentAgain(t *testing.T) {
 		Ledger: ledger, ResendUnknown: true, Log: f.log,
 		Provider: notify.NewSendGrid(notify.SendGridOptions{APIKey: sendGridKey, From: "backorders@shop.example", BaseURL: fake.URL}),
 	}
-	var suite testsuite.WorkflowTestSuite
-	// attempt runs the send as an activity attempt that starts with the
-	// heartbeat details the previous one left, and returns its own.
-	attempt := func(previous converter.EncodedValues) (notify.Outcome, converter.EncodedValues, error) {
-		env := suite.NewTestActivityEnvironment()
-		env.RegisterActivityWithOptions(func(ctx context.Context) (notify.Outcome, error) {
-			return d.Send(ctx, f.email("k"))
-		}, activity.RegisterOptions{Name: "Send"})
-		if previous != nil {
-			var notes []map[string]string
-			require.NoError(t, previous.Get(&notes))
-			env.SetHeartbeatDetails(notes)
-		}
-		var details converter.EncodedValues
-		env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) { details = d })
-		v, err := env.ExecuteActivity("Send")
-		var out notify.Outcome
-		if err == nil {
-			require.NoError(t, v.Get(&out))
-		}
-		return out, details, err
-	}
-
+	attempt := attempts(t, func(ctx context.Context) (notify.Outcome, error) { return d.Send(ctx, f.email("k")) })
 	_, details, err := attempt(nil)
 	require.Error(t, err, "SendGrid took it, the ledger was not told")
 	require.NotNil(t, details, "the acceptance is noted in the heartbeat")
@@ -85,6 +64,65 @@ func TestAcceptedButUnrecordedIsNotSentAgain(t *testing.T) {
 	assert.Equal(t, "sent", row.Status)
 	assert.Equal(t, messageID, row.ProviderMessageID)
 	assert.Contains(t, f.logs.String(), "recorded now")
+}
+
+// attempts returns a runner of send as an activity attempt that starts
+// with the heartbeat details the previous one left, and returns its own.
+func attempts(t *testing.T, send func(ctx context.Context) (notify.Outcome, error)) func(previous converter.EncodedValues) (notify.Outcome, converter.EncodedValues, error) {
+	var suite testsuite.WorkflowTestSuite
+	return func(previous converter.EncodedValues) (notify.Outcome, converter.EncodedValues, error) {
+		env := suite.NewTestActivityEnvironment()
+		env.RegisterActivityWithOptions(send, activity.RegisterOptions{Name: "Send"})
+		if previous != nil {
+			var notes []map[string]any
+			require.NoError(t, previous.Get(&notes))
+			env.SetHeartbeatDetails(notes)
+		}
+		var details converter.EncodedValues
+		env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) { details = d })
+		v, err := env.ExecuteActivity("Send")
+		var out notify.Outcome
+		if err == nil {
+			require.NoError(t, v.Get(&out))
+		}
+		return out, details, err
+	}
+}
+
+// Twilio answers 500 (it took nothing), then recording that fails: the
+// attempt says so in its heartbeat details, and the next attempt sends,
+// although the row still says pending (which alone would mean "maybe
+// sent", and an SMS is never sent twice). Before, that SMS was lost.
+func TestNothingTakenButUnrecordedIsSentByTheNextAttempt(t *testing.T) {
+	f := newFixture(t)
+	fake := twiliofake.New(t, twilioSID, twilioToken)
+	fake.Push(fakes.Status(500))
+	d := f.twilio(fake.URL, "", 0)
+	d.Ledger = &lostSettles{Store: f.s, fail: 1}
+	attempt := attempts(t, func(ctx context.Context) (notify.Outcome, error) { return d.Send(ctx, f.sms("k", managerSMS)) })
+
+	_, details, err := attempt(nil)
+	require.Error(t, err)
+	require.NotNil(t, details, "the attempt notes that Twilio took nothing")
+	assert.Equal(t, "pending", f.row("k").Status)
+
+	out, _, err := attempt(details)
+	require.NoError(t, err)
+	assert.Equal(t, "sent", out.Status)
+	assert.Len(t, fake.Accepted(), 1)
+	assert.Equal(t, 0, f.row("k").UncertainSends)
+
+	// Without the note, a row left pending is an unknown outcome, and an
+	// SMS with an unknown outcome is not sent again.
+	fake.Push(fakes.Status(500))
+	d.Ledger = &lostSettles{Store: f.s, fail: 1}
+	other := attempts(t, func(ctx context.Context) (notify.Outcome, error) { return d.Send(ctx, f.sms("k2", managerSMS)) })
+	_, _, err = other(nil)
+	require.Error(t, err)
+	out, _, err = other(nil)
+	require.NoError(t, err)
+	assert.Equal(t, "unknown", out.Status)
+	assert.Len(t, fake.Accepted(), 1)
 }
 
 // lostBeforeCall is the ledger with the database gone before the provider

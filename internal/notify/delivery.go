@@ -38,10 +38,13 @@ type Provider interface {
 }
 
 // DeliveryLedger is the ledger a Delivery claims and settles rows in.
+// Settles are fenced: they apply only while the attempt that claimed the
+// row still holds it.
 type DeliveryLedger interface {
-	ClaimNotification(ctx context.Context, n store.Notification, resendUnknown bool) (store.NotificationRecord, bool, error)
-	SettleNotification(ctx context.Context, key, status, providerMessageID, lastError string) error
-	FailNotification(ctx context.Context, key, lastError string) error
+	ClaimNotification(ctx context.Context, n store.Notification, policy store.ClaimPolicy) (store.NotificationRecord, bool, error)
+	SettleNotification(ctx context.Context, key string, attempt int, status, providerMessageID, lastError string) (store.NotificationRecord, bool, error)
+	FailNotification(ctx context.Context, key string, attempt int, lastError string) (bool, error)
+	ClaimResend(ctx context.Context, key, by string, stuckAfter time.Duration) (store.Notification, store.NotificationRecord, error)
 	Suppress(ctx context.Context, channel, recipient, reason, sourceKey string) error
 	Suppression(ctx context.Context, channel, recipient string) (reason string, suppressed bool, err error)
 }
@@ -53,48 +56,110 @@ type DeliveryLedger interface {
 // or suppressed recipient, refused by the provider) is recorded as failed
 // and returned as an outcome, not an error, so the order's workflow goes
 // on.
+//
+// The bounds, per message: a provider call whose outcome is not known (no
+// answer after the request went out, or an attempt that ended mid-call)
+// is repeated at most once for email and never for SMS, so an email
+// reaches its recipient at most twice and an SMS at most once; a call the
+// provider answered without taking the message (429, 5xx, 401/403, no
+// connection) is always repeated, so nothing is lost to a provider
+// outage or a database blip. What stays unknown is listed by
+// `starter notifications --stuck` for a person to resend or not.
 type Delivery struct {
 	Ledger   DeliveryLedger
 	Provider Provider
-	// ResendUnknown allows sending again a message an earlier attempt may
-	// have delivered (timeout after the request went out): a duplicate
-	// email is tolerable, a duplicate page to a phone is not.
+	// ResendUnknown allows one more call after one whose outcome is not
+	// known: a second email is tolerable, a second page to a phone is not.
 	ResendUnknown bool
 	Log           *slog.Logger
 }
 
+// maxUncertainSends is how many calls with an unknown outcome a message
+// may get.
+func (d Delivery) maxUncertainSends() int {
+	if d.ResendUnknown {
+		return 2
+	}
+	return 1
+}
+
 // Send delivers n unless its key was handled before.
 func (d Delivery) Send(ctx context.Context, n store.Notification) (Outcome, error) {
-	if note, ok := acceptedEarlier(ctx, n.Key); ok {
-		// An earlier attempt got it accepted but could not record that.
-		if err := d.Ledger.SettleNotification(ctx, n.Key, store.StatusSent, note.ProviderMessageID, ""); err != nil {
-			rememberAccepted(ctx, note)
-			return Outcome{}, err
-		}
-		d.Log.Info("notification sent by an earlier attempt; recorded now", "key", n.Key, "channel", n.Channel,
-			"order_id", n.OrderID, "provider", d.Provider.Name(), "message_id", note.ProviderMessageID)
-		return Outcome{Status: store.StatusSent, ProviderMessageID: note.ProviderMessageID}, nil
+	book := notebookOf(ctx)
+	note, noted := book.find(n.Key)
+	if noted && note.Accepted {
+		return d.recordAccepted(ctx, book, n, note)
 	}
 	// The checks read the database too, so they come before the claim: a
 	// database gone between the claim and the call would otherwise leave a
-	// row pending that nothing was sent for, and an SMS found pending is
-	// never sent.
+	// row pending that nothing was sent for.
 	f, err := d.precheck(ctx, n)
 	if err != nil {
 		return Outcome{}, err
 	}
-	rec, claimed, err := d.Ledger.ClaimNotification(ctx, n, d.ResendUnknown)
+	policy := store.ClaimPolicy{MaxUncertainSends: d.maxUncertainSends()}
+	if noted {
+		policy.NothingTakenBy = note.Attempt
+	}
+	rec, claimed, err := d.Ledger.ClaimNotification(ctx, n, policy)
 	if err != nil {
 		return Outcome{}, err
 	}
 	if !claimed {
-		return Outcome{Status: rec.Status, ProviderMessageID: rec.ProviderMessageID, Error: rec.LastError, Duplicate: true}, nil
+		return outcomeOf(rec), nil
 	}
-	log := d.Log.With("key", n.Key, "channel", n.Channel, "order_id", n.OrderID, "provider", d.Provider.Name())
+	book.forget(n.Key)
+	return d.deliver(ctx, book, n, rec.Attempts, f)
+}
 
+// StuckAfter is how long a row may stay unsettled before people are told
+// (starter notifications --stuck) and may resend it: far longer than an
+// attempt can take.
+const StuckAfter = 15 * time.Minute
+
+// Resend sends key's message once more because a person, by, decided so
+// (starter notifications resend); never automatic. It refuses a message
+// sent already or being sent; the ledger records who asked.
+func (d Delivery) Resend(ctx context.Context, key, by string) (Outcome, error) {
+	n, rec, err := d.Ledger.ClaimResend(ctx, key, by, StuckAfter)
+	if err != nil {
+		return Outcome{}, err
+	}
+	f, err := d.precheck(ctx, n)
+	if err != nil {
+		return Outcome{}, err
+	}
+	d.Log.Info("notification resent by hand", "key", key, "by", by, "attempt", rec.Attempts)
+	return d.deliver(ctx, notebookOf(ctx), n, rec.Attempts, f)
+}
+
+// recordAccepted settles a message an earlier attempt got accepted but
+// could not record.
+func (d Delivery) recordAccepted(ctx context.Context, book *notebook, n store.Notification, note attemptNote) (Outcome, error) {
+	rec, applied, err := d.Ledger.SettleNotification(ctx, n.Key, note.Attempt, store.StatusSent, note.ProviderMessageID, "")
+	if err != nil {
+		book.remember(ctx, note)
+		return Outcome{}, err
+	}
+	book.forget(n.Key)
+	if !applied {
+		return outcomeOf(rec), nil
+	}
+	d.Log.Info("notification sent by an earlier attempt; recorded now", "key", n.Key, "channel", n.Channel,
+		"order_id", n.OrderID, "provider", d.Provider.Name(), "message_id", note.ProviderMessageID)
+	return Outcome{Status: store.StatusSent, ProviderMessageID: note.ProviderMessageID}, nil
+}
+
+// deliver makes the provider call of claimed attempt number attempt (or
+// records the failure f found before it) and settles the row.
+func (d Delivery) deliver(ctx context.Context, book *notebook, n store.Notification, attempt int, f *failure) (Outcome, error) {
+	log := d.Log.With("key", n.Key, "channel", n.Channel, "order_id", n.OrderID, "provider", d.Provider.Name(), "attempt", attempt)
 	var id string
 	if f == nil {
+		stop := book.keepAlive(ctx)
+		var err error
 		id, err = d.Provider.Deliver(ctx, n)
+		stop()
 		f = asFailure(err)
 	}
 	// The call may have sent: record its outcome even if the activity's
@@ -102,29 +167,47 @@ func (d Delivery) Send(ctx context.Context, n store.Notification) (Outcome, erro
 	settleCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 	defer cancel()
 	if f == nil {
-		if err := d.Ledger.SettleNotification(settleCtx, n.Key, store.StatusSent, id, ""); err != nil {
-			rememberAccepted(ctx, acceptedNote{Key: n.Key, ProviderMessageID: id})
+		rec, applied, err := d.Ledger.SettleNotification(settleCtx, n.Key, attempt, store.StatusSent, id, "")
+		if err != nil {
+			book.remember(ctx, attemptNote{Key: n.Key, Attempt: attempt, Accepted: true, ProviderMessageID: id})
 			return Outcome{}, err
+		}
+		if !applied {
+			log.Warn("notification accepted, but a later attempt holds its ledger row; this copy counts there as an uncertain send",
+				"message_id", id, "status", rec.Status)
+			return outcomeOf(rec), nil
 		}
 		log.Info("notification sent", "message_id", id)
 		return Outcome{Status: store.StatusSent, ProviderMessageID: id}, nil
 	}
 	switch f.class {
-	case retryable:
-		if err := d.Ledger.SettleNotification(settleCtx, n.Key, store.StatusRetrying, "", f.msg); err != nil {
+	case retryable, refusedCredentials:
+		rec, applied, err := d.Ledger.SettleNotification(settleCtx, n.Key, attempt, store.StatusRetrying, "", f.msg)
+		if err != nil {
+			book.remember(ctx, attemptNote{Key: n.Key, Attempt: attempt})
 			return Outcome{}, err
 		}
-		log.Warn("notification not sent; will retry", "error", f.msg, "retry_after", f.retryAfter)
+		if !applied {
+			return outcomeOf(rec), nil
+		}
+		if f.class == refusedCredentials {
+			log.Error("notification not sent: the provider refused the credentials; a configuration problem, retrying",
+				"error", f.msg, "retry_after", f.retryAfter)
+		} else {
+			log.Warn("notification not sent; will retry", "error", f.msg, "retry_after", f.retryAfter)
+		}
 		return Outcome{}, f.temporalError()
 	case uncertain:
-		if err := d.Ledger.SettleNotification(settleCtx, n.Key, store.StatusUnknown, "", f.msg); err != nil {
-			return Outcome{}, err
+		rec, applied, err := d.Ledger.SettleNotification(settleCtx, n.Key, attempt, store.StatusUnknown, "", f.msg)
+		if err != nil || !applied {
+			// Still pending: the next attempt counts it as uncertain.
+			return outcomeOf(rec), err
 		}
-		if d.ResendUnknown {
-			log.Warn("notification outcome unknown; will send again", "error", f.msg)
+		if rec.UncertainSends < d.maxUncertainSends() {
+			log.Warn("notification outcome unknown; will send once more", "error", f.msg)
 			return Outcome{}, f.temporalError()
 		}
-		log.Warn("notification outcome unknown; not sending again", "error", f.msg)
+		log.Warn("notification outcome unknown; not sending again (starter notifications --stuck)", "error", f.msg)
 		return Outcome{Status: store.StatusUnknown, Error: f.msg}, nil
 	}
 	if f.class == unsubscribed {
@@ -132,11 +215,19 @@ func (d Delivery) Send(ctx context.Context, n store.Notification) (Outcome, erro
 			return Outcome{}, err
 		}
 	}
-	if err := d.Ledger.FailNotification(settleCtx, n.Key, f.msg); err != nil {
+	applied, err := d.Ledger.FailNotification(settleCtx, n.Key, attempt, f.msg)
+	if err != nil {
 		return Outcome{}, err
 	}
-	log.Warn("notification failed for good", "error", f.msg)
+	if applied {
+		log.Warn("notification failed for good", "error", f.msg)
+	}
 	return Outcome{Status: store.StatusFailed, Error: f.msg}, nil
+}
+
+// outcomeOf is the outcome of a key handled by another attempt.
+func outcomeOf(rec store.NotificationRecord) Outcome {
+	return Outcome{Status: rec.Status, ProviderMessageID: rec.ProviderMessageID, Error: rec.LastError, Duplicate: true}
 }
 
 // precheck finds what rules a message out before any request: a

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"fmt"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -24,4 +25,19 @@ func (d Dispatcher) Send(ctx context.Context, n store.Notification) (Outcome, er
 		return d.SMS.Send(ctx, n)
 	}
 	return Outcome{}, temporal.NewNonRetryableApplicationError("no notifier for channel "+n.Channel, "UnknownChannel", nil)
+}
+
+// Resend sends a ledger message again through its channel's provider, as
+// a person decided (see Delivery.Resend). A channel without a provider
+// here cannot resend.
+func (d Dispatcher) Resend(ctx context.Context, channel, key, by string) (Outcome, error) {
+	n := d.Email
+	if channel == SMS {
+		n = d.SMS
+	}
+	delivery, ok := n.(Delivery)
+	if !ok {
+		return Outcome{}, fmt.Errorf("%s is recorded only with this configuration, not sent: set its provider's variables (see starter notifications) to resend %s", channel, key)
+	}
+	return delivery.Resend(ctx, key, by)
 }

@@ -25,7 +25,16 @@ const (
 	// unsubscribed: permanent, and the recipient must not be messaged
 	// again (Twilio 21610).
 	unsubscribed
+	// refusedCredentials: 401/403. The provider took nothing; a key being
+	// rotated, or a configuration to fix. Retried, slowly, and logged as an
+	// error.
+	refusedCredentials
 )
+
+// credentialsRetryDelay is how long a message waits after the provider
+// refused the credentials: long enough not to hammer it, short enough
+// that a rotated key lets the backlog through within minutes.
+const credentialsRetryDelay = 5 * time.Minute
 
 // maxRetryAfter caps a provider's Retry-After, so a bogus header cannot
 // park a message for days.
@@ -82,7 +91,7 @@ func httpFailure(provider string, status int, header http.Header, detail string)
 	case status >= 500:
 		return &failure{class: retryable, msg: msg}
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return &failure{class: permanent, msg: msg + " (check the " + provider + " credentials)"}
+		return &failure{class: refusedCredentials, msg: msg + " (check the " + provider + " credentials)", retryAfter: credentialsRetryDelay}
 	}
 	return &failure{class: permanent, msg: msg}
 }

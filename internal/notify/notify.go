@@ -43,7 +43,7 @@ type Notifier interface {
 
 // Ledger is where messages are recorded.
 type Ledger interface {
-	RecordNotification(ctx context.Context, n store.Notification) (bool, error)
+	RecordNotification(ctx context.Context, n store.Notification) (store.NotificationRecord, bool, error)
 }
 
 // StatusRecorded marks a message the recording notifier kept instead of
@@ -58,16 +58,19 @@ type Recorder struct {
 	Log    *slog.Logger
 }
 
-// Send records n once per key.
+// Send records n once per key. A key handled before, by this recorder or
+// by a provider when one was configured, answers with its row's own
+// status: a failed message is not reported delivered.
 func (r Recorder) Send(ctx context.Context, n store.Notification) (Outcome, error) {
 	n.Status = StatusRecorded
-	inserted, err := r.Ledger.RecordNotification(ctx, n)
+	rec, inserted, err := r.Ledger.RecordNotification(ctx, n)
 	if err != nil {
 		return Outcome{}, err
 	}
-	if inserted {
-		// The body holds customer details; the log names the message only.
-		r.Log.Info("notification recorded", "key", n.Key, "channel", n.Channel, "order_id", n.OrderID, "subject", n.Subject)
+	if !inserted {
+		return Outcome{Status: rec.Status, Duplicate: true, ProviderMessageID: rec.ProviderMessageID, Error: rec.LastError}, nil
 	}
-	return Outcome{Status: StatusRecorded, Duplicate: !inserted}, nil
+	// The body holds customer details; the log names the message only.
+	r.Log.Info("notification recorded", "key", n.Key, "channel", n.Channel, "order_id", n.OrderID, "subject", n.Subject)
+	return Outcome{Status: StatusRecorded}, nil
 }

@@ -99,6 +99,24 @@ func TestRecorderRecordsOncePerKey(t *testing.T) {
 	assert.Equal(t, 2, rows(t, s))
 }
 
+// A key a provider handled before (the worker had credentials then)
+// answers with its row's status: a failed message is not delivered.
+func TestRecorderReportsWhatTheLedgerSays(t *testing.T) {
+	s, _ := pgtest.NewStore(t)
+	ctx := context.Background()
+	r := notify.Recorder{Ledger: s, Log: slog.New(slog.DiscardHandler)}
+	n := store.Notification{Key: "k", Channel: notify.SMS, Recipient: "+14155550100", Body: "b"}
+	_, _, err := s.ClaimNotification(ctx, n, store.ClaimPolicy{MaxUncertainSends: 1})
+	require.NoError(t, err)
+	_, err = s.FailNotification(ctx, n.Key, 1, "Twilio answered HTTP 400")
+	require.NoError(t, err)
+
+	out, err := r.Send(ctx, n)
+	require.NoError(t, err)
+	assert.Equal(t, notify.Outcome{Status: "failed", Duplicate: true, Error: "Twilio answered HTTP 400"}, out)
+	assert.False(t, out.Delivered())
+}
+
 func TestRecorderPlainSMS(t *testing.T) {
 	s, _ := pgtest.NewStore(t)
 	ctx := context.Background()

@@ -101,6 +101,10 @@ func TestSendGridRetryableFailures(t *testing.T) {
 		},
 		{name: "server error", reply: fakes.Status(500), wantError: "SendGrid answered HTTP 500: Internal Server Error"},
 		{name: "bad gateway", reply: fakes.Reply{Status: 502, Body: "<html>upstream down</html>"}, wantError: "HTTP 502: <html>upstream down</html>"},
+		// A key being rotated, or one to fix: nothing was taken, so it is
+		// retried, slowly.
+		{name: "unauthorized", reply: fakes.Status(401), wantDelay: 5 * time.Minute, wantError: "SendGrid answered HTTP 401"},
+		{name: "forbidden", reply: fakes.Status(403), wantDelay: 5 * time.Minute, wantError: "HTTP 403: Forbidden (check the SendGrid credentials)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
@@ -136,7 +140,6 @@ func TestSendGridPermanentFailures(t *testing.T) {
 		wantError string
 	}{
 		{name: "bad request", reply: fakes.Status(400), wantError: "SendGrid answered HTTP 400: Bad Request"},
-		{name: "forbidden", reply: fakes.Status(403), wantError: "SendGrid answered HTTP 403"},
 		{name: "payload too large", reply: fakes.Status(413), wantError: "SendGrid answered HTTP 413"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -165,15 +168,15 @@ func TestSendGridPermanentFailures(t *testing.T) {
 func TestSendGridUnauthorizedHidesTheKey(t *testing.T) {
 	f := newFixture(t)
 	fake := sendgridfake.New(t, "SG.the-right-key")
-	out, err := f.sendGrid(fake.URL, 0).Send(f.ctx, f.email("k"))
-	require.NoError(t, err)
-	assert.Equal(t, "failed", out.Status)
-	assert.Contains(t, out.Error, "HTTP 401")
-	assert.Contains(t, out.Error, "check the SendGrid credentials")
-	for _, where := range []string{out.Error, f.row("k").LastError, f.logs.String()} {
+	_, err := f.sendGrid(fake.URL, 0).Send(f.ctx, f.email("k"))
+	requireRetry(t, err, 5*time.Minute)
+	assert.Contains(t, err.Error(), "check the SendGrid credentials")
+	assert.Contains(t, f.logs.String(), "level=ERROR", "a configuration problem is an error in the log")
+	for _, where := range []string{err.Error(), f.row("k").LastError, f.logs.String()} {
 		assert.NotContains(t, where, sendGridKey)
 	}
 
+	var out notify.Outcome
 	// Even a relay that echoes the request does not leak it.
 	echo := sendgridfake.New(t, sendGridKey)
 	echo.Push(fakes.Reply{Status: 400, Body: `{"errors":[{"message":"bad header Authorization: Bearer ` + sendGridKey + `"}]}`})
@@ -235,6 +238,35 @@ func TestSendGridUncertainOutcomeIsRetried(t *testing.T) {
 			assert.Len(t, fake.Requests(), 2)
 		})
 	}
+}
+
+// A provider that takes the message and answers too late, every time:
+// the email goes at most twice, then stays unknown for a person, however
+// often Temporal retries (four attempts sent four emails before).
+func TestSendGridSlowProviderSendsAtMostTwice(t *testing.T) {
+	f := newFixture(t)
+	fake := sendgridfake.New(t, sendGridKey)
+	for range 6 {
+		fake.Push(fakes.Slow(time.Second))
+	}
+	d := f.sendGrid(fake.URL, 200*time.Millisecond)
+
+	var out notify.Outcome
+	var err error
+	for range 6 {
+		if out, err = d.Send(f.ctx, f.email("k")); err == nil {
+			break
+		}
+		requireRetry(t, err, 0)
+	}
+	require.NoError(t, err, "the workflow goes on")
+	assert.Equal(t, "unknown", out.Status)
+	assert.False(t, out.Delivered())
+	assert.Len(t, fake.Requests(), 2)
+	row := f.row("k")
+	assert.Equal(t, "unknown", row.Status)
+	assert.Equal(t, 2, row.UncertainSends)
+	assert.Contains(t, f.logs.String(), "not sending again")
 }
 
 func TestSendGridUnreachable(t *testing.T) {

@@ -37,31 +37,58 @@ type NotificationRecord struct {
 	Recipient         string
 	Status            string
 	ProviderMessageID string
-	Attempts          int
-	LastError         string
-	CreatedAt         time.Time
+	// Attempts counts the provider calls claimed; the current claim's
+	// number is its fencing token.
+	Attempts  int
+	LastError string
+	// UncertainSends counts the calls whose outcome is not known: each may
+	// have delivered a copy.
+	UncertainSends int
+	// ResentBy is who asked for a manual resend, if anyone did.
+	ResentBy  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 const recordColumns = `key, order_id, channel, recipient, status, coalesce(provider_message_id, ''),
-	attempts, coalesce(last_error, ''), created_at`
+	attempts, coalesce(last_error, ''), uncertain_sends, coalesce(resent_by, ''), created_at, updated_at`
 
 func scanRecord(row pgx.Row) (NotificationRecord, error) {
 	var r NotificationRecord
 	err := row.Scan(&r.Key, &r.OrderID, &r.Channel, &r.Recipient, &r.Status, &r.ProviderMessageID,
-		&r.Attempts, &r.LastError, &r.CreatedAt)
+		&r.Attempts, &r.LastError, &r.UncertainSends, &r.ResentBy, &r.CreatedAt, &r.UpdatedAt)
 	return r, err
 }
 
+// ClaimPolicy says when a message whose earlier outcome is not known may
+// be sent again.
+type ClaimPolicy struct {
+	// MaxUncertainSends is how many calls with an unknown outcome a
+	// message may have: it is sent again while it has fewer. 2 for email
+	// (a customer gets it at most twice), 1 for SMS (never resent).
+	MaxUncertainSends int
+	// NothingTakenBy is the attempt that found the provider took nothing
+	// but could not record it (the activity's heartbeat details say so);
+	// its pending row is sent again. 0 when there is none.
+	NothingTakenBy int
+}
+
+// lostAttempt is what a pending row says once no attempt holds it.
+const lostAttempt = "an earlier attempt ended without a result; the provider may have accepted it"
+
 // ClaimNotification takes n's ledger row for one delivery attempt: a new
 // row, or one whose last attempt sent nothing (retrying), becomes pending
-// with one more attempt, and claimed is true. Otherwise the row holds the
-// result and nothing may be sent: sent, failed, recorded, or unknown.
+// with one more attempt, and claimed is true; rec.Attempts is the claim's
+// fencing token for SettleNotification. Otherwise the row holds the result
+// and nothing may be sent: sent, failed, recorded, or unknown.
 //
 // A row found pending belongs to an attempt that ended without settling it
-// (the worker died mid-call), so it may have reached the provider. With
-// resendUnknown (email: a duplicate is tolerable) such rows and unknown
-// ones are claimed again; without it (SMS) a pending row becomes unknown.
-func (s *Store) ClaimNotification(ctx context.Context, n Notification, resendUnknown bool) (rec NotificationRecord, claimed bool, err error) {
+// (the worker died or was cut off mid-call), so it may have reached the
+// provider: it counts as an uncertain send and becomes unknown, unless
+// policy.NothingTakenBy says that very attempt got nothing through. An
+// unknown row is claimed again while its uncertain sends are fewer than
+// policy.MaxUncertainSends.
+func (s *Store) ClaimNotification(ctx context.Context, n Notification, policy ClaimPolicy) (rec NotificationRecord, claimed bool, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		rec, err = scanRecord(tx.QueryRow(ctx, `
 			INSERT INTO notifications (key, order_id, incident_id, channel, recipient, subject, body, html_body,
@@ -80,21 +107,23 @@ func (s *Store) ClaimNotification(ctx context.Context, n Notification, resendUnk
 		if rec, err = scanRecord(tx.QueryRow(ctx, `SELECT `+recordColumns+` FROM notifications WHERE key = $1 FOR UPDATE`, n.Key)); err != nil {
 			return err
 		}
-		switch {
-		case rec.Status == StatusRetrying, resendUnknown && (rec.Status == StatusPending || rec.Status == StatusUnknown):
+		nothingTaken := rec.Status == StatusPending && policy.NothingTakenBy > 0 && rec.Attempts == policy.NothingTakenBy
+		if rec.Status == StatusPending && !nothingTaken {
+			if rec, err = scanRecord(tx.QueryRow(ctx, `
+				UPDATE notifications SET status = 'unknown', uncertain_sends = uncertain_sends + 1,
+				       last_error = $2, updated_at = now()
+				WHERE key = $1 RETURNING `+recordColumns, n.Key, lostAttempt)); err != nil {
+				return err
+			}
+		}
+		if rec.Status == StatusRetrying || nothingTaken ||
+			(rec.Status == StatusUnknown && rec.UncertainSends < policy.MaxUncertainSends) {
 			claimed = true
 			rec, err = scanRecord(tx.QueryRow(ctx, `
 				UPDATE notifications SET status = 'pending', attempts = attempts + 1, updated_at = now()
 				WHERE key = $1 RETURNING `+recordColumns, n.Key))
-			return err
-		case rec.Status == StatusPending:
-			rec, err = scanRecord(tx.QueryRow(ctx, `
-				UPDATE notifications SET status = 'unknown', updated_at = now(),
-				       last_error = 'an earlier attempt ended without a result; the provider may have accepted it'
-				WHERE key = $1 RETURNING `+recordColumns, n.Key))
-			return err
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return rec, false, fmt.Errorf("claiming %s notification %s: %w", n.Channel, n.Key, err)
@@ -102,38 +131,54 @@ func (s *Store) ClaimNotification(ctx context.Context, n Notification, resendUnk
 	return rec, claimed, nil
 }
 
-// SettleNotification records how a claimed attempt ended: sent (with the
-// provider's message id), retrying or unknown (with the error). A row that
-// was sent keeps the last error seen before, next to its attempt count.
-func (s *Store) SettleNotification(ctx context.Context, key, status, providerMessageID, lastError string) error {
-	_, err := s.pool.Exec(ctx, `
-		UPDATE notifications SET status = $2,
-		       provider_message_id = coalesce(NULLIF($3, ''), provider_message_id),
-		       last_error = coalesce(NULLIF($4, ''), last_error),
-		       sent_at = CASE WHEN $2 = 'sent' THEN now() ELSE sent_at END,
+// SettleNotification records how claimed attempt number attempt ended:
+// sent (with the provider's message id), retrying or unknown (with the
+// error; unknown counts an uncertain send). It applies only while that
+// attempt holds the claim: when a later attempt has taken the row over,
+// applied is false, nothing changes, and rec is the row as it stands. A
+// row that was sent keeps the last error seen before.
+func (s *Store) SettleNotification(ctx context.Context, key string, attempt int, status, providerMessageID, lastError string) (rec NotificationRecord, applied bool, err error) {
+	rec, err = scanRecord(s.pool.QueryRow(ctx, `
+		UPDATE notifications SET status = $3,
+		       provider_message_id = coalesce(NULLIF($4, ''), provider_message_id),
+		       last_error = coalesce(NULLIF($5, ''), last_error),
+		       uncertain_sends = uncertain_sends + CASE WHEN $3 = 'unknown' THEN 1 ELSE 0 END,
+		       sent_at = CASE WHEN $3 = 'sent' THEN now() ELSE sent_at END,
 		       updated_at = now()
-		WHERE key = $1`, key, status, providerMessageID, lastError)
-	if err != nil {
-		return fmt.Errorf("recording notification %s as %s: %w", key, status, err)
+		WHERE key = $1 AND attempts = $2 AND status = 'pending'
+		RETURNING `+recordColumns, key, attempt, status, providerMessageID, lastError))
+	if errors.Is(err, pgx.ErrNoRows) {
+		rec, err = scanRecord(s.pool.QueryRow(ctx, `SELECT `+recordColumns+` FROM notifications WHERE key = $1`, key))
+		if err == nil {
+			return rec, false, nil
+		}
 	}
-	return nil
+	if err != nil {
+		return rec, false, fmt.Errorf("recording notification %s as %s: %w", key, status, err)
+	}
+	return rec, true, nil
 }
 
 // FailNotification records that a message will never be sent, on the
-// ledger and on its incident's delivery failures, once.
-func (s *Store) FailNotification(ctx context.Context, key, lastError string) error {
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+// ledger and on its incident's delivery failures, once, if claimed
+// attempt number attempt still holds it; applied says whether it did.
+func (s *Store) FailNotification(ctx context.Context, key string, attempt int, lastError string) (applied bool, err error) {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		var incidentID *string
 		var channel, recipient string
 		err := tx.QueryRow(ctx, `
-			UPDATE notifications SET status = 'failed', last_error = $2, updated_at = now()
-			WHERE key = $1 AND status <> 'failed'
-			RETURNING incident_id, channel, recipient`, key, lastError).Scan(&incidentID, &channel, &recipient)
-		if errors.Is(err, pgx.ErrNoRows) || (err == nil && incidentID == nil) {
-			return nil // failed before, or no incident to tell
+			UPDATE notifications SET status = 'failed', last_error = $3, updated_at = now()
+			WHERE key = $1 AND attempts = $2 AND status = 'pending'
+			RETURNING incident_id, channel, recipient`, key, attempt, lastError).Scan(&incidentID, &channel, &recipient)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // another attempt holds it
 		}
 		if err != nil {
 			return err
+		}
+		applied = true
+		if incidentID == nil {
+			return nil // no incident to tell
 		}
 		_, err = tx.Exec(ctx, `
 			UPDATE incidents SET updated_at = now(), delivery_failures = delivery_failures || jsonb_build_array(
@@ -143,9 +188,77 @@ func (s *Store) FailNotification(ctx context.Context, key, lastError string) err
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("recording notification %s as failed: %w", key, err)
+		return false, fmt.Errorf("recording notification %s as failed: %w", key, err)
 	}
-	return nil
+	return applied, nil
+}
+
+// ErrNotResendable is returned by ClaimResend for a message that must not
+// be sent again by hand: sent, recorded, or being sent right now.
+var ErrNotResendable = errors.New("not resendable")
+
+// ClaimResend claims a message a person decided to send again (starter
+// notifications resend): an unknown, failed, retrying or stuck pending row
+// (untouched for longer than stuckAfter) becomes pending with one more
+// attempt, recording who asked. It returns the message with its content
+// and the claimed row.
+func (s *Store) ClaimResend(ctx context.Context, key, by string, stuckAfter time.Duration) (n Notification, rec NotificationRecord, err error) {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		if rec, err = scanRecord(tx.QueryRow(ctx, `SELECT `+recordColumns+` FROM notifications WHERE key = $1 FOR UPDATE`, key)); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("no notification has key %q: see starter notifications: %w", key, ErrNotFound)
+			}
+			return err
+		}
+		switch rec.Status {
+		case StatusSent, StatusRecorded:
+			return fmt.Errorf("%s is %s already; resending would deliver it twice: %w", key, rec.Status, ErrNotResendable)
+		case StatusPending:
+			if time.Since(rec.UpdatedAt) < stuckAfter {
+				return fmt.Errorf("%s is being sent right now (attempt %d); try again if it is still pending in %s: %w",
+					key, rec.Attempts, stuckAfter, ErrNotResendable)
+			}
+		}
+		var attachments []string
+		if err := tx.QueryRow(ctx, `
+			SELECT coalesce(incident_id, ''), subject, body, html_body, attachments FROM notifications WHERE key = $1`, key).
+			Scan(&n.IncidentID, &n.Subject, &n.Body, &n.HTMLBody, &attachments); err != nil {
+			return err
+		}
+		if len(attachments) > 0 {
+			return fmt.Errorf("%s has attachments (%v), which the ledger does not keep; run its report again instead: %w",
+				key, attachments, ErrNotResendable)
+		}
+		n.Key, n.OrderID, n.Channel, n.Recipient = rec.Key, rec.OrderID, rec.Channel, rec.Recipient
+		rec, err = scanRecord(tx.QueryRow(ctx, `
+			UPDATE notifications SET status = 'pending', attempts = attempts + 1, resent_by = $2, resent_at = now(),
+			       updated_at = now()
+			WHERE key = $1 RETURNING `+recordColumns, key, by))
+		return err
+	})
+	return n, rec, err
+}
+
+// NotificationByKey is the ledger row of key.
+func (s *Store) NotificationByKey(ctx context.Context, key string) (NotificationRecord, error) {
+	rec, err := scanRecord(s.pool.QueryRow(ctx, `SELECT `+recordColumns+` FROM notifications WHERE key = $1`, key))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return rec, fmt.Errorf("no notification has key %q: see starter notifications: %w", key, ErrNotFound)
+	}
+	return rec, err
+}
+
+// StuckNotifications lists the rows not settled (pending, retrying or
+// unknown) for longer than olderThan, oldest first: messages a workflow
+// stopped waiting for, or whose outcome a person must decide.
+func (s *Store) StuckNotifications(ctx context.Context, olderThan time.Duration) ([]NotificationRecord, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+recordColumns+` FROM notifications
+		WHERE status IN ('pending', 'retrying', 'unknown') AND updated_at < now() - $1::interval
+		ORDER BY updated_at, key`, olderThan)
+	if err != nil {
+		return nil, fmt.Errorf("listing stuck notifications: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (NotificationRecord, error) { return scanRecord(r) })
 }
 
 // Suppress puts a recipient on the suppression list of a channel.

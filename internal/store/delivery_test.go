@@ -35,65 +35,147 @@ func message(key, incident, channel string) store.Notification {
 		Recipient: "jane@example.com", Subject: "s", Body: "b", HTMLBody: "<p>b</p>"}
 }
 
+var (
+	email = store.ClaimPolicy{MaxUncertainSends: 2}
+	sms   = store.ClaimPolicy{MaxUncertainSends: 1}
+)
+
 func TestClaimNotificationLifecycle(t *testing.T) {
 	s, ctx, incident := deliveryStore(t)
 	n := message("k1", incident, "email")
 
-	rec, claimed, err := s.ClaimNotification(ctx, n, false)
+	rec, claimed, err := s.ClaimNotification(ctx, n, sms)
 	require.NoError(t, err)
 	assert.True(t, claimed, "a new message is claimed")
 	assert.Equal(t, store.StatusPending, rec.Status)
 	assert.Equal(t, 1, rec.Attempts)
 
-	require.NoError(t, s.SettleNotification(ctx, n.Key, store.StatusRetrying, "", "HTTP 500"))
-	rec, claimed, err = s.ClaimNotification(ctx, n, false)
+	_, applied, err := s.SettleNotification(ctx, n.Key, 1, store.StatusRetrying, "", "HTTP 500")
+	require.NoError(t, err)
+	assert.True(t, applied)
+	rec, claimed, err = s.ClaimNotification(ctx, n, sms)
 	require.NoError(t, err)
 	assert.True(t, claimed, "nothing was accepted: the next attempt sends")
 	assert.Equal(t, 2, rec.Attempts)
 
-	require.NoError(t, s.SettleNotification(ctx, n.Key, store.StatusSent, "msg-1", ""))
-	rec, claimed, err = s.ClaimNotification(ctx, n, true)
+	_, applied, err = s.SettleNotification(ctx, n.Key, 2, store.StatusSent, "msg-1", "")
+	require.NoError(t, err)
+	assert.True(t, applied)
+	rec, claimed, err = s.ClaimNotification(ctx, n, email)
 	require.NoError(t, err)
 	assert.False(t, claimed, "sent is final")
 	assert.Equal(t, store.NotificationRecord{
 		Key: "k1", OrderID: "SO-1001", Channel: "email", Recipient: "jane@example.com", Status: store.StatusSent,
-		ProviderMessageID: "msg-1", Attempts: 2, LastError: "HTTP 500", CreatedAt: rec.CreatedAt,
+		ProviderMessageID: "msg-1", Attempts: 2, LastError: "HTTP 500", CreatedAt: rec.CreatedAt, UpdatedAt: rec.UpdatedAt,
 	}, rec)
 	var sentAt *time.Time
 	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT sent_at FROM notifications WHERE key = 'k1'`).Scan(&sentAt))
 	assert.NotNil(t, sentAt)
 }
 
+// A settle applies only for the attempt that holds the claim: a late
+// attempt cannot overwrite what a newer one recorded.
+func TestSettleIsFencedByTheClaim(t *testing.T) {
+	s, ctx, incident := deliveryStore(t)
+	n := message("k", incident, "email")
+	_, _, err := s.ClaimNotification(ctx, n, email)
+	require.NoError(t, err)
+	// Attempt 1 is cut off mid-call; attempt 2 takes over and sends.
+	rec, claimed, err := s.ClaimNotification(ctx, n, email)
+	require.NoError(t, err)
+	require.True(t, claimed)
+	require.Equal(t, 2, rec.Attempts)
+	_, applied, err := s.SettleNotification(ctx, n.Key, 2, store.StatusSent, "msg-2", "")
+	require.NoError(t, err)
+	require.True(t, applied)
+
+	// Attempt 1 answers late.
+	rec, applied, err = s.SettleNotification(ctx, n.Key, 1, store.StatusUnknown, "", "timeout")
+	require.NoError(t, err)
+	assert.False(t, applied)
+	assert.Equal(t, store.StatusSent, rec.Status)
+	assert.Equal(t, "msg-2", rec.ProviderMessageID)
+	failed, err := s.FailNotification(ctx, n.Key, 1, "HTTP 400")
+	require.NoError(t, err)
+	assert.False(t, failed)
+	recs, err := s.ListNotifications(ctx, "SO-1001")
+	require.NoError(t, err)
+	assert.Equal(t, store.StatusSent, recs[0].Status)
+	assert.Equal(t, 1, recs[0].UncertainSends, "attempt 1's call is counted as uncertain")
+}
+
 func TestClaimNotificationUncertainOutcomes(t *testing.T) {
 	for _, tc := range []struct {
-		name          string
-		left          string // the status an earlier attempt left
-		resendUnknown bool
-		wantClaimed   bool
-		wantStatus    string
+		name        string
+		left        string // the status an earlier attempt left
+		policy      store.ClaimPolicy
+		wantClaimed bool
+		wantStatus  string
 	}{
-		{name: "sms after a timeout", left: store.StatusUnknown, wantStatus: store.StatusUnknown},
-		{name: "sms after a crash mid-call", left: store.StatusPending, wantStatus: store.StatusUnknown},
-		{name: "email after a timeout", left: store.StatusUnknown, resendUnknown: true, wantClaimed: true, wantStatus: store.StatusPending},
-		{name: "email after a crash mid-call", left: store.StatusPending, resendUnknown: true, wantClaimed: true, wantStatus: store.StatusPending},
-		{name: "failed is final", left: store.StatusFailed, resendUnknown: true, wantStatus: store.StatusFailed},
+		{name: "sms after a timeout", left: store.StatusUnknown, policy: sms, wantStatus: store.StatusUnknown},
+		{name: "sms after a crash mid-call", left: store.StatusPending, policy: sms, wantStatus: store.StatusUnknown},
+		{name: "sms whose attempt noted the provider took nothing", left: store.StatusPending,
+			policy: store.ClaimPolicy{MaxUncertainSends: 1, NothingTakenBy: 1}, wantClaimed: true, wantStatus: store.StatusPending},
+		{name: "a note about another attempt does not count", left: store.StatusPending,
+			policy: store.ClaimPolicy{MaxUncertainSends: 1, NothingTakenBy: 7}, wantStatus: store.StatusUnknown},
+		{name: "email after a timeout", left: store.StatusUnknown, policy: email, wantClaimed: true, wantStatus: store.StatusPending},
+		{name: "email after a crash mid-call", left: store.StatusPending, policy: email, wantClaimed: true, wantStatus: store.StatusPending},
+		{name: "failed is final", left: store.StatusFailed, policy: email, wantStatus: store.StatusFailed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, ctx, incident := deliveryStore(t)
 			n := message("k", incident, "sms")
-			_, _, err := s.ClaimNotification(ctx, n, tc.resendUnknown)
+			_, _, err := s.ClaimNotification(ctx, n, tc.policy)
 			require.NoError(t, err)
-			if tc.left != store.StatusPending {
-				require.NoError(t, s.SettleNotification(ctx, n.Key, tc.left, "", "timeout"))
+			switch tc.left {
+			case store.StatusFailed:
+				_, err = s.FailNotification(ctx, n.Key, 1, "HTTP 400")
+			case store.StatusUnknown:
+				_, _, err = s.SettleNotification(ctx, n.Key, 1, tc.left, "", "timeout")
 			}
+			require.NoError(t, err)
 
-			rec, claimed, err := s.ClaimNotification(ctx, n, tc.resendUnknown)
+			rec, claimed, err := s.ClaimNotification(ctx, n, tc.policy)
 			require.NoError(t, err)
 			assert.Equal(t, tc.wantClaimed, claimed)
 			assert.Equal(t, tc.wantStatus, rec.Status)
-			if tc.left == store.StatusPending && !tc.resendUnknown {
+			if tc.left == store.StatusPending && !tc.wantClaimed {
 				assert.Contains(t, rec.LastError, "may have accepted it")
 			}
+		})
+	}
+}
+
+// An email whose outcome stays unknown is sent again once, then left
+// unknown: at most two copies, whether calls time out or attempts die.
+func TestEmailWithUnknownOutcomesIsSentAtMostTwice(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		lose func(t *testing.T, s *store.Store, ctx context.Context, key string, attempt int)
+	}{
+		{name: "timeouts", lose: func(t *testing.T, s *store.Store, ctx context.Context, key string, attempt int) {
+			_, applied, err := s.SettleNotification(ctx, key, attempt, store.StatusUnknown, "", "timeout")
+			require.NoError(t, err)
+			require.True(t, applied)
+		}},
+		{name: "attempts that die mid-call", lose: func(*testing.T, *store.Store, context.Context, string, int) {}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, ctx, incident := deliveryStore(t)
+			n := message("k", incident, "email")
+			calls := 0
+			for range 5 {
+				rec, claimed, err := s.ClaimNotification(ctx, n, email)
+				require.NoError(t, err)
+				if !claimed {
+					assert.Equal(t, store.StatusUnknown, rec.Status)
+					assert.Equal(t, 2, rec.UncertainSends)
+					continue
+				}
+				calls++
+				tc.lose(t, s, ctx, n.Key, rec.Attempts)
+			}
+			assert.Equal(t, 2, calls)
 		})
 	}
 }
@@ -101,11 +183,15 @@ func TestClaimNotificationUncertainOutcomes(t *testing.T) {
 func TestFailNotificationTellsTheIncidentOnce(t *testing.T) {
 	s, ctx, incident := deliveryStore(t)
 	n := message("k1", incident, "email")
-	_, _, err := s.ClaimNotification(ctx, n, true)
+	_, _, err := s.ClaimNotification(ctx, n, email)
 	require.NoError(t, err)
 
-	require.NoError(t, s.FailNotification(ctx, n.Key, "not an email address"))
-	require.NoError(t, s.FailNotification(ctx, n.Key, "not an email address"))
+	applied, err := s.FailNotification(ctx, n.Key, 1, "not an email address")
+	require.NoError(t, err)
+	assert.True(t, applied)
+	applied, err = s.FailNotification(ctx, n.Key, 1, "not an email address")
+	require.NoError(t, err)
+	assert.False(t, applied)
 
 	recs, err := s.ListNotifications(ctx, "SO-1001")
 	require.NoError(t, err)
@@ -126,12 +212,60 @@ func TestFailNotificationTellsTheIncidentOnce(t *testing.T) {
 
 	// A message without an incident (a report) fails on the ledger only.
 	report := message("report/2026-W48", "", "email")
-	_, _, err = s.ClaimNotification(ctx, report, true)
+	_, _, err = s.ClaimNotification(ctx, report, email)
 	require.NoError(t, err)
-	require.NoError(t, s.FailNotification(ctx, report.Key, "HTTP 400"))
+	_, err = s.FailNotification(ctx, report.Key, 1, "HTTP 400")
+	require.NoError(t, err)
 	recs, err = s.ListNotifications(ctx, "")
 	require.NoError(t, err)
 	assert.Len(t, recs, 2)
+}
+
+// A person may resend an unknown or failed message, not a sent one, nor
+// one being sent; rows left unsettled are listed as stuck.
+func TestResendAndStuckNotifications(t *testing.T) {
+	s, ctx, incident := deliveryStore(t)
+	unknown, sent, pending := message("unknown", incident, "sms"), message("sent", incident, "email"), message("pending", incident, "email")
+	for _, n := range []store.Notification{unknown, sent, pending} {
+		_, _, err := s.ClaimNotification(ctx, n, sms)
+		require.NoError(t, err)
+	}
+	_, _, err := s.SettleNotification(ctx, "unknown", 1, store.StatusUnknown, "", "timeout")
+	require.NoError(t, err)
+	_, _, err = s.SettleNotification(ctx, "sent", 1, store.StatusSent, "m-1", "")
+	require.NoError(t, err)
+
+	stuck, err := s.StuckNotifications(ctx, 0)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"unknown", "pending"}, keysOf(stuck))
+	stuck, err = s.StuckNotifications(ctx, time.Hour)
+	require.NoError(t, err)
+	assert.Empty(t, stuck, "nothing is an hour old")
+
+	_, _, err = s.ClaimResend(ctx, "sent", "pat", time.Minute)
+	assert.ErrorIs(t, err, store.ErrNotResendable)
+	assert.ErrorContains(t, err, "sent already")
+	_, _, err = s.ClaimResend(ctx, "pending", "pat", time.Minute)
+	assert.ErrorIs(t, err, store.ErrNotResendable)
+	assert.ErrorContains(t, err, "being sent right now")
+	_, _, err = s.ClaimResend(ctx, "nope", "pat", time.Minute)
+	assert.ErrorIs(t, err, store.ErrNotFound)
+
+	n, rec, err := s.ClaimResend(ctx, "unknown", "pat", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, unknown.Body, n.Body)
+	assert.Equal(t, unknown.Recipient, n.Recipient)
+	assert.Equal(t, store.StatusPending, rec.Status)
+	assert.Equal(t, 2, rec.Attempts)
+	assert.Equal(t, "pat", rec.ResentBy)
+}
+
+func keysOf(recs []store.NotificationRecord) []string {
+	var keys []string
+	for _, r := range recs {
+		keys = append(keys, r.Key)
+	}
+	return keys
 }
 
 func TestSuppressions(t *testing.T) {

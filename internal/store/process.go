@@ -606,17 +606,25 @@ func (n Notification) attachmentNames() []string {
 }
 
 // RecordNotification writes a ledger row once per key; inserted is false
-// when the key was recorded before.
-func (s *Store) RecordNotification(ctx context.Context, n Notification) (inserted bool, err error) {
-	tag, err := s.pool.Exec(ctx, `
+// when the key has a row already, and rec is the row as it stands (it may
+// say failed or unknown if a provider handled the key before).
+func (s *Store) RecordNotification(ctx context.Context, n Notification) (rec NotificationRecord, inserted bool, err error) {
+	rec, err = scanRecord(s.pool.QueryRow(ctx, `
 		INSERT INTO notifications (key, order_id, incident_id, channel, recipient, subject, body, html_body, attachments, status, attempts, sent_at)
 		VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, $7, $8, $9, $10, 1, now())
-		ON CONFLICT (key) DO NOTHING`,
-		n.Key, n.OrderID, n.IncidentID, n.Channel, n.Recipient, n.Subject, n.Body, n.HTMLBody, n.attachmentNames(), n.Status)
-	if err != nil {
-		return false, fmt.Errorf("recording %s notification %s: %w", n.Channel, n.Key, err)
+		ON CONFLICT (key) DO NOTHING
+		RETURNING `+recordColumns,
+		n.Key, n.OrderID, n.IncidentID, n.Channel, n.Recipient, n.Subject, n.Body, n.HTMLBody, n.attachmentNames(), n.Status))
+	if err == nil {
+		return rec, true, nil
 	}
-	return tag.RowsAffected() == 1, nil
+	if errors.Is(err, pgx.ErrNoRows) {
+		rec, err = scanRecord(s.pool.QueryRow(ctx, `SELECT `+recordColumns+` FROM notifications WHERE key = $1`, n.Key))
+	}
+	if err != nil {
+		return rec, false, fmt.Errorf("recording %s notification %s: %w", n.Channel, n.Key, err)
+	}
+	return rec, false, nil
 }
 
 // SweepRun is the record of one sweep.

@@ -1,4 +1,4 @@
-package main
+package notify_test
 
 import (
 	"log/slog"
@@ -12,38 +12,37 @@ import (
 	"github.com/acme/backorders/internal/notify"
 )
 
-func TestNewNotifierPicksPerChannel(t *testing.T) {
+func TestNewPicksPerChannelAndSaysWhich(t *testing.T) {
 	quiet := slog.New(slog.DiscardHandler)
 
-	n, email, sms, err := newNotifier(config.Config{WarehouseManagerPhone: "+14155550100"}, nil, quiet)
+	cfg := config.Config{WarehouseManagerPhone: "+14155550100"}
+	n, err := notify.New(cfg, nil, quiet)
 	require.NoError(t, err)
 	assert.IsType(t, notify.Recorder{}, n.Email)
 	assert.IsType(t, notify.Recorder{}, n.SMS)
-	assert.Contains(t, email, "recorded in the notifications ledger")
-	assert.Contains(t, sms, "recorded in the notifications ledger")
+	assert.Contains(t, cfg.EmailRoute(), "recorded in the notifications ledger, not sent")
+	assert.Contains(t, cfg.SMSRoute(), "recorded in the notifications ledger, not sent")
 
-	cfg := config.Config{
+	cfg = config.Config{
 		WarehouseManagerPhone: "+14155550100",
 		QuietHours:            backorder.QuietHours{Start: 21 * 60, End: 7 * 60},
 		SendGrid:              config.SendGrid{APIKey: "SG.secret", From: "backorders@shop.example", BaseURL: "https://user:pw@relay.example/sg"},
 		Twilio:                config.Twilio{AccountSID: "AC123", AuthToken: "tok3n", From: "+14155552671"},
 	}
-	n, email, sms, err = newNotifier(cfg, nil, quiet)
+	n, err = notify.New(cfg, nil, quiet)
 	require.NoError(t, err)
 	assert.IsType(t, notify.Delivery{}, n.Email)
 	assert.IsType(t, notify.Delivery{}, n.SMS)
-	assert.True(t, n.Email.(notify.Delivery).ResendUnknown, "a duplicate email beats none")
+	assert.True(t, n.Email.(notify.Delivery).ResendUnknown, "a second email beats none")
 	assert.False(t, n.SMS.(notify.Delivery).ResendUnknown, "an SMS whose fate is unknown is not sent again")
-	assert.Equal(t, "SendGrid at https://relay.example from backorders@shop.example", email)
-	assert.Contains(t, sms, "Twilio at https://api.twilio.com from +14155552671, quiet hours 21:00-07:00")
-	for _, route := range []string{email, sms} {
+	assert.Equal(t, "SendGrid at https://relay.example from backorders@shop.example", cfg.EmailRoute())
+	assert.Contains(t, cfg.SMSRoute(), "Twilio at https://api.twilio.com from +14155552671, quiet hours 21:00-07:00")
+	for _, route := range []string{cfg.EmailRoute(), cfg.SMSRoute()} {
 		for _, secret := range []string{"SG.secret", "tok3n", "AC123", "pw"} {
 			assert.NotContains(t, route, secret)
 		}
 	}
 
 	cfg.WarehouseManagerPhone = ""
-	_, _, sms, err = newNotifier(cfg, nil, quiet)
-	require.NoError(t, err)
-	assert.Equal(t, "none: WAREHOUSE_MANAGER_PHONE is not set, alerts are recorded only", sms)
+	assert.Equal(t, "none: WAREHOUSE_MANAGER_PHONE is not set, alerts are recorded only", cfg.SMSRoute())
 }
