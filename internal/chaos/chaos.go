@@ -43,6 +43,10 @@ type Options struct {
 	DBOutage time.Duration
 	// ProviderOutage is how long the fakes answer 500 and 429 (default 20 s).
 	ProviderOutage time.Duration
+	// SlowAnswer is how long a slow provider takes to answer a message it
+	// accepted: longer than the client waits (notify.DefaultTimeout)
+	// (default 7 s).
+	SlowAnswer time.Duration
 	// LockHold is how long the suppliers table stays locked; it must
 	// outlast the lookup's start-to-close timeout (10 s) (default 15 s).
 	LockHold time.Duration
@@ -65,6 +69,7 @@ func (o Options) withDefaults() Options {
 	def(&o.DBOutage, 30*time.Second)
 	def(&o.ProviderOutage, 20*time.Second)
 	def(&o.LockHold, 15*time.Second)
+	def(&o.SlowAnswer, 7*time.Second)
 	def(&o.Limit, 5*time.Minute)
 	if o.AsOf.IsZero() {
 		o.AsOf = DefaultAsOf(time.Now())
@@ -87,6 +92,10 @@ func DefaultAsOf(now time.Time) time.Time {
 	}
 	return fixed
 }
+
+// RecoveryBound is the README's promise: every drill's system is back to
+// work within this long of its fault's end.
+const RecoveryBound = 15 * time.Second
 
 // Result is one drill's line in the table.
 type Result struct {
@@ -115,9 +124,9 @@ type Drill struct {
 	PrivatePostgres bool
 	// Workers started before the sweep (default 1).
 	Workers int
-	// CutSends: the fault can cut a provider call between the provider's
-	// answer and the ledger (see CheckOptions).
-	CutSends bool
+	// UncertainSends: the fault can leave a provider call's outcome
+	// unknown (see CheckOptions).
+	UncertainSends bool
 	// Fault runs while the sweep does: it waits for the right moment,
 	// injects the fault, takes it away and sets r.recoveredAt. With
 	// Fulfils, it also fulfils the orders and sets r.recovery itself.
@@ -234,11 +243,15 @@ func RunDrill(ctx context.Context, d Drill, opts Options) (res Result) {
 	var v Verdict
 	var checkErr error
 	_ = st.waitUntil(ctx, "invariants", 15*time.Second, func(ctx context.Context) (bool, string, error) {
-		v, checkErr = st.CheckInvariants(ctx, exp, CheckOptions{CutSends: d.CutSends})
+		v, checkErr = st.CheckInvariants(ctx, exp, CheckOptions{UncertainSends: d.UncertainSends})
 		return checkErr == nil && v.OK(), strings.Join(v.Failed(), "; "), checkErr
 	})
 	if checkErr != nil {
 		return withLog(fmt.Errorf("checking invariants: %w", checkErr))
+	}
+	if r.recovery >= 0 {
+		r.check(fmt.Sprintf("recovered within %s of the fault's end", RecoveryBound), r.recovery <= RecoveryBound,
+			"%.1fs", r.recovery.Seconds())
 	}
 	v.Checks = append(v.Checks, r.checks...)
 	v.Notes = append(r.notes, v.Notes...)

@@ -18,7 +18,11 @@ import (
 var Drills = []Drill{
 	{
 		Name: "worker-kill", Title: "worker SIGKILLed 3x mid-sweep, restarted",
-		CutSends: true, Fault: killWorkerThrice,
+		UncertainSends: true, Fault: killWorkerThrice,
+	},
+	{
+		Name: "worker-sigterm", Title: "worker SIGTERMed while provider calls are in flight, restarted",
+		Fault: termWorkerDuringSends,
 	},
 	{
 		Name: "server-kill", Title: "Temporal dev server SIGKILLed, restarted on its SQLite file",
@@ -31,6 +35,10 @@ var Drills = []Drill{
 	{
 		Name: "provider-errors", Title: "SendGrid and Twilio answer 500/429, then recover",
 		Fault: failProviders,
+	},
+	{
+		Name: "slow-provider", Title: "SendGrid and Twilio accept, then answer after the client gave up",
+		UncertainSends: true, Fault: slowProviders,
 	},
 	{
 		Name: "lookup-hang", Title: "supplier lookup hangs past its timeout (suppliers locked)",
@@ -138,12 +146,7 @@ func stopDatabase(ctx context.Context, r *run) error {
 // every request with 500 or 429 (Retry-After: 1) in turn for
 // ProviderOutage, then accept again.
 func failProviders(ctx context.Context, r *run) error {
-	target := max(r.n/4, 1)
-	err := r.st.waitUntil(ctx, fmt.Sprintf("%d emails accepted", target), r.opts.Limit, func(context.Context) (bool, string, error) {
-		got := len(r.st.SendGrid.Accepted())
-		return got >= target, fmt.Sprintf("%d emails accepted", got), nil
-	})
-	if err != nil {
+	if err := r.untilEmailsAccepted(ctx, max(r.n/4, 1)); err != nil {
 		return err
 	}
 	sentBefore := len(r.st.SendGrid.Accepted())
@@ -183,6 +186,85 @@ func failProviders(ctx context.Context, r *run) error {
 	r.note("failing %.0fs from %d/%d emails sent: %d SendGrid and %d Twilio requests refused", r.opts.ProviderOutage.Seconds(), sentBefore, r.n, sgErrors, twErrors)
 	r.check("the providers refused requests during the fault", sgErrors > 0, "%d SendGrid, %d Twilio", sgErrors, twErrors)
 	return nil
+}
+
+// slowProviders: once a quarter of the emails went out, both fakes accept
+// every message and answer after SlowAnswer, longer than the client
+// waits, for ProviderOutage; then they answer at once again. A send that
+// timed out may have delivered: an email goes again once (two copies at
+// most), an SMS never (it stays unknown, listed for a person).
+func slowProviders(ctx context.Context, r *run) error {
+	if err := r.untilEmailsAccepted(ctx, max(r.n/4, 1)); err != nil {
+		return err
+	}
+	sgBefore, twBefore := len(r.st.SendGrid.Requests()), len(r.st.Twilio.Requests())
+	replies := make([]fakes.Reply, 20_000)
+	for i := range replies {
+		replies[i] = fakes.Slow(r.opts.SlowAnswer)
+	}
+	for _, s := range []*fakes.Script{&r.st.SendGrid.Script, &r.st.Twilio.Script} {
+		s.Push(replies...)
+	}
+	if err := sleep(ctx, r.opts.ProviderOutage); err != nil {
+		return err
+	}
+	slow := 0
+	for _, s := range []*fakes.Script{&r.st.SendGrid.Script, &r.st.Twilio.Script} {
+		for s.Next().Delay != 0 {
+		}
+	}
+	r.recoveredAt = time.Now()
+	slow = len(r.st.SendGrid.Requests()) - sgBefore + len(r.st.Twilio.Requests()) - twBefore
+	r.note("slow for %.0fs (answers after %.0fs): %d requests answered late", r.opts.ProviderOutage.Seconds(), r.opts.SlowAnswer.Seconds(), slow)
+	r.check("requests were answered after the client gave up", slow > 0, "%d", slow)
+	return nil
+}
+
+// termWorkerDuringSends: once a quarter of the emails went out, the fakes
+// take 2 s to answer; with calls in flight the worker gets SIGTERM. It
+// must let them finish (BACKORDER_WORKER_STOP_TIMEOUT) and exit; a new
+// worker takes over. No outcome may be left unknown: every message is
+// accepted exactly once.
+func termWorkerDuringSends(ctx context.Context, r *run) error {
+	if err := r.untilEmailsAccepted(ctx, max(r.n/4, 1)); err != nil {
+		return err
+	}
+	const answerIn = 2 * time.Second
+	replies := make([]fakes.Reply, 4*r.n)
+	for i := range replies {
+		replies[i] = fakes.Slow(answerIn)
+	}
+	for _, s := range []*fakes.Script{&r.st.SendGrid.Script, &r.st.Twilio.Script} {
+		s.Push(replies...)
+	}
+	// Let calls start and be in the middle of their answer.
+	if err := sleep(ctx, answerIn/2); err != nil {
+		return err
+	}
+	inFlight := r.st.SendGrid.InFlight() + r.st.Twilio.InFlight()
+	took, err := r.st.TermWorkers(30 * time.Second)
+	if err != nil {
+		return err
+	}
+	for _, s := range []*fakes.Script{&r.st.SendGrid.Script, &r.st.Twilio.Script} {
+		for s.Next().Delay != 0 {
+		}
+	}
+	if err := r.st.StartWorker(); err != nil {
+		return err
+	}
+	r.recoveredAt = time.Now()
+	r.note("SIGTERM with %d provider calls in flight; the worker exited %.1fs later", inFlight, took.Seconds())
+	r.check("provider calls were in flight at SIGTERM", inFlight > 0, "%d", inFlight)
+	return nil
+}
+
+// untilEmailsAccepted waits until the SendGrid fake accepted k emails.
+func (r *run) untilEmailsAccepted(ctx context.Context, k int) error {
+	return r.st.waitUntil(ctx, fmt.Sprintf("%d emails accepted", k), r.opts.Limit, func(context.Context) (bool, string, error) {
+		got := len(r.st.SendGrid.Accepted())
+		return got >= k, fmt.Sprintf("%d emails accepted", got), nil
+	})
 }
 
 // lockSuppliers: early in the sweep, a second connection takes an

@@ -86,13 +86,18 @@ func (s *Stack) StartSweep(ctx context.Context, asOf string) error {
 // and a fulfilment before a notice rightly suppresses it.
 func (s *Stack) Awaiting(ctx context.Context) (int, error) {
 	return s.countSQL(ctx, `
+		WITH settled AS (
+		    SELECT order_id, channel FROM notifications
+		    WHERE status IN ('sent', 'recorded', 'failed')
+		       OR (status = 'unknown' AND (channel = 'sms' OR uncertain_sends >= 2)))
 		SELECT count(*) FROM orders o
 		WHERE o.current_status = $1
-		  AND EXISTS (SELECT 1 FROM notifications n WHERE n.order_id = o.id AND n.channel = 'email' AND n.status = ANY($2))
-		  AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.order_id = o.id AND NOT n.status = ANY($2))
+		  AND EXISTS (SELECT 1 FROM settled n WHERE n.order_id = o.id AND n.channel = 'email')
+		  AND (SELECT count(*) FROM notifications n WHERE n.order_id = o.id) =
+		      (SELECT count(*) FROM settled n WHERE n.order_id = o.id)
 		  AND (NOT EXISTS (SELECT 1 FROM active_alerts a WHERE a.order_id = o.id)
-		       OR EXISTS (SELECT 1 FROM notifications n WHERE n.order_id = o.id AND n.channel = 'sms' AND n.status = ANY($2)))`,
-		awaitingStatus, []string{"sent", "recorded", "failed", "unknown"})
+		       OR EXISTS (SELECT 1 FROM settled n WHERE n.order_id = o.id AND n.channel = 'sms'))`,
+		awaitingStatus)
 }
 
 // Completed counts per-order workflows that completed.

@@ -276,6 +276,23 @@ func (s *Stack) KillWorkers() error {
 	return errors.Join(errs...)
 }
 
+// TermWorkers sends every running worker SIGTERM, as a container runtime
+// does, and waits up to limit for each to exit on its own; it says how
+// long the slowest took.
+func (s *Stack) TermWorkers(limit time.Duration) (time.Duration, error) {
+	s.mu.Lock()
+	workers := s.workers
+	s.workers = nil
+	s.mu.Unlock()
+	start := time.Now()
+	var errs []error
+	for _, w := range workers {
+		s.opts.Logf("SIGTERM worker (pid %d)", w.PID())
+		errs = append(errs, w.Stop(syscall.SIGTERM, limit))
+	}
+	return time.Since(start), errors.Join(errs...)
+}
+
 // RunningWorkers counts the worker processes alive.
 func (s *Stack) RunningWorkers() int {
 	s.mu.Lock()

@@ -50,8 +50,11 @@ func TestSecretsStayOutOfLogsHistoriesAndErrors(t *testing.T) {
 		fakes.Reply{Status: 500, Body: sendGridError("internal error for key " + apiKey + " (Bearer " + apiKey + ")")},
 		fakes.Reply{Status: 400, Body: sendGridError(strings.Repeat("x", 280) + apiKey)},
 	)
+	// A real leak is what the client sent: the Authorization header too.
+	basicAuth := base64.StdEncoding.EncodeToString([]byte(sid + ":" + token))
 	tw.Push(
 		fakes.Reply{Status: 500, Body: twilioError(500, 20500, "account "+sid+" token "+token+" failed")},
+		fakes.Reply{Status: 502, Body: twilioError(502, 20502, "upstream refused a request with Authorization: Basic "+basicAuth)},
 		fakes.Reply{Status: 503, Body: twilioError(503, 20503, strings.Repeat("x", 270)+token)},
 	)
 
@@ -91,7 +94,7 @@ func TestSecretsStayOutOfLogsHistoriesAndErrors(t *testing.T) {
 			}
 		}
 	}, 60*time.Second, 500*time.Millisecond)
-	require.Len(t, tw.Accepted(), 1, "the SMS went out after the two failures")
+	require.Len(t, tw.Accepted(), 1, "the SMS went out after the three failures")
 	s.mustRun("notifications")
 	s.mustRun("status", "SO-1001")
 	s.mustRun("tasks")
@@ -117,7 +120,7 @@ func TestSecretsStayOutOfLogsHistoriesAndErrors(t *testing.T) {
 		"SendGrid API key":    apiKey,
 		"Twilio auth token":   token,
 		"Twilio account SID":  sid,
-		"Twilio basic auth":   base64.StdEncoding.EncodeToString([]byte(sid + ":" + token)),
+		"Twilio basic auth":   basicAuth,
 		"SID and token":       sid + ":" + token,
 		"SendGrid key base64": base64.StdEncoding.EncodeToString([]byte(apiKey)),
 	}

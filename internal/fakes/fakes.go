@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -48,7 +49,13 @@ func Dropped() Reply { return Reply{Drop: true} }
 type Script struct {
 	mu      sync.Mutex
 	replies []Reply
+	// answering counts the answers being waited on or written.
+	answering atomic.Int64
 }
+
+// InFlight is how many requests are being answered right now: a slow
+// reply counts until it is written or the client gives up.
+func (s *Script) InFlight() int { return int(s.answering.Load()) }
 
 // Push queues replies for the next requests.
 func (s *Script) Push(replies ...Reply) {
@@ -72,7 +79,9 @@ func (s *Script) Next() Reply {
 // Answer writes reply, with status and body standing in for its zero
 // Status and empty Body. It waits out Delay (or the client giving up) and
 // drops the connection when asked to.
-func Answer(w http.ResponseWriter, r *http.Request, reply Reply, status int, body string) {
+func (s *Script) Answer(w http.ResponseWriter, r *http.Request, reply Reply, status int, body string) {
+	s.answering.Add(1)
+	defer s.answering.Add(-1)
 	if reply.Drop {
 		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
 			_ = conn.Close()

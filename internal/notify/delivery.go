@@ -16,10 +16,11 @@ import (
 // when it gave one.
 const ErrTypeProviderUnavailable = "ProviderUnavailable"
 
-// DefaultTimeout bounds one provider call: well inside the notification
-// activity's start-to-close timeout, so the attempt still settles its
-// ledger row.
-const DefaultTimeout = 10 * time.Second
+// DefaultTimeout bounds one provider call: both APIs answer in well under
+// a second, and well inside the notification activity's start-to-close
+// timeout (30 s) the attempt still settles its ledger row; short, so an
+// attempt stuck on a slow provider gives way to the next within seconds.
+const DefaultTimeout = 5 * time.Second
 
 // settleTimeout bounds the ledger write after a provider call; it runs even
 // when the activity's context is over, as the call may have sent.

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
@@ -104,16 +105,16 @@ func (t *Twilio) Deliver(ctx context.Context, n store.Notification) (string, err
 		if status == 0 {
 			status = restErr.Status // refused before any request (bad credentials' shape)
 		}
-		f := httpFailure(t.Name(), status, header, redact(detail, t.authToken, t.accountSID))
+		f := httpFailure(t.Name(), status, header, redact(detail, t.secrets()...))
 		if restErr.Code == twilioUnsubscribed {
 			f.class = unsubscribed
 		}
-		return "", f.redacted(t.authToken, t.accountSID)
+		return "", f.redacted(t.secrets()...)
 	case status != 0:
 		// An error answer that is not Twilio's JSON (a proxy's page).
-		return "", httpFailure(t.Name(), status, header, "").redacted(t.authToken, t.accountSID)
+		return "", httpFailure(t.Name(), status, header, "").redacted(t.secrets()...)
 	}
-	return "", transportFailure(t.Name(), x.requestWritten(), err).redacted(t.authToken, t.accountSID)
+	return "", transportFailure(t.Name(), x.requestWritten(), err).redacted(t.secrets()...)
 }
 
 // callbackFor is the status callback URL of one message, carrying its
@@ -124,4 +125,11 @@ func (t *Twilio) callbackFor(key string) string {
 	q.Set("key", key)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// secrets is what must never appear in an error: the credentials, and the
+// Authorization header they make, which a proxy may echo. The header goes
+// first: it contains neither credential as such.
+func (t *Twilio) secrets() []string {
+	return []string{base64.StdEncoding.EncodeToString([]byte(t.accountSID + ":" + t.authToken)), t.authToken, t.accountSID}
 }

@@ -141,10 +141,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 	if rec.Accepted {
 		w.Header().Set("X-Message-Id", rec.MessageID)
-		fakes.Answer(w, r, reply, http.StatusAccepted, "")
+		s.Answer(w, r, reply, http.StatusAccepted, "")
 		return
 	}
-	fakes.Answer(w, r, reply, reply.Status, errorBody(reply.Status))
+	s.Answer(w, r, reply, reply.Status, errorBody(reply.Status))
 }
 
 // errorBody is SendGrid's error shape.

@@ -125,10 +125,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			"sid": rec.SID, "account_sid": s.accountSID, "status": "queued",
 			"to": rec.Message.To, "from": rec.Message.From, "body": rec.Message.Body, "num_segments": "1",
 		})
-		fakes.Answer(w, r, reply, http.StatusCreated, string(body))
+		s.Answer(w, r, reply, http.StatusCreated, string(body))
 		return
 	}
-	fakes.Answer(w, r, reply, reply.Status, errorBody(reply.Status, 20000+reply.Status))
+	s.Answer(w, r, reply, reply.Status, errorBody(reply.Status, 20000+reply.Status))
 }
 
 // errorBody is Twilio's error shape.
