@@ -366,6 +366,8 @@ type NotifyCustomerInput struct {
 // once per incident and ETA version. An address that cannot be mailed is
 // an outcome (failed), not an error: the order's workflow goes on.
 func (a *Activities) NotifyCustomer(ctx context.Context, in NotifyCustomerInput) (notify.Outcome, error) {
+	ctx, stop := notify.Attempt(ctx)
+	defer stop()
 	order, err := a.Store.Order(ctx, in.OrderID)
 	if errors.Is(err, store.ErrNotFound) {
 		return notify.Outcome{}, badData(ErrTypeOrderNotFound, err)
@@ -442,6 +444,8 @@ func (a *Activities) SMSAllowedAt(_ context.Context, in SMSAllowedAtInput) (time
 // once per incident. A recipient that cannot be texted is an outcome
 // (failed), not an error: the order's workflow goes on without the SMS.
 func (a *Activities) TextWarehouse(ctx context.Context, in AlertWarehouseInput) (notify.Outcome, error) {
+	ctx, stop := notify.Attempt(ctx)
+	defer stop()
 	sent, err := a.Notifier.Send(ctx, store.Notification{
 		Key:     in.IncidentID + "/warehouse-sms",
 		OrderID: in.OrderID, IncidentID: in.IncidentID, Channel: notify.SMS,

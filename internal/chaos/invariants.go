@@ -167,7 +167,9 @@ func (s *Stack) CheckInvariants(ctx context.Context, exp Expected, opts CheckOpt
 	s.checkMessages(&v, "sms", smsKeys, ledger, high, exp.HighValue, opts)
 
 	// What each workflow reported: customer_notified only for an email
-	// the provider accepted.
+	// the provider accepted. (Not the converse: a fulfilment cancels a
+	// notice whose result has not reached the workflow yet, say while the
+	// server restarts, although the ledger may already say sent.)
 	sent := map[string]bool{}
 	for _, r := range ledger {
 		if r.Channel == "email" && r.Status == "sent" {
@@ -180,11 +182,11 @@ func (s *Stack) CheckInvariants(ctx context.Context, exp Expected, opts CheckOpt
 		if err != nil {
 			return v, fmt.Errorf("result of %s: %w", id, err)
 		}
-		if st.CustomerNotified != sent[id] {
-			untrue = append(untrue, fmt.Sprintf("%s(notified=%v, email sent=%v)", id, st.CustomerNotified, sent[id]))
+		if st.CustomerNotified && !sent[id] {
+			untrue = append(untrue, id)
 		}
 	}
-	add("customer_notified true exactly when the email was accepted", len(untrue) == 0, "%d/%d%s", n-len(untrue), n, badList(untrue))
+	add("customer_notified only when the email was accepted", len(untrue) == 0, "%d/%d%s", n-len(untrue), n, badList(untrue))
 	return v, nil
 }
 

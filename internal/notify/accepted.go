@@ -41,15 +41,21 @@ const heartbeatInterval = time.Second
 type notebook struct {
 	mu    sync.Mutex
 	notes []attemptNote
+	// kept: Attempt heartbeats for the whole activity attempt already.
+	kept bool
 }
 
 type notebookKey struct{}
 
-// WithNotes prepares an activity's context for several sends in one
-// attempt, so the notes each leaves for the next attempt are kept
-// together. An activity that sends one message need not call it.
-func WithNotes(ctx context.Context) context.Context {
-	return context.WithValue(ctx, notebookKey{}, newNotebook(ctx))
+// Attempt prepares a notification activity's context: it heartbeats from
+// now until stop is called, so an attempt waiting on the database (a lock,
+// an outage) is not taken for a dead one and run twice beside itself, and
+// the notes of all its sends travel together in those heartbeats.
+func Attempt(ctx context.Context) (_ context.Context, stop func()) {
+	b := newNotebook(ctx)
+	stop = b.keepAlive(ctx)
+	b.kept = true
+	return context.WithValue(ctx, notebookKey{}, b), stop
 }
 
 func notebookOf(ctx context.Context) *notebook {
@@ -117,9 +123,9 @@ func (b *notebook) heartbeat(ctx context.Context) {
 
 // keepAlive heartbeats until the returned stop is called: a provider call
 // may take seconds, and the heartbeat timeout is what tells Temporal that
-// a worker died in it.
+// a worker died in it. Within Attempt it does nothing more.
 func (b *notebook) keepAlive(ctx context.Context) (stop func()) {
-	if !activity.IsActivity(ctx) {
+	if !activity.IsActivity(ctx) || b.kept {
 		return func() {}
 	}
 	b.heartbeat(ctx)
