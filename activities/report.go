@@ -60,10 +60,15 @@ type EmailReportInput struct {
 }
 
 // EmailOutcome counts the report emails handed to the notifier this time;
-// Duplicates were sent by an earlier run or attempt.
+// Duplicates were sent by an earlier run or attempt. Failed counts the
+// recipients whose email is not known to have gone out (the ledger says
+// failed or unknown, now or from an earlier run), named in
+// FailedRecipients; they are never counted as sent.
 type EmailOutcome struct {
-	Sent       int `json:"sent"`
-	Duplicates int `json:"duplicates"`
+	Sent             int      `json:"sent"`
+	Duplicates       int      `json:"duplicates"`
+	Failed           int      `json:"failed"`
+	FailedRecipients []string `json:"failed_recipients,omitempty"`
 }
 
 // reportChartID is the inline chart's Content-ID, which the HTML shows.
@@ -79,6 +84,8 @@ func reportEmailKey(week, recipient string) string {
 // table as text, the same as HTML with the trend chart inline, and the
 // figures as a CSV attachment.
 func (a *Activities) EmailReport(ctx context.Context, in EmailReportInput) (EmailOutcome, error) {
+	ctx, stop := notify.Attempt(ctx)
+	defer stop()
 	r := in.Report
 	if len(a.Settings.ReportRecipients) == 0 {
 		a.Log.Warn("weekly report not emailed: BACKORDER_REPORT_RECIPIENTS is not set", "week", r.Week)
@@ -108,13 +115,22 @@ func (a *Activities) EmailReport(ctx context.Context, in EmailReportInput) (Emai
 			Subject: r.Summary(), Body: text.String(), HTMLBody: html.String(), Attachments: attachments,
 		})
 		if err != nil {
-			return out, retrySoon(ctx, fmt.Errorf("emailing report %s to %s: %w", r.Week, to, err))
+			// The notifier's ApplicationError (ProviderUnavailable with the
+			// provider's Retry-After, or a non-retryable one) must stay at
+			// the top of the chain for Temporal to see its class.
+			return out, retrySoon(ctx, wrapKeepingClass(err, "emailing report %s to %s", r.Week, to))
 		}
-		if sent.Duplicate {
+		switch {
+		case !sent.Delivered():
+			out.Failed++
+			out.FailedRecipients = append(out.FailedRecipients, to)
+			a.Log.Warn("weekly report not delivered", "week", r.Week, "recipient", to, "status", sent.Status, "error", sent.Error)
+		case sent.Duplicate:
 			out.Duplicates++
-		} else {
+		default:
 			out.Sent++
 		}
 	}
+	a.Log.Info("weekly report emailed", "week", r.Week, "sent", out.Sent, "duplicates", out.Duplicates, "failed", out.Failed)
 	return out, nil
 }

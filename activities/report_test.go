@@ -16,6 +16,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/acme/backorders/internal/fakes"
+	"github.com/acme/backorders/internal/fakes/sendgridfake"
 	"github.com/acme/backorders/internal/notify"
 	"github.com/acme/backorders/internal/pgtest"
 	"github.com/acme/backorders/internal/report"
@@ -181,4 +183,67 @@ func TestPreviousReportWeekInBusinessTimezone(t *testing.T) {
 		require.NoError(t, v.Get(&got))
 		assert.Equal(t, want, got, "%s", at)
 	}
+}
+
+// throughSendGrid sends the report env's emails through the real SendGrid
+// client and the fake, as the worker does with SENDGRID_API_KEY set.
+func throughSendGrid(t *testing.T, acts *Activities) *sendgridfake.Server {
+	t.Helper()
+	sg := sendgridfake.New(t, sendGridKey)
+	acts.Notifier = notify.Delivery{Ledger: acts.Store, ResendUnknown: true, Log: slog.New(slog.DiscardHandler),
+		Provider: notify.NewSendGrid(notify.SendGridOptions{APIKey: sendGridKey, From: "reports@shop.example", BaseURL: sg.URL})}
+	return sg
+}
+
+// A provider's error reaches Temporal with its class: the type, the
+// retryability and the provider's Retry-After as the next retry delay, at
+// the top of the error (where the SDK reads them), not behind a wrapper.
+func TestEmailReportKeepsTheProviderRetryClass(t *testing.T) {
+	env, acts := reportEnv(t, nil, "ops@example.com")
+	sg := throughSendGrid(t, acts)
+	r := sampleReport(t, env, acts)
+	sg.Push(fakes.RateLimited(42 * time.Second))
+
+	_, err := env.ExecuteActivity(acts.EmailReport, EmailReportInput{Report: r})
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.Equal(t, notify.ErrTypeProviderUnavailable, appErr.Type(), "the outermost error's type: %v", err)
+	assert.Equal(t, 42*time.Second, appErr.NextRetryDelay(), "SendGrid's Retry-After")
+	assert.False(t, appErr.NonRetryable())
+	assert.Contains(t, appErr.Message(), "emailing report 2025-W10 to ops@example.com: SendGrid answered HTTP 429")
+
+	// A notifier's non-retryable error stays non-retryable.
+	acts.Notifier = refusing{temporal.NewNonRetryableApplicationError("no notifier for channel email", "UnknownChannel", nil)}
+	_, err = env.ExecuteActivity(acts.EmailReport, EmailReportInput{Report: r})
+	require.ErrorAs(t, err, &appErr)
+	assert.Equal(t, "UnknownChannel", appErr.Type(), "%v", err)
+	assert.True(t, appErr.NonRetryable(), "%v", err)
+}
+
+// refusing is a notifier that fails every send with err.
+type refusing struct{ err error }
+
+func (r refusing) Send(context.Context, store.Notification) (notify.Outcome, error) {
+	return notify.Outcome{}, r.err
+}
+
+// A recipient whose email failed for good is not counted as sent, on the
+// first run or on a later one.
+func TestEmailReportDoesNotCountFailuresAsSent(t *testing.T) {
+	env, acts := reportEnv(t, nil, "ops@example.com", "buyer@example.com")
+	sg := throughSendGrid(t, acts)
+	r := sampleReport(t, env, acts)
+	sg.Push(fakes.Status(400)) // ops@example.com: refused for good
+
+	for _, want := range []EmailOutcome{
+		{Sent: 1, Failed: 1, FailedRecipients: []string{"ops@example.com"}},
+		{Duplicates: 1, Failed: 1, FailedRecipients: []string{"ops@example.com"}},
+	} {
+		v, err := env.ExecuteActivity(acts.EmailReport, EmailReportInput{Report: r})
+		require.NoError(t, err)
+		var got EmailOutcome
+		require.NoError(t, v.Get(&got))
+		assert.Equal(t, want, got)
+	}
+	assert.Len(t, sg.Accepted(), 1)
 }

@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -42,4 +43,29 @@ func TestRetrySoonSchedulesDatabaseErrorsLikeDatabaseSteps(t *testing.T) {
 	assert.NoError(t, retrySoon(context.Background(), nil))
 	plain := errors.New("outside an activity")
 	assert.Same(t, plain, retrySoon(context.Background(), plain))
+}
+
+// wrapKeepingClass adds context without hiding an ApplicationError's class
+// from the SDK, which reads it from the top of the chain only.
+func TestWrapKeepingClass(t *testing.T) {
+	plain := errors.New("connection refused")
+	wrapped := wrapKeepingClass(plain, "emailing report %s", "2025-W10")
+	assert.ErrorIs(t, wrapped, plain)
+	assert.Equal(t, "emailing report 2025-W10: connection refused", wrapped.Error())
+
+	provider := temporal.NewApplicationErrorWithOptions("SendGrid answered HTTP 429", "ProviderUnavailable",
+		temporal.ApplicationErrorOptions{NextRetryDelay: 9 * time.Second})
+	for _, err := range []error{provider, fmt.Errorf("deeper: %w", provider)} {
+		got, ok := wrapKeepingClass(err, "emailing report %s", "2025-W10").(*temporal.ApplicationError)
+		require.True(t, ok, "an ApplicationError at the top")
+		assert.Equal(t, "ProviderUnavailable", got.Type())
+		assert.Equal(t, 9*time.Second, got.NextRetryDelay())
+		assert.False(t, got.NonRetryable())
+		assert.Equal(t, "emailing report 2025-W10: SendGrid answered HTTP 429", got.Message())
+	}
+	final := temporal.NewNonRetryableApplicationError("bad address", "InvalidInput", nil)
+	got, ok := wrapKeepingClass(final, "x").(*temporal.ApplicationError)
+	require.True(t, ok)
+	assert.True(t, got.NonRetryable())
+	assert.Nil(t, wrapKeepingClass(nil, "x"))
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/acme/backorders/internal/pgtest"
@@ -22,6 +23,8 @@ type recordingStarter struct {
 	mu      sync.Mutex
 	running map[string]bool
 	failOn  string
+	// invalid orders are refused as Temporal refuses a bad workflow id.
+	invalid map[string]bool
 	started []string
 	// attempts counts start requests, lists the RunningBackorders calls.
 	attempts, lists int
@@ -46,6 +49,9 @@ func (r *recordingStarter) StartBackorder(_ context.Context, o OverdueOrder, asO
 	r.attempts++
 	if o.OrderID == r.failOn {
 		return false, errors.New("frontend unavailable")
+	}
+	if r.invalid[o.OrderID] {
+		return false, fmt.Errorf("starting workflow: %w", serviceerror.NewInvalidArgument("WorkflowId length exceeds limit."))
 	}
 	if r.running[o.OrderID] {
 		return false, nil
@@ -172,4 +178,28 @@ func TestStartWindowIgnoresOrdersItDidNotStart(t *testing.T) {
 	h.must(h.acts.StartBackorderWorkflows, StartBackordersInput{AsOf: asOf, Orders: page}, &res)
 	assert.Equal(t, []int{1, 63}, []int{res.Started, res.AlreadyRunning})
 	assert.Less(t, time.Since(start), 5*time.Second, "a page of parked orders must not wait for the window (15 s a chunk)")
+}
+
+// A start Temporal refuses as invalid is that order's problem: it is
+// recorded on the order and counted, and the rest of the page is started.
+func TestStartBackorderWorkflowsRecordsARefusedStartAndGoesOn(t *testing.T) {
+	h := newHarness(t)
+	starter := &recordingStarter{running: map[string]bool{}, invalid: map[string]bool{"SO-2": true}}
+	h.acts.Starter = starter
+	page := []OverdueOrder{
+		{OrderID: "SO-1", Currency: "USD", BackorderValue: "39.98"},
+		{OrderID: "SO-2", Currency: "USD", BackorderValue: "34.24"},
+		{OrderID: "SO-4", Currency: "USD", BackorderValue: "1000.00"},
+	}
+
+	var res StartBackordersResult
+	h.must(h.acts.StartBackorderWorkflows, StartBackordersInput{AsOf: asOf, Orders: page}, &res)
+	assert.Equal(t, []int{3, 2, 0, 1}, []int{res.Next, res.Started, res.AlreadyRunning, res.NotStarted})
+	assert.Equal(t, []string{"SO-1", "SO-4"}, res.StartedIDs)
+
+	var status string
+	require.NoError(t, h.s.Pool().QueryRow(h.ctx, `SELECT current_status FROM orders WHERE id = 'SO-2'`).Scan(&status))
+	assert.Equal(t, "Backorder: not started: Temporal refused its workflow as invalid (WorkflowId length exceeds limit.). "+
+		"An order id must be at most 128 characters of A-Z, a-z, 0-9, '.', '_', ':' and '-': "+
+		"import the order under such an id and cancel this one (starter cancel); until then every sweep tries it again", status)
 }

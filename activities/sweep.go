@@ -2,13 +2,16 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/activity"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/acme/backorders/internal/backorder"
+	"github.com/acme/backorders/internal/importer"
 	"github.com/acme/backorders/internal/store"
 )
 
@@ -218,6 +221,11 @@ type StartBackordersResult struct {
 	Next           int `json:"next"`
 	Started        int `json:"started"`
 	AlreadyRunning int `json:"already_running"`
+	// NotStarted counts the orders whose start Temporal refused as invalid
+	// (serviceerror.InvalidArgument: a workflow id too long, for one). Each
+	// is logged and recorded in its row's current_status, and the page goes
+	// on; the next sweep tries the order again.
+	NotStarted int `json:"not_started,omitempty"`
 	// StartedIDs are the orders this page started: the window counts them
 	// only.
 	StartedIDs []string `json:"started_ids,omitempty"`
@@ -263,6 +271,7 @@ func (a *Activities) StartBackorderWorkflows(ctx context.Context, in StartBackor
 		end := min(progress.Next+startConcurrency, len(in.Orders))
 		chunk := in.Orders[progress.Next:end]
 		started := make([]bool, len(chunk))
+		refused := make([]string, len(chunk))
 		g, gctx := errgroup.WithContext(ctx)
 		for i, o := range chunk {
 			if !toStart[o.OrderID] {
@@ -271,6 +280,12 @@ func (a *Activities) StartBackorderWorkflows(ctx context.Context, in StartBackor
 			g.Go(func() error {
 				var err error
 				started[i], err = a.Starter.StartBackorder(gctx, o, in.AsOf)
+				// A start Temporal refuses as invalid fails on every retry:
+				// it is this order's problem, not the page's.
+				if invalid := (*serviceerror.InvalidArgument)(nil); errors.As(err, &invalid) {
+					refused[i] = invalid.Error()
+					return nil
+				}
 				return err
 			})
 		}
@@ -278,6 +293,13 @@ func (a *Activities) StartBackorderWorkflows(ctx context.Context, in StartBackor
 			return progress, err
 		}
 		for i, s := range started {
+			if refused[i] != "" {
+				if err := a.recordRefusedStart(ctx, chunk[i].OrderID, refused[i]); err != nil {
+					return progress, err
+				}
+				progress.NotStarted++
+				continue
+			}
 			if s {
 				progress.Started++
 				progress.StartedIDs = append(progress.StartedIDs, chunk[i].OrderID)
@@ -292,6 +314,24 @@ func (a *Activities) StartBackorderWorkflows(ctx context.Context, in StartBackor
 		}
 	}
 	return progress, nil
+}
+
+// CurrentStatusNotStarted begins the current_status of an order whose
+// workflow Temporal refused to start.
+const CurrentStatusNotStarted = "Backorder: not started"
+
+// recordRefusedStart logs a start Temporal refused as invalid and records
+// it, with what to do, in the order's current_status.
+func (a *Activities) recordRefusedStart(ctx context.Context, orderID, reason string) error {
+	activity.GetLogger(ctx).Warn("Temporal refused to start the order's backorder workflow; recorded on the order, the sweep goes on",
+		"order_id", orderID, "error", reason)
+	status := fmt.Sprintf("%s: Temporal refused its workflow as invalid (%s). An order id must be at most %d characters of %s: "+
+		"import the order under such an id and cancel this one (starter cancel); until then every sweep tries it again",
+		CurrentStatusNotStarted, reason, importer.MaxIDLength, importer.IDChars)
+	if err := a.Store.MarkOrderChecked(ctx, orderID, status); err != nil {
+		return fmt.Errorf("recording that order %.40q was not started: %w", orderID, err)
+	}
+	return nil
 }
 
 // ordersToStart leaves out the orders whose episode is open and whose

@@ -222,6 +222,10 @@ type SweepResult struct {
 	TotalBackorderValue map[string]string `json:"total_backorder_value"`
 	WorkflowsStarted    int               `json:"workflows_started"`
 	AlreadyRunning      int               `json:"already_running"`
+	// NotStarted counts orders whose start Temporal refused as invalid (an
+	// id too long for a workflow id, for one); each order's current_status
+	// says so, and the next sweep tries it again.
+	NotStarted int `json:"not_started,omitempty"`
 	// Reconciled counts open workflows signalled because their order row
 	// already says Fulfilled or Cancelled.
 	Reconciled int  `json:"reconciled"`

@@ -76,6 +76,7 @@ func startPage(ctx workflow.Context, p *SweepProgress) error {
 	}
 	p.Result.WorkflowsStarted += started.Started
 	p.Result.AlreadyRunning += started.AlreadyRunning
+	p.Result.NotStarted += started.NotStarted
 	for _, o := range orders {
 		p.Result.OrdersFound++
 		p.Result.TotalBackorderValue[o.Currency] = addMoney(p.Result.TotalBackorderValue[o.Currency], o.BackorderValue)

@@ -41,6 +41,8 @@ type sweepHarness struct {
 	unreachable map[string]bool
 	// running lists workflow ids already running before the sweep.
 	running map[string]bool
+	// refused lists order ids whose start Temporal refuses as invalid.
+	refused map[string]bool
 
 	mu           sync.Mutex
 	begins       []activities.BeginSweepInput
@@ -137,7 +139,9 @@ func (s *SweepWorkflowSuite) newHarness() *sweepHarness {
 			var res activities.StartBackordersResult
 			for _, o := range in.Orders {
 				id := BackorderWorkflowID(o.OrderID)
-				if h.running[id] {
+				if h.refused[o.OrderID] {
+					res.NotStarted++
+				} else if h.running[id] {
 					res.AlreadyRunning++
 				} else {
 					h.children[id] = BackorderInput{OrderID: o.OrderID, AsOf: in.AsOf}
@@ -319,6 +323,20 @@ func (s *SweepWorkflowSuite) TestAlreadyRunningAreCounted() {
 	s.Equal(1, r.WorkflowsStarted)
 	s.Equal(1, r.AlreadyRunning)
 	s.Equal(map[string]string{"USD": "3.00"}, r.TotalBackorderValue)
+}
+
+// Orders whose start Temporal refused are counted apart, and the sweep
+// goes on past them.
+func (s *SweepWorkflowSuite) TestRefusedStartsAreCounted() {
+	h := s.newHarness()
+	h.overduePages = [][]activities.OverdueOrder{{overdue("SO-1", "USD", "1.00"), overdue("SO-2", "USD", "2.00"), overdue("SO-3", "USD", "3.00")}}
+	h.refused = map[string]bool{"SO-2": true}
+
+	h.run(SweepInput{})
+
+	r := h.result()
+	s.Equal([]int{3, 2, 0, 1}, []int{r.OrdersFound, r.WorkflowsStarted, r.AlreadyRunning, r.NotStarted})
+	s.True(r.Done)
 }
 
 func (s *SweepWorkflowSuite) TestResumedSweepPicksUp() {

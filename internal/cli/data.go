@@ -20,7 +20,9 @@ func newImportCmd(e *env) *cobra.Command {
 		Use:   "import --file F",
 		Short: "Validate a JSON file of suppliers, products, customers and orders and write it in one transaction",
 		Long: `import reads the JSON format described in README.md, checks all of it, and
-writes it all or nothing. Every problem is listed by its JSON path.
+writes it all or nothing. Every problem is listed by its JSON path, in
+one pass: the file's own and its references to rows in neither the file
+nor the database. Limits (ids, names, file size) are in README.md.
 Importing the same ids again updates them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -32,13 +34,26 @@ Importing the same ids again updates them.`,
 				return fmt.Errorf("cannot read --file %s: %w: give the path of a JSON import file (the format is in README.md)", file, err)
 			}
 			defer f.Close()
-			data, err := importer.Parse(f)
+			// Every problem in one pass: the file's own, then its references
+			// that name no row of the file or the database.
+			data, problems, err := importer.Check(f)
 			if err != nil {
 				return err
 			}
 			db, err := e.store(cmd.Context())
 			if err != nil {
+				if len(problems) > 0 {
+					return &store.ValidationError{Problems: problems,
+						Note: "References to rows already in the database were not checked: " + message(err)}
+				}
 				return err
+			}
+			unresolved, err := db.UnresolvedReferences(cmd.Context(), data)
+			if err != nil {
+				return err
+			}
+			if problems = append(problems, unresolved...); len(problems) > 0 {
+				return &store.ValidationError{Problems: problems}
 			}
 			sum, err := db.Import(cmd.Context(), data)
 			if err != nil {

@@ -108,6 +108,9 @@ func (e *env) printSweep(r workflows.SweepResult) {
 	fmt.Fprintf(t, "Overdue orders found\t%d\n", r.OrdersFound)
 	fmt.Fprintf(t, "Workflows started\t%d\n", r.WorkflowsStarted)
 	fmt.Fprintf(t, "Already running\t%d\n", r.AlreadyRunning)
+	if r.NotStarted > 0 {
+		fmt.Fprintf(t, "Not started (refused by Temporal; see the orders' current_status)\t%d\n", r.NotStarted)
+	}
 	fmt.Fprintf(t, "Reconciled (closed orders signalled)\t%d\n", r.Reconciled)
 	currencies := make([]string, 0, len(r.TotalBackorderValue))
 	for c := range r.TotalBackorderValue {

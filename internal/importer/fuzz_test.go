@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/acme/backorders/internal/backorder"
 	"github.com/acme/backorders/internal/importer"
@@ -20,9 +21,11 @@ import (
 // at least one problem, or returns a Dataset the database will take as it
 // is: every required field present, quantities and prices within the
 // schema's checks, lead times within MaxLeadTimeDays, valid statuses,
-// currencies and dates, sendable email addresses, unique ids, and no text
-// PostgreSQL cannot store (NUL). A dataset also survives being written back
-// out in the import format and read again.
+// currencies and dates, sendable email addresses, unique ids of at most
+// MaxIDLength characters of [A-Za-z0-9._:-], names, emails and phones
+// within their limits, and no text PostgreSQL cannot store (NUL). A
+// dataset also survives being written back out in the import format and
+// read again.
 //
 // The seeds below and in testdata/fuzz/FuzzParse/ run with every `go test`;
 // to search for new failures:
@@ -106,10 +109,24 @@ func checkDataset(t *testing.T, d store.Dataset) {
 		if strings.ContainsRune(s, 0) {
 			t.Fatalf("%s: accepted %q, which PostgreSQL cannot store (NUL)", path, s)
 		}
+		if utf8.RuneCountInString(s) > importer.MaxNameLength && !strings.Contains(path, "email") {
+			t.Fatalf("%s: accepted %d characters", path, utf8.RuneCountInString(s))
+		}
+	}
+	// id: every id and reference is a workflow-id-safe key.
+	id := func(path, s string) {
+		t.Helper()
+		text(path, s)
+		if len(s) > importer.MaxIDLength || strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") != "" {
+			t.Fatalf("%s: accepted id %q", path, s)
+		}
 	}
 	email := func(path, s string) {
 		t.Helper()
 		text(path, s)
+		if utf8.RuneCountInString(s) > importer.MaxEmailLength {
+			t.Fatalf("%s: accepted %d characters", path, utf8.RuneCountInString(s))
+		}
 		addr, err := mail.ParseAddress(s)
 		if err != nil || addr.Address != s {
 			t.Fatalf("%s: stored %q is not a plain email address (%v)", path, s, err)
@@ -134,7 +151,7 @@ func checkDataset(t *testing.T, d store.Dataset) {
 
 	supplier := unique("supplier")
 	for _, s := range d.Suppliers {
-		text("supplier id", s.ID)
+		id("supplier id", s.ID)
 		text("supplier name", s.Name)
 		email("supplier email", s.Email)
 		days("supplier lead time", s.LeadTimeDays)
@@ -142,26 +159,29 @@ func checkDataset(t *testing.T, d store.Dataset) {
 	}
 	product := unique("product")
 	for _, p := range d.Products {
-		text("sku", p.SKU)
+		id("sku", p.SKU)
 		text("product name", p.Name)
-		text("product supplier", p.SupplierID)
+		id("product supplier", p.SupplierID)
 		days("product lead time", p.LeadTimeDays)
 		product(p.SKU)
 	}
 	customer := unique("customer")
 	for _, c := range d.Customers {
-		text("customer id", c.ID)
+		id("customer id", c.ID)
 		text("customer name", c.Name)
 		email("customer email", c.Email)
 		if c.Phone != nil {
 			text("customer phone", *c.Phone)
+			if utf8.RuneCountInString(*c.Phone) > importer.MaxPhoneLength {
+				t.Fatalf("customer phone: accepted %q", *c.Phone)
+			}
 		}
 		customer(c.ID)
 	}
 	order := unique("order")
 	for _, o := range d.Orders {
-		text("order id", o.ID)
-		text("order customer", o.CustomerID)
+		id("order id", o.ID)
+		id("order customer", o.CustomerID)
 		order(o.ID)
 		if !slices.Contains(statuses, o.Status) {
 			t.Fatalf("order %q: accepted status %q", o.ID, o.Status)
@@ -173,7 +193,7 @@ func checkDataset(t *testing.T, d store.Dataset) {
 			t.Fatalf("order %q: promised date %s is not a civil date (%v)", o.ID, o.PromisedDate, err)
 		}
 		for _, l := range o.Lines {
-			text("line sku", l.SKU)
+			id("line sku", l.SKU)
 			if l.Quantity < 0 || l.BackorderedQuantity < 0 || l.BackorderedQuantity > l.Quantity || l.Quantity > math.MaxInt32 {
 				t.Fatalf("order %q: accepted quantity %d with %d backordered", o.ID, l.Quantity, l.BackorderedQuantity)
 			}

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -25,6 +26,28 @@ import (
 // statuses are the order statuses the schema allows.
 var statuses = []string{"Pending", "Backordered", "Fulfilled", "Cancelled"}
 
+// Limits of an import file. An order id names its workflow in Temporal
+// (backorder-<ORDER_ID>), whose ids are bounded; every id is held to the
+// same rule so ids stay safe in workflow ids, ledger keys, visibility
+// queries, logs and CSV cells.
+const (
+	// MaxFileBytes is the largest file an import reads: 64 MiB. Split a
+	// larger one; each file is imported in its own transaction.
+	MaxFileBytes = 64 << 20
+	// MaxIDLength bounds every id and reference (supplier, product SKU,
+	// customer, order): at most 128 characters of IDChars.
+	MaxIDLength = 128
+	// IDChars describes the characters an id may hold.
+	IDChars = "A-Z, a-z, 0-9, '.', '_', ':' and '-'"
+	// MaxNameLength bounds names, in characters.
+	MaxNameLength = 200
+	// MaxEmailLength bounds an email field as written (RFC 5321's limit on
+	// an address).
+	MaxEmailLength = 254
+	// MaxPhoneLength bounds a phone number as written.
+	MaxPhoneLength = 32
+)
+
 // Parse reads and validates an import file. When anything is wrong it
 // returns a *store.ValidationError listing every problem with its JSON path.
 //
@@ -32,16 +55,34 @@ var statuses = []string{"Pending", "Backordered", "Fulfilled", "Cancelled"}
 // file does not define is not a problem here: it may name a stored row, and
 // store.Import checks those against the database.
 func Parse(r io.Reader) (store.Dataset, error) {
-	data, err := io.ReadAll(r)
+	d, problems, err := Check(r)
 	if err != nil {
-		return store.Dataset{}, fmt.Errorf("reading import file: %w", err)
+		return store.Dataset{}, err
+	}
+	if len(problems) > 0 {
+		return store.Dataset{}, &store.ValidationError{Problems: problems}
+	}
+	return d, nil
+}
+
+// Check reads and validates an import file like Parse, but returns the
+// problems it finds along with what it could read, so that the references
+// of a file with problems can still be checked against the database
+// (store.UnresolvedReferences) and every problem listed in one pass. Each
+// list of the dataset keeps the file's indexes: an entry that is not an
+// object, or a field that is wrong, is a zero value, and a reference that is
+// wrong is "". The error is for a file that cannot be read.
+func Check(r io.Reader) (store.Dataset, []string, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileBytes+1))
+	if err != nil {
+		return store.Dataset{}, nil, fmt.Errorf("reading import file: %w", err)
+	}
+	if len(data) > MaxFileBytes {
+		return store.Dataset{}, []string{fmt.Sprintf("the file is larger than %d MiB, the most one import reads: split it into several files and import each", MaxFileBytes>>20)}, nil
 	}
 	p := &parser{}
 	d := p.file(data)
-	if len(p.problems) > 0 {
-		return store.Dataset{}, &store.ValidationError{Problems: p.problems}
-	}
-	return d, nil
+	return d, p.problems, nil
 }
 
 // parser collects problems as it walks the file.
@@ -97,11 +138,12 @@ func (p *parser) suppliers(raw json.RawMessage) []store.Supplier {
 	for i, item := range items {
 		o, ok := p.object(fmt.Sprintf("suppliers[%d]", i), item, "id", "name", "email", "lead_time_days")
 		if !ok {
+			out = append(out, store.Supplier{})
 			continue
 		}
 		s := store.Supplier{
 			ID:           o.id(seen, "id"),
-			Name:         o.str("name"),
+			Name:         o.name("name"),
 			Email:        o.email("email"),
 			LeadTimeDays: o.leadTime("lead_time_days"),
 		}
@@ -117,12 +159,13 @@ func (p *parser) products(raw json.RawMessage) []store.Product {
 	for i, item := range items {
 		o, ok := p.object(fmt.Sprintf("products[%d]", i), item, "sku", "name", "supplier_id", "lead_time_days")
 		if !ok {
+			out = append(out, store.Product{})
 			continue
 		}
 		pr := store.Product{
 			SKU:          o.id(seen, "sku"),
-			Name:         o.str("name"),
-			SupplierID:   o.str("supplier_id"),
+			Name:         o.name("name"),
+			SupplierID:   o.ref("supplier_id"),
 			LeadTimeDays: o.leadTime("lead_time_days"),
 		}
 		out = append(out, pr)
@@ -137,13 +180,14 @@ func (p *parser) customers(raw json.RawMessage) []store.Customer {
 	for i, item := range items {
 		o, ok := p.object(fmt.Sprintf("customers[%d]", i), item, "id", "name", "email", "phone")
 		if !ok {
+			out = append(out, store.Customer{})
 			continue
 		}
 		c := store.Customer{
 			ID:    o.id(seen, "id"),
-			Name:  o.str("name"),
+			Name:  o.name("name"),
 			Email: o.email("email"),
-			Phone: o.optStr("phone"),
+			Phone: o.phone("phone"),
 		}
 		out = append(out, c)
 	}
@@ -157,11 +201,12 @@ func (p *parser) orders(raw json.RawMessage) []store.Order {
 	for i, item := range items {
 		o, ok := p.object(fmt.Sprintf("orders[%d]", i), item, "id", "customer_id", "status", "promised_date", "currency", "lines")
 		if !ok {
+			out = append(out, store.Order{})
 			continue
 		}
 		ord := store.Order{
 			ID:           o.id(seen, "id"),
-			CustomerID:   o.str("customer_id"),
+			CustomerID:   o.ref("customer_id"),
 			Status:       o.status("status"),
 			PromisedDate: o.date("promised_date"),
 			Currency:     o.currency("currency"),
@@ -170,6 +215,7 @@ func (p *parser) orders(raw json.RawMessage) []store.Order {
 		for j, item := range p.array(o.at("lines"), o.fields["lines"]) {
 			l, ok := p.object(fmt.Sprintf("%s[%d]", o.at("lines"), j), item, "sku", "quantity", "backordered_quantity", "unit_price")
 			if !ok {
+				ord.Lines = append(ord.Lines, store.OrderLine{})
 				continue
 			}
 			ord.Lines = append(ord.Lines, l.line())
@@ -213,6 +259,9 @@ func (p *parser) unknown(prefix string, fields map[string]json.RawMessage, known
 	}
 	slices.Sort(extra)
 	for _, k := range extra {
+		if utf8.RuneCountInString(k) > 40 {
+			k = string([]rune(k)[:40]) + "…"
+		}
 		p.addf(prefix+k, "unknown field (expected one of %s)", strings.Join(known, ", "))
 	}
 }
@@ -237,13 +286,72 @@ func (o object) str(key string) string {
 	return s
 }
 
-// optStr reads an optional string; missing, null or blank is nil.
-func (o object) optStr(key string) *string {
+// phone reads an optional phone number; missing, null or blank is nil.
+// Whether it is a number Twilio takes is checked when an SMS is sent.
+func (o object) phone(key string) *string {
 	s, present := o.text(key)
 	if !present || s == "" {
 		return nil
 	}
+	if n := utf8.RuneCountInString(s); n > MaxPhoneLength {
+		o.p.addf(o.at(key), "is %d characters long; a phone number is at most %d (E.164 such as +14155552671)", n, MaxPhoneLength)
+		return nil
+	}
 	return &s
+}
+
+// name reads a required name of at most MaxNameLength characters.
+func (o object) name(key string) string {
+	s := o.str(key)
+	if n := utf8.RuneCountInString(s); n > MaxNameLength {
+		o.p.addf(o.at(key), "%s is %d characters long; a name is at most %d: shorten it", clip(s), n, MaxNameLength)
+		return ""
+	}
+	return s
+}
+
+// ref reads a required reference to another row's id; an id that breaks
+// the id rule (see id) is reported and reads as "", so it is not also
+// looked for in the database.
+func (o object) ref(key string) string {
+	s := o.str(key)
+	if s != "" && !o.validID(key, s) {
+		return ""
+	}
+	return s
+}
+
+// validID checks the id rule, reporting a break under key: at most
+// MaxIDLength characters, each one of IDChars.
+func (o object) validID(key, id string) bool {
+	if n := utf8.RuneCountInString(id); n > MaxIDLength {
+		o.p.addf(o.at(key), "%s is %d characters long; an id is at most %d characters of %s: give it a shorter id",
+			clip(id), n, MaxIDLength, IDChars)
+		return false
+	}
+	for i, r := range id {
+		if !idChar(r) {
+			o.p.addf(o.at(key), "%q has %q at position %d; an id holds only %s: give it an id without it",
+				id, r, utf8.RuneCountInString(id[:i])+1, IDChars)
+			return false
+		}
+	}
+	return true
+}
+
+func idChar(r rune) bool {
+	return r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == ':' || r == '-'
+}
+
+// clip quotes s, cut to its first 40 characters when longer, so a problem
+// with an over-long value stays one readable line.
+func clip(s string) string {
+	const keep = 40
+	if utf8.RuneCountInString(s) <= keep {
+		return strconv.Quote(s)
+	}
+	runes := []rune(s)
+	return strconv.Quote(string(runes[:keep])) + "…"
 }
 
 // text reads a string field. present is false when the field is missing,
@@ -254,13 +362,13 @@ func (o object) text(key string) (s string, present bool) {
 		return "", false
 	}
 	if err := json.Unmarshal(raw, &s); err != nil {
-		o.p.addf(o.at(key), "must be a string, not %s", raw)
+		o.p.addf(o.at(key), "must be a string, not %s", clipRaw(raw))
 		return "", true
 	}
 	if strings.ContainsRune(s, 0) {
 		// PostgreSQL text cannot hold it: caught here, with the path,
 		// rather than as an error from the database halfway through.
-		o.p.addf(o.at(key), "%q contains a NUL character (\\u0000)", s)
+		o.p.addf(o.at(key), "%s contains a NUL character (\\u0000)", clip(s))
 		return "", true
 	}
 	return s, strings.TrimSpace(s) != ""
@@ -276,6 +384,10 @@ func (o object) email(key string) string {
 	if s == "" {
 		return ""
 	}
+	if n := utf8.RuneCountInString(s); n > MaxEmailLength {
+		o.p.addf(o.at(key), "%s is %d characters long; an email address is at most %d", clip(s), n, MaxEmailLength)
+		return ""
+	}
 	addr, err := mail.ParseAddress(s)
 	if err != nil || address.Email(addr.Address) != nil {
 		o.p.addf(o.at(key), "%q is not a valid email address", s)
@@ -287,7 +399,7 @@ func (o object) email(key string) string {
 func (o object) status(key string) string {
 	s := o.str(key)
 	if s != "" && !slices.Contains(statuses, s) {
-		o.p.addf(o.at(key), "%q is not one of %s", s, strings.Join(statuses, ", "))
+		o.p.addf(o.at(key), "%s is not one of %s", clip(s), strings.Join(statuses, ", "))
 	}
 	return s
 }
@@ -298,7 +410,7 @@ func (o object) currency(key string) string {
 		return ""
 	}
 	if len(s) != 3 || strings.IndexFunc(s, func(r rune) bool { return r < 'A' || r > 'Z' }) >= 0 {
-		o.p.addf(o.at(key), "%q must be 3 upper-case letters such as USD", s)
+		o.p.addf(o.at(key), "%s must be 3 upper-case letters such as USD", clip(s))
 	}
 	return s
 }
@@ -306,6 +418,10 @@ func (o object) currency(key string) string {
 func (o object) date(key string) time.Time {
 	s := o.str(key)
 	if s == "" {
+		return time.Time{}
+	}
+	if len(s) > len(backorder.DateLayout) {
+		o.p.addf(o.at(key), "%s is not a date in the form YYYY-MM-DD", clip(s))
 		return time.Time{}
 	}
 	d, err := backorder.ParseDate(s)
@@ -364,7 +480,7 @@ func (o object) money(key string) decimal.Decimal {
 	s := string(raw)
 	if !isNumber(raw) {
 		if err := json.Unmarshal(raw, &s); err != nil {
-			o.p.addf(o.at(key), "must be a decimal amount such as \"19.99\", not %s", raw)
+			o.p.addf(o.at(key), "must be a decimal amount such as \"19.99\", not %s", clipRaw(raw))
 			return decimal.Zero
 		}
 	}
@@ -375,11 +491,11 @@ func (o object) money(key string) decimal.Decimal {
 	return d
 }
 
-// id reads a required key that must be unique within its list; seen maps
-// the keys read so far to where they were.
+// id reads a required key that must be unique within its list and keep
+// the id rule (validID); seen maps the keys read so far to where they were.
 func (o object) id(seen map[string]string, key string) string {
 	id := o.str(key)
-	if id == "" {
+	if id == "" || !o.validID(key, id) {
 		return ""
 	}
 	if first, dup := seen[id]; dup {
@@ -391,7 +507,7 @@ func (o object) id(seen map[string]string, key string) string {
 }
 
 func (o object) line() store.OrderLine {
-	l := store.OrderLine{SKU: o.str("sku")}
+	l := store.OrderLine{SKU: o.ref("sku")}
 	qty, qtyOK := o.count("quantity")
 	back, backOK := o.count("backordered_quantity")
 	if qtyOK && backOK && back > qty {
@@ -427,4 +543,13 @@ func isNull(raw json.RawMessage) bool {
 // isNumber reports whether a raw JSON value is a number literal.
 func isNumber(raw json.RawMessage) bool {
 	return len(raw) > 0 && (raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9')
+}
+
+// clipRaw is a raw JSON value for a problem line, cut like clip.
+func clipRaw(raw json.RawMessage) string {
+	const keep = 40
+	if utf8.RuneCount(raw) <= keep {
+		return string(raw)
+	}
+	return string([]rune(string(raw))[:keep]) + "…"
 }

