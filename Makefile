@@ -8,11 +8,13 @@ SHELL := bash
 .DEFAULT_GOAL := build
 
 GO ?= go
-# Static check that workflow code is deterministic (pinned; go run caches it).
+# Static checks, pinned (go run caches them): workflow code is
+# deterministic; staticcheck's bugs, deprecations and dead code.
 WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 UI_URL ?= http://localhost:$(or $(TEMPORAL_UI_PORT),8233)
 
-.PHONY: build tools postgres up down status demo test bench chaos
+.PHONY: build tools postgres up down status demo check test bench chaos
 
 ## build: compile bin/worker and bin/starter
 build:
@@ -58,24 +60,31 @@ demo: tools postgres build
 	@echo "    make status                what runs (logs in .run/)"
 	@echo "    make down                  stop the worker and the dev server"
 
-## test: vet, check workflow determinism, and test everything against real PostgreSQL and Temporal dev servers
-test:
+## check: the fast tier, no services: gofmt, vet, staticcheck, workflowcheck, unit tests with -race -short
+check:
+	@unformatted="$$(gofmt -l .)"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(WORKFLOWCHECK) ./...
+	$(GO) test -count=1 -race -short ./...
+
+## test: make check, then every tier against real PostgreSQL and Temporal dev servers
+test: check
 	@scripts/ensure-postgres.sh
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)"; \
 	export TEMPORAL_CLI_PATH; \
 	echo "TEMPORAL_CLI_PATH=$$TEMPORAL_CLI_PATH"; \
-	$(GO) vet ./...; \
-	$(GO) run $(WORKFLOWCHECK) ./...; \
 	$(GO) test -count=1 -timeout 20m ./...
 
 ## bench: the whole-process benchmark (BENCH_ORDERS, BENCH_OVERDUE); writes bench/results.json
 bench: tools postgres build
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)"; \
 	export TEMPORAL_CLI_PATH; \
-	$(GO) run ./internal/bench/cmd/bench --out bench/results.json --worker bin/worker
+	$(GO) run ./internal/testing/bench/cmd/bench --out bench/results.json --worker bin/worker
 
 ## chaos: the fault drills (CHAOS_ORDERS, default 300 per drill; CHAOS_DB_OUTAGE, ...); prints a table, fails if a drill does
 chaos: tools postgres build
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)"; \
 	export TEMPORAL_CLI_PATH; \
-	$(GO) run ./internal/chaos/cmd/chaos --worker bin/worker
+	$(GO) run ./internal/testing/chaos/cmd/chaos --worker bin/worker

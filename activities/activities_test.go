@@ -17,8 +17,8 @@ import (
 
 	"github.com/acme/backorders/internal/backorder"
 	"github.com/acme/backorders/internal/notify"
-	"github.com/acme/backorders/internal/pgtest"
 	"github.com/acme/backorders/internal/store"
+	"github.com/acme/backorders/internal/testing/pgtest"
 )
 
 const (

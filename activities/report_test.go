@@ -16,12 +16,12 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/acme/backorders/internal/fakes"
-	"github.com/acme/backorders/internal/fakes/sendgridfake"
 	"github.com/acme/backorders/internal/notify"
-	"github.com/acme/backorders/internal/pgtest"
 	"github.com/acme/backorders/internal/report"
 	"github.com/acme/backorders/internal/store"
+	"github.com/acme/backorders/internal/testing/fakes"
+	"github.com/acme/backorders/internal/testing/fakes/sendgridfake"
+	"github.com/acme/backorders/internal/testing/pgtest"
 )
 
 // capture is a notifier that keeps what it is handed.

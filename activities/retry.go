@@ -19,7 +19,7 @@ const ErrTypeDatabaseUnavailable = "DatabaseUnavailable"
 // the database steps' retry schedule (0.5 s doubling to 5 s) instead of the
 // notification policy's backoff to a minute: without it, a message held up
 // by a 30 s database outage waited another 30 s after the database was back
-// (found by the db-outage fault drill, internal/chaos). Provider errors
+// (found by the db-outage fault drill, internal/testing/chaos). Provider errors
 // (ProviderUnavailable, with the provider's Retry-After) and bad data are
 // application errors and pass unchanged, as does anything outside an
 // activity.

@@ -13,9 +13,9 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/acme/backorders/activities"
-	"github.com/acme/backorders/internal/devstack"
-	"github.com/acme/backorders/internal/pgtest"
 	"github.com/acme/backorders/internal/store"
+	"github.com/acme/backorders/internal/testing/devstack"
+	"github.com/acme/backorders/internal/testing/pgtest"
 	"github.com/acme/backorders/workflows"
 )
 
@@ -25,6 +25,9 @@ import (
 // Against a real dev server and database: the refusal is recorded on that
 // order, counted, and the rest of the page is started.
 func TestStartBackorderWorkflowsSkipsAnOrderTemporalRefuses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the Temporal dev server: the integration tier, skipped with -short (make check)")
+	}
 	if _, err := devstack.TemporalCLIPath(); err != nil {
 		t.Fatalf("the Temporal CLI is needed for this test: %v", err)
 	}
@@ -71,7 +74,7 @@ func TestStartBackorderWorkflowsSkipsAnOrderTemporalRefuses(t *testing.T) {
 	assert.Equal(t, []int{2, 1, 0, 1}, []int{res.Next, res.Started, res.AlreadyRunning, res.NotStarted})
 	assert.Equal(t, []string{"SO-OK"}, res.StartedIDs)
 
-	_, err = c.DescribeWorkflowExecution(ctx, workflows.BackorderWorkflowID("SO-OK"), "")
+	_, err = c.DescribeWorkflow(ctx, workflows.BackorderWorkflowID("SO-OK"), "")
 	require.NoError(t, err, "the rest of the page is started")
 
 	var status string

@@ -13,8 +13,8 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/acme/backorders/internal/pgtest"
 	"github.com/acme/backorders/internal/store"
+	"github.com/acme/backorders/internal/testing/pgtest"
 )
 
 // recordingStarter stands in for the Temporal client: it remembers what it

@@ -7,7 +7,7 @@
 #   TEMPORAL_CLI_PATH    use this binary instead (must be executable)
 #   BACKORDER_TOOLS_DIR  tools cache (default ~/.cache/backorder-tools)
 #
-# Keep the version in sync with internal/devstack (TemporalCLIVersion).
+# Keep the version in sync with internal/testing/devstack (TemporalCLIVersion).
 set -euo pipefail
 
 TEMPORAL_CLI_VERSION="v1.5.1"

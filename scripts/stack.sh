@@ -13,13 +13,13 @@
 #   TEMPORAL_CLI_PATH   temporal binary to use (else scripts/ensure-temporal.sh)
 # The worker inherits the rest (DATABASE_URL, BACKORDER_*, ...).
 #
-# The dev server's extra flags come from internal/devstack/devserver-flags.txt,
+# The dev server's extra flags come from internal/testing/devstack/devserver-flags.txt,
 # the same file the Go tests embed.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN_DIR="$ROOT/.run"
-FLAGS_FILE="$ROOT/internal/devstack/devserver-flags.txt"
+FLAGS_FILE="$ROOT/internal/testing/devstack/devserver-flags.txt"
 WORKER_BIN="$ROOT/bin/worker"
 
 TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:7233}"

@@ -99,7 +99,7 @@ func newBackorderWorkflow(ctx workflow.Context, in BackorderInput) (*backorderWo
 		requests:  workflow.NewChannel(ctx),
 		version:   workflow.GetVersion(ctx, lifecycleChange, workflow.DefaultVersion, adoptionMissesETA),
 	}
-	w.legacy = w.version == workflow.DefaultVersion
+	w.legacy = w.version < lifecycleReworked
 	w.notices, w.cancelNotices = workflow.WithCancel(ctx)
 	if in.Resume != nil {
 		w.state = *in.Resume

@@ -865,7 +865,7 @@ func (s *BackorderWorkflowSuite) TestNotBackorderedAtAssessment() {
 
 // TestAssessmentErrors: bad data fails at once. A transient database error
 // is retried; that is proven against a real outage by the PostgreSQL drill
-// in internal/chaos, because the test environment does not retry mocked
+// in internal/testing/chaos, because the test environment does not retry mocked
 // local activities faithfully (it re-runs them without end).
 func (s *BackorderWorkflowSuite) TestAssessmentErrors() {
 	for _, tc := range []struct {

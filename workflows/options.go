@@ -75,11 +75,13 @@ func notificationStep(ctx workflow.Context) workflow.Context {
 }
 
 // startStep: the sweep starting a page of per-order workflows through the
-// Temporal client; it heartbeats after each chunk so a retry resumes.
+// Temporal client; it heartbeats after each chunk (and while it waits for
+// the start window) so a retry resumes, and a worker that dies in it is
+// noticed in seconds: the rest of the page waits for that.
 func startStep(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 5 * time.Minute,
-		HeartbeatTimeout:    30 * time.Second,
+		HeartbeatTimeout:    5 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,

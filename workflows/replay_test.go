@@ -10,7 +10,7 @@ import (
 )
 
 // TestReplayRecordedHistories replays every history recorded from a real
-// run (internal/e2e TestRecordHistories, -record-histories) against the
+// run (internal/testing/e2e TestRecordHistories, -record-histories) against the
 // workflow code as it is now. A change that would break workflows already
 // running fails here with a nondeterminism error: put it behind
 // workflow.GetVersion (README, "Changing workflows safely").

@@ -134,7 +134,7 @@ func TestUnreachablePostgresGivesOneLine(t *testing.T) {
 	usingEnv(t)
 	for _, args := range [][]string{
 		{"tasks"}, {"notifications"}, {"fulfill", "SO-1"}, {"task", "complete", "T-1"}, {"setup"},
-		{"import", "--file", "../e2e/testdata/orders.json"},
+		{"import", "--file", "../testing/e2e/testdata/orders.json"},
 	} {
 		f := run(args...)
 		requireOneLine(t, f, "cannot reach PostgreSQL at 127.0.0.1:1/backorders", "connection refused", "start it or set DATABASE_URL")

@@ -13,8 +13,8 @@ import (
 
 	"github.com/acme/backorders/internal/backorder"
 	"github.com/acme/backorders/internal/cli"
-	"github.com/acme/backorders/internal/pgtest"
 	"github.com/acme/backorders/internal/store"
+	"github.com/acme/backorders/internal/testing/pgtest"
 )
 
 // ordersDB is a scratch database holding one order per id in statuses,

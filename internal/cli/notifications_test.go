@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/acme/backorders/internal/fakes/sendgridfake"
-	"github.com/acme/backorders/internal/pgtest"
 	"github.com/acme/backorders/internal/store"
+	"github.com/acme/backorders/internal/testing/fakes/sendgridfake"
+	"github.com/acme/backorders/internal/testing/pgtest"
 )
 
 func TestNotificationsCommand(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/acme/backorders/internal/config"
-	"github.com/acme/backorders/internal/devstack"
+	"github.com/acme/backorders/internal/testing/devstack"
 	"github.com/acme/backorders/workflows"
 )
 
@@ -36,6 +36,9 @@ func scheduleIDs(ctx context.Context, t require.TestingT, c client.Client) map[s
 // must leave exactly one report schedule, on the configured cron and
 // timezone, skipping overlaps and catching up after downtime.
 func TestReportScheduleIsCreatedOnceHoweverOftenSetupRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the Temporal dev server: the integration tier, skipped with -short (make check)")
+	}
 	if _, err := devstack.TemporalCLIPath(); err != nil {
 		t.Fatalf("the Temporal CLI is needed for this test: %v", err)
 	}

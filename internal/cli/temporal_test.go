@@ -15,7 +15,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/acme/backorders/internal/cli"
-	"github.com/acme/backorders/internal/devstack"
+	"github.com/acme/backorders/internal/testing/devstack"
 	"github.com/acme/backorders/workflows"
 )
 
@@ -65,6 +65,9 @@ func refusingBackorder(ctx workflow.Context, _ workflows.BackorderInput) (string
 // Against a real Temporal server: orders without a running workflow, a
 // workflow that refuses updates, and the closing signals' payloads.
 func TestCommandsAgainstTemporal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the Temporal dev server: the integration tier, skipped with -short (make check)")
+	}
 	if _, err := devstack.TemporalCLIPath(); err != nil {
 		t.Fatalf("the Temporal CLI is needed for this test: %v", err)
 	}

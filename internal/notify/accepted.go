@@ -15,7 +15,7 @@ import (
 //   - accepted: the provider took the message as ProviderMessageID; the
 //     next attempt records that instead of sending again (without it, a
 //     database outage that cut the settle made the retry send the email a
-//     second time: found by the db-outage fault drill, internal/chaos);
+//     second time: found by the db-outage fault drill, internal/testing/chaos);
 //   - not accepted: the provider took nothing (429, 5xx, no connection);
 //     the next attempt sends, although the row still says pending (which
 //     otherwise means the outcome is unknown, and an SMS is then never

@@ -11,11 +11,11 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/acme/backorders/internal/fakes"
-	"github.com/acme/backorders/internal/fakes/sendgridfake"
-	"github.com/acme/backorders/internal/fakes/twiliofake"
 	"github.com/acme/backorders/internal/notify"
 	"github.com/acme/backorders/internal/store"
+	"github.com/acme/backorders/internal/testing/fakes"
+	"github.com/acme/backorders/internal/testing/fakes/sendgridfake"
+	"github.com/acme/backorders/internal/testing/fakes/twiliofake"
 )
 
 // lostSettles is the ledger with the database gone right after the

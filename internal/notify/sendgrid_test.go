@@ -12,10 +12,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/acme/backorders/internal/fakes"
-	"github.com/acme/backorders/internal/fakes/sendgridfake"
 	"github.com/acme/backorders/internal/notify"
 	"github.com/acme/backorders/internal/store"
+	"github.com/acme/backorders/internal/testing/fakes"
+	"github.com/acme/backorders/internal/testing/fakes/sendgridfake"
 )
 
 const sendGridKey = "SG.secret-test-key-0123456789"

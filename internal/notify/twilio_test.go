@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/acme/backorders/internal/fakes"
-	"github.com/acme/backorders/internal/fakes/twiliofake"
 	"github.com/acme/backorders/internal/notify"
+	"github.com/acme/backorders/internal/testing/fakes"
+	"github.com/acme/backorders/internal/testing/fakes/twiliofake"
 )
 
 const (

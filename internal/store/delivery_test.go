@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/acme/backorders/internal/pgtest"
 	"github.com/acme/backorders/internal/store"
+	"github.com/acme/backorders/internal/testing/pgtest"
 )
 
 // deliveryStore has order SO-1001 with an open incident, whose id it

@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/acme/backorders/internal/pgtest"
+	"github.com/acme/backorders/internal/testing/pgtest"
 )
 
 func TestMigrateIsIdempotent(t *testing.T) {

@@ -8,9 +8,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/acme/backorders/internal/pgtest"
 	"github.com/acme/backorders/internal/report"
 	"github.com/acme/backorders/internal/store"
+	"github.com/acme/backorders/internal/testing/pgtest"
 )
 
 var reportOrders = flag.Int("report-orders", 100_000,

@@ -1,0 +1,373 @@
+package chaos
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
+
+	"github.com/acme/backorders/internal/store"
+	"github.com/acme/backorders/internal/testing/devstack"
+	"github.com/acme/backorders/internal/testing/fakes/sendgridfake"
+	"github.com/acme/backorders/internal/testing/fakes/twiliofake"
+	"github.com/acme/backorders/internal/testing/localproc"
+)
+
+// Provider credentials the worker is given; the fakes accept only these.
+const (
+	sendGridAPIKey   = "SG.chaos-drill-key"
+	sendGridFrom     = "backorders@shop.example"
+	twilioAccountSID = "AC0000000000000000000000000000c4a0"
+	twilioAuthToken  = "chaosdrilltoken"
+	twilioFrom       = "+14155552671"
+	warehousePhone   = "+14155550100"
+	statusCallback   = "https://hooks.shop.example/twilio"
+	taskQueue        = "backorders-chaos"
+)
+
+// StackOptions place one drill's system.
+type StackOptions struct {
+	// WorkerBinary is the built worker (bin/worker), run as a process so it
+	// can be killed.
+	WorkerBinary string
+	// ServerURL is the shared PostgreSQL server (DATABASE_URL) the stack
+	// creates its own database on, unless PrivatePostgres.
+	ServerURL string
+	// PrivatePostgres runs a throwaway cluster instead (the outage drill).
+	PrivatePostgres bool
+	// Dir holds the dev server's SQLite file and every log.
+	Dir  string
+	Logf func(format string, args ...any)
+}
+
+// Stack is one drill's whole system: a Temporal dev server persisting to
+// SQLite on its own port, a fresh database, the fake SendGrid and Twilio,
+// and the worker processes. It starts, kills and restarts each of them; it
+// only ever signals processes it started itself.
+type Stack struct {
+	opts StackOptions
+
+	Store  *store.Store
+	dbURL  string
+	dropDB func()
+	pg     *privatePostgres
+
+	serverPort  int
+	server      *localproc.Process
+	serverStart int
+	Temporal    client.Client
+
+	mu          sync.Mutex
+	workers     []*localproc.Process
+	workerStart int
+
+	SendGrid *sendgridfake.Server
+	Twilio   *twiliofake.Server
+	fakes    cleanups
+
+	env []string
+}
+
+// NewStack starts everything but the workers.
+func NewStack(ctx context.Context, opts StackOptions) (_ *Stack, err error) {
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	if _, err := os.Stat(opts.WorkerBinary); err != nil {
+		return nil, fmt.Errorf("worker binary: %w (run `make build`)", err)
+	}
+	s := &Stack{opts: opts}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if err := s.startDatabase(ctx); err != nil {
+		return nil, err
+	}
+	if s.serverPort, err = localproc.FreePort(); err != nil {
+		return nil, err
+	}
+	if err := s.StartServer(ctx); err != nil {
+		return nil, err
+	}
+	s.SendGrid = sendgridfake.New(&s.fakes, sendGridAPIKey)
+	s.Twilio = twiliofake.New(&s.fakes, twilioAccountSID, twilioAuthToken)
+	s.env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + os.Getenv("HOME"),
+		"DATABASE_URL=" + s.dbURL,
+		"TEMPORAL_ADDRESS=" + s.TemporalAddress(),
+		"TEMPORAL_NAMESPACE=default",
+		"BACKORDER_TASK_QUEUE=" + taskQueue,
+		"BACKORDER_TIMEZONE=UTC",
+		"BACKORDER_SUPPORT_EMAIL=help@shop.example",
+		"WAREHOUSE_MANAGER_PHONE=" + warehousePhone,
+		"BACKORDER_SMS_THRESHOLD=" + smsThreshold,
+		"SENDGRID_API_KEY=" + sendGridAPIKey,
+		"SENDGRID_FROM=" + sendGridFrom,
+		"SENDGRID_BASE_URL=" + s.SendGrid.URL,
+		"TWILIO_ACCOUNT_SID=" + twilioAccountSID,
+		"TWILIO_AUTH_TOKEN=" + twilioAuthToken,
+		"TWILIO_FROM=" + twilioFrom,
+		"TWILIO_BASE_URL=" + s.Twilio.URL,
+		"TWILIO_STATUS_CALLBACK_URL=" + statusCallback,
+	}
+	return s, nil
+}
+
+// startDatabase creates a fresh, migrated database: on the shared server,
+// or in a private cluster.
+func (s *Stack) startDatabase(ctx context.Context) error {
+	if s.opts.PrivatePostgres {
+		pg, err := newPrivatePostgres(ctx, "backorders")
+		if err != nil {
+			return err
+		}
+		s.pg, s.dbURL = pg, pg.url("backorders")
+		s.opts.Logf("private PostgreSQL on 127.0.0.1:%d in %s", pg.port, pg.dir)
+	} else {
+		name := "backorders_chaos_" + randomHex(6)
+		dbURL, err := store.CreateDatabase(ctx, s.opts.ServerURL, name, false)
+		if err != nil {
+			return fmt.Errorf("PostgreSQL from DATABASE_URL must be running (make postgres): %w", err)
+		}
+		s.dbURL = dbURL
+		s.dropDB = func() {
+			dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_ = store.DropDatabase(dctx, s.opts.ServerURL, name)
+		}
+	}
+	var err error
+	if s.Store, err = store.Open(ctx, s.dbURL); err != nil {
+		return err
+	}
+	return s.Store.Migrate(ctx)
+}
+
+// Close stops the workers and the dev server, drops the database (or
+// removes the private cluster) and stops the fakes. Safe to call on a
+// partly started stack.
+func (s *Stack) Close() {
+	s.mu.Lock()
+	workers := s.workers
+	s.mu.Unlock()
+	for _, w := range workers {
+		_ = w.Stop(syscall.SIGINT, 10*time.Second)
+	}
+	if s.Temporal != nil {
+		s.Temporal.Close()
+	}
+	if s.server != nil {
+		_ = s.server.Stop(syscall.SIGINT, 15*time.Second)
+	}
+	s.fakes.run()
+	if s.Store != nil {
+		s.Store.Close()
+	}
+	if s.dropDB != nil {
+		s.dropDB()
+	}
+	if s.pg != nil {
+		s.pg.close()
+	}
+}
+
+// TemporalAddress is the dev server's frontend, the same across restarts.
+func (s *Stack) TemporalAddress() string { return "127.0.0.1:" + strconv.Itoa(s.serverPort) }
+
+// StartServer runs the pinned dev server on the stack's port with its
+// SQLite file (kept across restarts) and waits until it answers.
+func (s *Stack) StartServer(ctx context.Context) error {
+	cli, err := devstack.TemporalCLIPath()
+	if err != nil {
+		return err
+	}
+	s.serverStart++
+	args := append([]string{"server", "start-dev", "--headless", "--ip", "127.0.0.1",
+		"--port", strconv.Itoa(s.serverPort), "--db-filename", filepath.Join(s.opts.Dir, "temporal.db"), "--log-level", "error"},
+		devstack.DevServerArgs()...)
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	p, err := localproc.Start("temporal dev server", filepath.Join(s.opts.Dir, "temporal.log"), env, nil, cli, args...)
+	if err != nil {
+		return err
+	}
+	s.server = p
+	quiet := log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		if s.Temporal == nil {
+			dialCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
+			c, err := client.DialContext(dialCtx, client.Options{HostPort: s.TemporalAddress(), Logger: quiet})
+			cancel()
+			if err == nil {
+				s.Temporal = c
+			}
+		}
+		if s.Temporal != nil {
+			hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			_, err = s.Temporal.CheckHealth(hctx, &client.CheckHealthRequest{})
+			cancel()
+			if err == nil {
+				// Health answers before the namespace is loaded; a
+				// visibility call proves the server is fully up.
+				if _, err = s.countWorkflows(ctx, `WorkflowType = "none"`); err == nil {
+					s.opts.Logf("dev server up on %s (start %d)", s.TemporalAddress(), s.serverStart)
+					return nil
+				}
+			}
+		}
+		if p.Exited() {
+			return fmt.Errorf("the dev server exited at start:\n%s", p.Tail(2000))
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			_ = p.Kill()
+			return fmt.Errorf("the dev server did not answer on %s within 90s: %v\n%s", s.TemporalAddress(), err, p.Tail(2000))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// KillServer kills the dev server with SIGKILL.
+func (s *Stack) KillServer() error {
+	s.opts.Logf("SIGKILL dev server (pid %d)", s.server.PID())
+	return s.server.Kill()
+}
+
+// StartWorker runs one more worker process.
+func (s *Stack) StartWorker() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.workerStart++
+	p, err := localproc.Start("worker", filepath.Join(s.opts.Dir, fmt.Sprintf("worker-%d.log", s.workerStart)), s.env, nil, s.opts.WorkerBinary)
+	if err != nil {
+		return err
+	}
+	s.workers = append(s.workers, p)
+	s.opts.Logf("worker %d started (pid %d)", s.workerStart, p.PID())
+	return nil
+}
+
+// KillWorkers kills every running worker with SIGKILL.
+func (s *Stack) KillWorkers() error {
+	s.mu.Lock()
+	workers := s.workers
+	s.workers = nil
+	s.mu.Unlock()
+	var errs []error
+	for _, w := range workers {
+		s.opts.Logf("SIGKILL worker (pid %d)", w.PID())
+		errs = append(errs, w.Kill())
+	}
+	return errors.Join(errs...)
+}
+
+// TermWorkers sends every running worker SIGTERM, as a container runtime
+// does, and waits up to limit for each to exit on its own; it says how
+// long the slowest took.
+func (s *Stack) TermWorkers(limit time.Duration) (time.Duration, error) {
+	s.mu.Lock()
+	workers := s.workers
+	s.workers = nil
+	s.mu.Unlock()
+	start := time.Now()
+	var errs []error
+	for _, w := range workers {
+		s.opts.Logf("SIGTERM worker (pid %d)", w.PID())
+		errs = append(errs, w.Stop(syscall.SIGTERM, limit))
+	}
+	return time.Since(start), errors.Join(errs...)
+}
+
+// RunningWorkers counts the worker processes alive.
+func (s *Stack) RunningWorkers() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, w := range s.workers {
+		if !w.Exited() {
+			n++
+		}
+	}
+	return n
+}
+
+// checkWorkers fails when a worker the drill did not kill has exited: it
+// would otherwise be noticed only as a timeout.
+func (s *Stack) checkWorkers() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, w := range s.workers {
+		if w.Exited() {
+			return fmt.Errorf("worker (pid %d) exited on its own:\n%s", w.PID(), w.Tail(3000))
+		}
+	}
+	return nil
+}
+
+// StopDatabase stops the private PostgreSQL (fast shutdown).
+func (s *Stack) StopDatabase() error {
+	if s.pg == nil {
+		return errors.New("only a private PostgreSQL may be stopped")
+	}
+	s.opts.Logf("stopping the private PostgreSQL")
+	return s.pg.stop()
+}
+
+// StartDatabase starts the private PostgreSQL again and waits until it
+// takes connections.
+func (s *Stack) StartDatabase(ctx context.Context) error {
+	if s.pg == nil {
+		return errors.New("only a private PostgreSQL may be started")
+	}
+	err := s.pg.start(ctx)
+	if err == nil {
+		s.opts.Logf("private PostgreSQL back")
+	}
+	return err
+}
+
+// WorkerLogTail is the end of the newest worker log, for failure reports.
+func (s *Stack) WorkerLogTail(n int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return localproc.TailFile(filepath.Join(s.opts.Dir, fmt.Sprintf("worker-%d.log", s.workerStart)), n)
+}
+
+func (s *Stack) countSQL(ctx context.Context, query string, args ...any) (int, error) {
+	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var n int
+	err := s.Store.Pool().QueryRow(qctx, query, args...).Scan(&n)
+	return n, err
+}
+
+func (s *Stack) countWorkflows(ctx context.Context, query string) (int, error) {
+	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	resp, err := s.Temporal.CountWorkflow(qctx, &workflowservice.CountWorkflowExecutionsRequest{Query: query})
+	if err != nil {
+		return 0, err
+	}
+	return int(resp.Count), nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
