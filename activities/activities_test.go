@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/acme/backorders/internal/backorder"
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/notify"
 	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/internal/testing/pgtest"
@@ -52,7 +53,7 @@ func fixture() store.Dataset {
 		return store.OrderLine{SKU: sku, Quantity: qty, BackorderedQuantity: bo, UnitPrice: money(price)}
 	}
 	order := func(id, status, promised, currency string, lines ...store.OrderLine) store.Order {
-		return store.Order{ID: id, CustomerID: "C-1", Status: status, PromisedDate: date(promised), Currency: currency, Lines: lines}
+		return store.Order{ID: id, CustomerID: "C-1", Status: contract.OrderStatus(status), PromisedDate: date(promised), Currency: currency, Lines: lines}
 	}
 	return store.Dataset{
 		Suppliers: []store.Supplier{
@@ -161,14 +162,14 @@ func requireBadData(t *testing.T, err error, errType string) {
 }
 
 // openIncident looks up SO's lead times and opens its incident.
-func (h *harness) openIncident(orderID, episode, eta string) (string, LeadTimes) {
+func (h *harness) openIncident(orderID, episode, eta string) (string, contract.LeadTimes) {
 	h.t.Helper()
-	var lt LeadTimes
-	h.must(h.acts.LookupLeadTimes, LookupLeadTimesInput{OrderID: orderID}, &lt)
-	var a Assessment
-	h.must(h.acts.AssessBackorder, AssessInput{OrderID: orderID, AsOf: asOf}, &a)
+	var lt contract.LeadTimes
+	h.must(h.acts.LookupLeadTimes, contract.LookupLeadTimesInput{OrderID: orderID}, &lt)
+	var a contract.Assessment
+	h.must(h.acts.AssessBackorder, contract.AssessInput{OrderID: orderID, AsOf: asOf}, &a)
 	var id string
-	h.must(h.acts.OpenIncident, OpenIncidentInput{
+	h.must(h.acts.OpenIncident, contract.OpenIncidentInput{
 		EpisodeKey: episode, OrderID: orderID, DelayDays: a.DelayDays,
 		BackorderValue: a.BackorderValue, Currency: a.Currency, ETA: eta, LeadTimes: lt,
 	}, &id)
@@ -178,23 +179,23 @@ func (h *harness) openIncident(orderID, episode, eta string) (string, LeadTimes)
 func TestAssessBackorder(t *testing.T) {
 	h := newHarness(t)
 
-	var a Assessment
-	h.must(h.acts.AssessBackorder, AssessInput{OrderID: "SO-1", AsOf: asOf}, &a)
+	var a contract.Assessment
+	h.must(h.acts.AssessBackorder, contract.AssessInput{OrderID: "SO-1", AsOf: asOf}, &a)
 	today := backorder.DateOf(time.Now(), time.UTC)
-	assert.Equal(t, Assessment{
+	assert.Equal(t, contract.Assessment{
 		OrderID: "SO-1", AsOf: asOf, Status: "Backordered", Currency: "USD",
 		DelayDays: 26, BackorderValue: "39.98", AlertWarehouse: false, PromisedDate: "2026-11-01",
 		Today: today.Format(time.DateOnly), TodayEndsAt: today.AddDate(0, 0, 1),
 	}, a, "the fully in-stock line adds nothing")
 
-	h.must(h.acts.AssessBackorder, AssessInput{OrderID: "SO-2", AsOf: asOf}, &a)
+	h.must(h.acts.AssessBackorder, contract.AssessInput{OrderID: "SO-2", AsOf: asOf}, &a)
 	assert.Equal(t, 7, a.DelayDays)
 	assert.Equal(t, "34.237", a.BackorderValue, "sub-cent prices are kept exactly")
 
-	h.must(h.acts.AssessBackorder, AssessInput{OrderID: "SO-3", AsOf: asOf}, &a)
+	h.must(h.acts.AssessBackorder, contract.AssessInput{OrderID: "SO-3", AsOf: asOf}, &a)
 	assert.Equal(t, 0, a.DelayDays, "promised today")
 
-	h.must(h.acts.AssessBackorder, AssessInput{OrderID: "SO-8", AsOf: asOf}, &a)
+	h.must(h.acts.AssessBackorder, contract.AssessInput{OrderID: "SO-8", AsOf: asOf}, &a)
 	assert.Equal(t, -18, a.DelayDays, "promise still ahead")
 }
 
@@ -207,8 +208,8 @@ func TestAssessBackorderSMSThreshold(t *testing.T) {
 		{"SO-4", "1000.00", "USD", false}, // exactly the threshold: not above it
 		{"SO-5", "1000.01", "EUR", true},
 	} {
-		var a Assessment
-		h.must(h.acts.AssessBackorder, AssessInput{OrderID: tc.order, AsOf: asOf}, &a)
+		var a contract.Assessment
+		h.must(h.acts.AssessBackorder, contract.AssessInput{OrderID: tc.order, AsOf: asOf}, &a)
 		assert.Equal(t, tc.value, a.BackorderValue, tc.order)
 		assert.Equal(t, tc.currency, a.Currency, tc.order)
 		assert.Equal(t, tc.alert, a.AlertWarehouse, tc.order)
@@ -217,13 +218,13 @@ func TestAssessBackorderSMSThreshold(t *testing.T) {
 
 func TestAssessBackorderBadData(t *testing.T) {
 	h := newHarness(t)
-	err := h.run(h.acts.AssessBackorder, AssessInput{OrderID: "SO-404", AsOf: asOf}, nil)
-	requireBadData(t, err, ErrTypeOrderNotFound)
+	err := h.run(h.acts.AssessBackorder, contract.AssessInput{OrderID: "SO-404", AsOf: asOf}, nil)
+	requireBadData(t, err, contract.ErrTypeOrderNotFound)
 	assert.ErrorContains(t, err, "SO-404")
 
 	for _, bad := range []string{"27/11/2026", "2026-11-31", "tomorrow"} {
-		err = h.run(h.acts.AssessBackorder, AssessInput{OrderID: "SO-1", AsOf: bad}, nil)
-		requireBadData(t, err, ErrTypeInvalidInput)
+		err = h.run(h.acts.AssessBackorder, contract.AssessInput{OrderID: "SO-1", AsOf: bad}, nil)
+		requireBadData(t, err, contract.ErrTypeInvalidInput)
 		assert.ErrorContains(t, err, bad)
 	}
 }
@@ -236,8 +237,8 @@ func TestAssessBackorderDefaultsToTodayInBusinessTimezone(t *testing.T) {
 			h := newHarness(t, func(s *Settings) { s.Location = l })
 
 			before := backorder.DateOf(time.Now(), l)
-			var a Assessment
-			h.must(h.acts.AssessBackorder, AssessInput{OrderID: "SO-1"}, &a)
+			var a contract.Assessment
+			h.must(h.acts.AssessBackorder, contract.AssessInput{OrderID: "SO-1"}, &a)
 			after := backorder.DateOf(time.Now(), l)
 
 			// Midnight may pass in between; the date is one of the two.
@@ -254,27 +255,27 @@ func TestETAPassesAtEndsTheDayInBusinessTimezone(t *testing.T) {
 	h := newHarness(t, func(s *Settings) { s.Location = ny })
 
 	var at time.Time
-	h.must(h.acts.ETAPassesAt, ETAPassesAtInput{ETA: "2026-11-27"}, &at)
+	h.must(h.acts.ETAPassesAt, contract.ETAPassesAtInput{ETA: "2026-11-27"}, &at)
 	assert.True(t, at.Equal(time.Date(2026, 11, 28, 5, 0, 0, 0, time.UTC)), "midnight in New York (EST) is 05:00 UTC, got %s", at)
-	h.must(h.acts.ETAPassesAt, ETAPassesAtInput{ETA: "2026-07-04"}, &at)
+	h.must(h.acts.ETAPassesAt, contract.ETAPassesAtInput{ETA: "2026-07-04"}, &at)
 	assert.True(t, at.Equal(time.Date(2026, 7, 5, 4, 0, 0, 0, time.UTC)), "EDT in summer, got %s", at)
 
-	requireBadData(t, h.run(h.acts.ETAPassesAt, ETAPassesAtInput{ETA: "soon"}, nil), ErrTypeInvalidInput)
+	requireBadData(t, h.run(h.acts.ETAPassesAt, contract.ETAPassesAtInput{ETA: "soon"}, nil), contract.ErrTypeInvalidInput)
 }
 
 func TestLookupLeadTimes(t *testing.T) {
 	h := newHarness(t)
 
-	var lt LeadTimes
-	h.must(h.acts.LookupLeadTimes, LookupLeadTimesInput{OrderID: "SO-1"}, &lt)
-	assert.Equal(t, LeadTimes{
+	var lt contract.LeadTimes
+	h.must(h.acts.LookupLeadTimes, contract.LookupLeadTimesInput{OrderID: "SO-1"}, &lt)
+	assert.Equal(t, contract.LeadTimes{
 		Lines:   []backorder.LineLeadTime{{SKU: "SKU-A", SupplierID: "SUP-LT", Days: 10, Source: backorder.LeadTimeFromProduct}},
 		MaxDays: 10,
 	}, lt, "the in-stock SKU-E line is skipped; the product's 10 days beat the supplier's 21")
 
-	lt = LeadTimes{}
-	h.must(h.acts.LookupLeadTimes, LookupLeadTimesInput{OrderID: "SO-2"}, &lt)
-	assert.Equal(t, LeadTimes{
+	lt = contract.LeadTimes{}
+	h.must(h.acts.LookupLeadTimes, contract.LookupLeadTimesInput{OrderID: "SO-2"}, &lt)
+	assert.Equal(t, contract.LeadTimes{
 		Lines: []backorder.LineLeadTime{
 			{SKU: "SKU-A", SupplierID: "SUP-LT", Days: 10, Source: backorder.LeadTimeFromProduct},
 			{SKU: "SKU-B", SupplierID: "SUP-LT", Days: 21, Source: backorder.LeadTimeFromSupplier},
@@ -282,9 +283,9 @@ func TestLookupLeadTimes(t *testing.T) {
 		MaxDays: 21,
 	}, lt)
 
-	lt = LeadTimes{}
-	h.must(h.acts.LookupLeadTimes, LookupLeadTimesInput{OrderID: "SO-3"}, &lt)
-	assert.Equal(t, LeadTimes{
+	lt = contract.LeadTimes{}
+	h.must(h.acts.LookupLeadTimes, contract.LookupLeadTimesInput{OrderID: "SO-3"}, &lt)
+	assert.Equal(t, contract.LeadTimes{
 		Lines: []backorder.LineLeadTime{
 			{SKU: "SKU-C", SupplierID: "SUP-NOLT", Days: 14, Source: backorder.LeadTimeFromDefault},
 			{SKU: "SKU-D", SupplierID: "SUP-NOLT", Days: 5, Source: backorder.LeadTimeFromProduct},
@@ -292,13 +293,13 @@ func TestLookupLeadTimes(t *testing.T) {
 		MaxDays: 14, UsedDefault: true,
 	}, lt)
 
-	requireBadData(t, h.run(h.acts.LookupLeadTimes, LookupLeadTimesInput{OrderID: "SO-404"}, nil), ErrTypeOrderNotFound)
+	requireBadData(t, h.run(h.acts.LookupLeadTimes, contract.LookupLeadTimesInput{OrderID: "SO-404"}, nil), contract.ErrTypeOrderNotFound)
 }
 
 func TestLookupLeadTimesUsesConfiguredDefault(t *testing.T) {
 	h := newHarness(t, func(s *Settings) { s.DefaultLeadTimeDays = 30 })
-	var lt LeadTimes
-	h.must(h.acts.LookupLeadTimes, LookupLeadTimesInput{OrderID: "SO-3"}, &lt)
+	var lt contract.LeadTimes
+	h.must(h.acts.LookupLeadTimes, contract.LookupLeadTimesInput{OrderID: "SO-3"}, &lt)
 	assert.Equal(t, 30, lt.MaxDays)
 	assert.True(t, lt.UsedDefault)
 	assert.Equal(t, 30, lt.Lines[0].Days)
@@ -345,7 +346,7 @@ func TestOpenIncidentOncePerEpisode(t *testing.T) {
 	assert.Equal(t, id1, id3)
 	assert.Equal(t, 1, h.count(`SELECT count(*) FROM incidents WHERE order_id = 'SO-3'`))
 	// Once it is closed, the next episode is a new incident.
-	h.must(h.acts.CloseBackorder, CloseBackorderInput{OrderID: "SO-3", IncidentID: id1, Outcome: "not_backordered"}, nil)
+	h.must(h.acts.CloseBackorder, contract.CloseBackorderInput{OrderID: "SO-3", IncidentID: id1, Outcome: "not_backordered"}, nil)
 	id5, _ := h.openIncident("SO-3", "backorder-SO-3/run-3", "2026-12-11")
 	assert.NotEqual(t, id1, id5)
 
@@ -360,40 +361,40 @@ func TestOpenIncidentOncePerEpisode(t *testing.T) {
 
 func TestOpenIncidentBadInput(t *testing.T) {
 	h := newHarness(t)
-	in := OpenIncidentInput{EpisodeKey: "e", OrderID: "SO-1", BackorderValue: "39.98", Currency: "USD", ETA: "2026-12-07"}
+	in := contract.OpenIncidentInput{EpisodeKey: "e", OrderID: "SO-1", BackorderValue: "39.98", Currency: "USD", ETA: "2026-12-07"}
 	bad := in
 	bad.ETA = "next week"
-	requireBadData(t, h.run(h.acts.OpenIncident, bad, nil), ErrTypeInvalidInput)
+	requireBadData(t, h.run(h.acts.OpenIncident, bad, nil), contract.ErrTypeInvalidInput)
 	bad = in
 	bad.BackorderValue = "-1"
-	requireBadData(t, h.run(h.acts.OpenIncident, bad, nil), ErrTypeInvalidInput)
+	requireBadData(t, h.run(h.acts.OpenIncident, bad, nil), contract.ErrTypeInvalidInput)
 	bad.BackorderValue = "lots"
-	requireBadData(t, h.run(h.acts.OpenIncident, bad, nil), ErrTypeInvalidInput)
+	requireBadData(t, h.run(h.acts.OpenIncident, bad, nil), contract.ErrTypeInvalidInput)
 	assert.Zero(t, h.count(`SELECT count(*) FROM incidents`))
 }
 
 func TestCreateTaskOncePerEpisodeAndRole(t *testing.T) {
 	h := newHarness(t)
 	incident, _ := h.openIncident("SO-1", "ep-1", "2026-12-07")
-	in := CreateTaskInput{EpisodeKey: "ep-1", OrderID: "SO-1", IncidentID: incident, Role: "procurement_manager", Title: "Confirm dispatch for SO-1"}
+	in := contract.CreateTaskInput{EpisodeKey: "ep-1", OrderID: "SO-1", IncidentID: incident, Role: "procurement_manager", Title: "Confirm dispatch for SO-1"}
 
-	var first, again, other TaskRef
+	var first, again, other contract.TaskRef
 	h.must(h.acts.CreateTask, in, &first)
 	h.must(h.acts.CreateTask, in, &again)
-	assert.Equal(t, TaskRef{ID: first.ID, Role: "procurement_manager", Status: "open"}, first)
+	assert.Equal(t, contract.TaskRef{ID: first.ID, Role: "procurement_manager", Status: "open"}, first)
 	assert.Equal(t, first, again, "a retry finds the task it created")
 	assert.Equal(t, 1, h.count(`SELECT count(*) FROM tasks`))
 
 	in.Role, in.Title = "inventory_clerk", "Adjust expected stock for SO-1"
 	h.must(h.acts.CreateTask, in, &other)
 	assert.NotEqual(t, first.ID, other.ID)
-	assert.Equal(t, "inventory_clerk", other.Role)
+	assert.Equal(t, "inventory_clerk", string(other.Role))
 	assert.Equal(t, 2, h.count(`SELECT count(*) FROM tasks`))
 	assert.Equal(t, 2, h.count(`SELECT count(*) FROM tasks WHERE incident_id = $1 AND order_id = 'SO-1' AND status = 'open'`, incident))
 
 	// Without an incident the task stands alone.
-	var loose TaskRef
-	h.must(h.acts.CreateTask, CreateTaskInput{EpisodeKey: "ep-2", OrderID: "SO-2", Role: "inventory_clerk", Title: "Check SO-2"}, &loose)
+	var loose contract.TaskRef
+	h.must(h.acts.CreateTask, contract.CreateTaskInput{EpisodeKey: "ep-2", OrderID: "SO-2", Role: "inventory_clerk", Title: "Check SO-2"}, &loose)
 	assert.Equal(t, 1, h.count(`SELECT count(*) FROM tasks WHERE id = $1 AND incident_id IS NULL`, loose.ID))
 }
 
@@ -417,7 +418,7 @@ func (h *harness) ledger(key string) (ledgerRow, bool) {
 func TestNotifyCustomerOncePerVersion(t *testing.T) {
 	h := newHarness(t)
 	incident, _ := h.openIncident("SO-1", "ep-1", "2026-12-07")
-	in := NotifyCustomerInput{IncidentID: incident, OrderID: "SO-1", ETA: "2026-12-07", ETAVersion: 1}
+	in := contract.NotifyCustomerInput{IncidentID: incident, OrderID: "SO-1", ETA: "2026-12-07", ETAVersion: 1}
 
 	var first, again notify.Outcome
 	h.must(h.acts.NotifyCustomer, in, &first)
@@ -442,7 +443,7 @@ func TestNotifyCustomerOncePerVersion(t *testing.T) {
 	assert.NotContains(t, row.Body, "Hex Bolt")
 
 	// A revised date is a second notice that names the previous one.
-	rev := NotifyCustomerInput{IncidentID: incident, OrderID: "SO-1", ETA: "2026-12-20", ETAVersion: 2, PreviousETA: "2026-12-07", Reason: "supplier confirmed dispatch"}
+	rev := contract.NotifyCustomerInput{IncidentID: incident, OrderID: "SO-1", ETA: "2026-12-20", ETAVersion: 2, PreviousETA: "2026-12-07", Reason: "supplier confirmed dispatch"}
 	h.must(h.acts.NotifyCustomer, rev, &first)
 	assert.False(t, first.Duplicate)
 	assert.Equal(t, 2, h.count(`SELECT count(*) FROM notifications`))
@@ -454,23 +455,23 @@ func TestNotifyCustomerOncePerVersion(t *testing.T) {
 
 	// Every backordered line is listed.
 	incident2, _ := h.openIncident("SO-2", "ep-2", "2026-12-18")
-	h.must(h.acts.NotifyCustomer, NotifyCustomerInput{IncidentID: incident2, OrderID: "SO-2", ETA: "2026-12-18", ETAVersion: 1}, &first)
+	h.must(h.acts.NotifyCustomer, contract.NotifyCustomerInput{IncidentID: incident2, OrderID: "SO-2", ETA: "2026-12-18", ETAVersion: 1}, &first)
 	row, ok = h.ledger(incident2 + "/customer-eta/v1")
 	require.True(t, ok)
 	assert.Contains(t, row.Body, "SKU-A  Widget  x 1")
 	assert.Contains(t, row.Body, "SKU-B  Gadget  x 2")
 	assert.NotContains(t, row.Body, "SKU-E")
 
-	requireBadData(t, h.run(h.acts.NotifyCustomer, NotifyCustomerInput{IncidentID: incident, OrderID: "SO-404", ETA: "2026-12-07", ETAVersion: 1}, nil),
-		ErrTypeOrderNotFound)
+	requireBadData(t, h.run(h.acts.NotifyCustomer, contract.NotifyCustomerInput{IncidentID: incident, OrderID: "SO-404", ETA: "2026-12-07", ETAVersion: 1}, nil),
+		contract.ErrTypeOrderNotFound)
 }
 
 func TestAlertWarehouseOncePerIncident(t *testing.T) {
 	h := newHarness(t)
 	incident, _ := h.openIncident("SO-5", "ep-5", "2026-12-07")
-	in := AlertWarehouseInput{IncidentID: incident, OrderID: "SO-5", BackorderValue: "1000.01", Currency: "EUR", ETA: "2026-12-07"}
+	in := contract.AlertWarehouseInput{IncidentID: incident, OrderID: "SO-5", BackorderValue: "1000.01", Currency: "EUR", ETA: "2026-12-07"}
 
-	var out AlertOutcome
+	var out contract.AlertOutcome
 	h.must(h.acts.AlertWarehouse, in, &out)
 	assert.True(t, out.TextManager)
 	h.must(h.acts.AlertWarehouse, in, &out)
@@ -485,9 +486,9 @@ func TestAlertWarehouseOncePerIncident(t *testing.T) {
 func TestAlertWarehouseWithoutPhone(t *testing.T) {
 	h := newHarness(t, func(s *Settings) { s.WarehouseManagerPhone = "" })
 	incident, _ := h.openIncident("SO-5", "ep-5", "2026-12-07")
-	in := AlertWarehouseInput{IncidentID: incident, OrderID: "SO-5", BackorderValue: "1000.01", Currency: "EUR", ETA: "2026-12-07"}
+	in := contract.AlertWarehouseInput{IncidentID: incident, OrderID: "SO-5", BackorderValue: "1000.01", Currency: "EUR", ETA: "2026-12-07"}
 
-	var out AlertOutcome
+	var out contract.AlertOutcome
 	h.must(h.acts.AlertWarehouse, in, &out)
 	assert.False(t, out.TextManager, "nobody to text")
 	h.must(h.acts.AlertWarehouse, in, &out)
@@ -508,7 +509,7 @@ func TestReviseIncidentOncePerVersion(t *testing.T) {
 		return d.Format(time.DateOnly), version, delay, history
 	}
 
-	v2 := ReviseIncidentInput{IncidentID: incident, ETA: "2026-12-20", ETAVersion: 2, DelayDays: 30, Reason: "procurement confirmed"}
+	v2 := contract.ReviseIncidentInput{IncidentID: incident, ETA: "2026-12-20", ETAVersion: 2, DelayDays: 30, Reason: "procurement confirmed"}
 	h.must(h.acts.ReviseIncident, v2, nil)
 	h.must(h.acts.ReviseIncident, v2, nil)
 	eta, version, delay, history := incidentState()
@@ -522,7 +523,7 @@ func TestReviseIncidentOncePerVersion(t *testing.T) {
 	assert.Nil(t, history[0]["lead_times"], "a person's date has no lead times")
 
 	// A stale version arriving late is ignored.
-	h.must(h.acts.ReviseIncident, ReviseIncidentInput{IncidentID: incident, ETA: "2026-12-01", ETAVersion: 1, DelayDays: 1, Reason: "late retry"}, nil)
+	h.must(h.acts.ReviseIncident, contract.ReviseIncidentInput{IncidentID: incident, ETA: "2026-12-01", ETAVersion: 1, DelayDays: 1, Reason: "late retry"}, nil)
 	eta, version, delay, history = incidentState()
 	assert.Equal(t, "2026-12-20", eta)
 	assert.Equal(t, 2, version)
@@ -531,7 +532,7 @@ func TestReviseIncidentOncePerVersion(t *testing.T) {
 
 	// The next version applies, with the lead times of a new lookup.
 	lts := []backorder.LineLeadTime{{SKU: "SKU-A", SupplierID: "SUP-LT", Days: 10, Source: backorder.LeadTimeFromProduct}}
-	h.must(h.acts.ReviseIncident, ReviseIncidentInput{IncidentID: incident, ETA: "2026-12-30", ETAVersion: 3, DelayDays: 40, LeadTimes: lts, Reason: "ETA passed"}, nil)
+	h.must(h.acts.ReviseIncident, contract.ReviseIncidentInput{IncidentID: incident, ETA: "2026-12-30", ETAVersion: 3, DelayDays: 40, LeadTimes: lts, Reason: "ETA passed"}, nil)
 	eta, version, _, history = incidentState()
 	assert.Equal(t, "2026-12-30", eta)
 	assert.Equal(t, 3, version)
@@ -539,23 +540,23 @@ func TestReviseIncidentOncePerVersion(t *testing.T) {
 	assert.Equal(t, "ETA passed", history[1]["reason"])
 	assert.NotNil(t, history[1]["lead_times"])
 
-	requireBadData(t, h.run(h.acts.ReviseIncident, ReviseIncidentInput{IncidentID: incident, ETA: "2026/12/30", ETAVersion: 4}, nil), ErrTypeInvalidInput)
+	requireBadData(t, h.run(h.acts.ReviseIncident, contract.ReviseIncidentInput{IncidentID: incident, ETA: "2026/12/30", ETAVersion: 4}, nil), contract.ErrTypeInvalidInput)
 }
 
 func TestCompleteTask(t *testing.T) {
 	h := newHarness(t)
 	incident, _ := h.openIncident("SO-1", "ep-1", "2026-12-07")
-	var task TaskRef
-	h.must(h.acts.CreateTask, CreateTaskInput{EpisodeKey: "ep-1", OrderID: "SO-1", IncidentID: incident, Role: "procurement_manager", Title: "Confirm"}, &task)
+	var task contract.TaskRef
+	h.must(h.acts.CreateTask, contract.CreateTaskInput{EpisodeKey: "ep-1", OrderID: "SO-1", IncidentID: incident, Role: "procurement_manager", Title: "Confirm"}, &task)
 
-	done := CompleteTaskInput{TaskID: task.ID, CompletedBy: "pat", Note: "supplier ships Monday", ConfirmedETA: "2026-12-10", CompletedAt: "2026-11-28T09:30:00Z"}
+	done := contract.CompleteTaskInput{TaskID: task.ID, CompletedBy: "pat", Note: "supplier ships Monday", ConfirmedETA: "2026-12-10", CompletedAt: "2026-11-28T09:30:00Z"}
 	h.must(h.acts.CompleteTask, done, nil)
 
 	check := func() {
 		t.Helper()
 		got, err := h.s.Task(h.ctx, task.ID)
 		require.NoError(t, err)
-		assert.Equal(t, "done", got.Status)
+		assert.Equal(t, "done", string(got.Status))
 		require.NotNil(t, got.CompletedBy)
 		assert.Equal(t, "pat", *got.CompletedBy)
 		require.NotNil(t, got.Note)
@@ -568,22 +569,22 @@ func TestCompleteTask(t *testing.T) {
 	check()
 
 	// A repeat, even with other details, is harmless and keeps the first.
-	h.must(h.acts.CompleteTask, CompleteTaskInput{TaskID: task.ID, CompletedBy: "sam", CompletedAt: "2026-11-29T10:00:00Z"}, nil)
+	h.must(h.acts.CompleteTask, contract.CompleteTaskInput{TaskID: task.ID, CompletedBy: "sam", CompletedAt: "2026-11-29T10:00:00Z"}, nil)
 	check()
 
-	requireBadData(t, h.run(h.acts.CompleteTask, CompleteTaskInput{TaskID: "T-404", CompletedBy: "pat", CompletedAt: "2026-11-28T09:30:00Z"}, nil),
-		ErrTypeTaskNotFound)
-	requireBadData(t, h.run(h.acts.CompleteTask, CompleteTaskInput{TaskID: task.ID, CompletedAt: "yesterday"}, nil), ErrTypeInvalidInput)
-	requireBadData(t, h.run(h.acts.CompleteTask, CompleteTaskInput{TaskID: task.ID, ConfirmedETA: "soon", CompletedAt: "2026-11-28T09:30:00Z"}, nil),
-		ErrTypeInvalidInput)
+	requireBadData(t, h.run(h.acts.CompleteTask, contract.CompleteTaskInput{TaskID: "T-404", CompletedBy: "pat", CompletedAt: "2026-11-28T09:30:00Z"}, nil),
+		contract.ErrTypeTaskNotFound)
+	requireBadData(t, h.run(h.acts.CompleteTask, contract.CompleteTaskInput{TaskID: task.ID, CompletedAt: "yesterday"}, nil), contract.ErrTypeInvalidInput)
+	requireBadData(t, h.run(h.acts.CompleteTask, contract.CompleteTaskInput{TaskID: task.ID, ConfirmedETA: "soon", CompletedAt: "2026-11-28T09:30:00Z"}, nil),
+		contract.ErrTypeInvalidInput)
 
 	// Without a note or a confirmed date, those stay empty.
-	var bare TaskRef
-	h.must(h.acts.CreateTask, CreateTaskInput{EpisodeKey: "ep-1", OrderID: "SO-1", IncidentID: incident, Role: "inventory_clerk", Title: "Adjust"}, &bare)
-	h.must(h.acts.CompleteTask, CompleteTaskInput{TaskID: bare.ID, CompletedBy: "kim", CompletedAt: "2026-11-28T10:00:00+01:00"}, nil)
+	var bare contract.TaskRef
+	h.must(h.acts.CreateTask, contract.CreateTaskInput{EpisodeKey: "ep-1", OrderID: "SO-1", IncidentID: incident, Role: "inventory_clerk", Title: "Adjust"}, &bare)
+	h.must(h.acts.CompleteTask, contract.CompleteTaskInput{TaskID: bare.ID, CompletedBy: "kim", CompletedAt: "2026-11-28T10:00:00+01:00"}, nil)
 	got, err := h.s.Task(h.ctx, bare.ID)
 	require.NoError(t, err)
-	assert.Equal(t, "done", got.Status)
+	assert.Equal(t, "done", string(got.Status))
 	assert.Nil(t, got.Note)
 	assert.Nil(t, got.ConfirmedETA)
 	assert.True(t, got.CompletedAt.Equal(time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)))
@@ -592,16 +593,16 @@ func TestCompleteTask(t *testing.T) {
 func TestCompleteTaskClosedAsObsolete(t *testing.T) {
 	h := newHarness(t)
 	incident, _ := h.openIncident("SO-1", "ep-1", "2026-12-07")
-	var task TaskRef
-	h.must(h.acts.CreateTask, CreateTaskInput{EpisodeKey: "ep-1", OrderID: "SO-1", IncidentID: incident, Role: "procurement_manager", Title: "Confirm"}, &task)
-	h.must(h.acts.CloseBackorder, CloseBackorderInput{OrderID: "SO-1", IncidentID: incident, Outcome: "cancelled"}, nil)
+	var task contract.TaskRef
+	h.must(h.acts.CreateTask, contract.CreateTaskInput{EpisodeKey: "ep-1", OrderID: "SO-1", IncidentID: incident, Role: "procurement_manager", Title: "Confirm"}, &task)
+	h.must(h.acts.CloseBackorder, contract.CloseBackorderInput{OrderID: "SO-1", IncidentID: incident, Outcome: "cancelled"}, nil)
 
-	err := h.run(h.acts.CompleteTask, CompleteTaskInput{TaskID: task.ID, CompletedBy: "pat", CompletedAt: "2026-11-28T09:30:00Z"}, nil)
-	requireBadData(t, err, ErrTypeTaskNotFound)
+	err := h.run(h.acts.CompleteTask, contract.CompleteTaskInput{TaskID: task.ID, CompletedBy: "pat", CompletedAt: "2026-11-28T09:30:00Z"}, nil)
+	requireBadData(t, err, contract.ErrTypeTaskNotFound)
 	assert.ErrorContains(t, err, "obsolete")
 	got, err := h.s.Task(h.ctx, task.ID)
 	require.NoError(t, err)
-	assert.Equal(t, "obsolete", got.Status, "an obsolete task stays obsolete")
+	assert.Equal(t, "obsolete", string(got.Status), "an obsolete task stays obsolete")
 	assert.Nil(t, got.CompletedBy)
 }
 
@@ -628,7 +629,7 @@ func (h *harness) episode(orderID, incident string) episodeState {
 	tasks, err := h.s.ListTasks(h.ctx, store.TaskFilter{OrderID: orderID})
 	require.NoError(h.t, err)
 	for _, task := range tasks {
-		st.Tasks[task.Role] = task.Status
+		st.Tasks[string(task.Role)] = string(task.Status)
 	}
 	return st
 }
@@ -636,25 +637,25 @@ func (h *harness) episode(orderID, incident string) episodeState {
 func TestCloseBackorderFulfilled(t *testing.T) {
 	h := newHarness(t)
 	incident, _ := h.openIncident("SO-5", "ep-5", "2026-12-07")
-	h.must(h.acts.NotifyCustomer, NotifyCustomerInput{IncidentID: incident, OrderID: "SO-5", ETA: "2026-12-07", ETAVersion: 1}, nil)
-	h.must(h.acts.AlertWarehouse, AlertWarehouseInput{IncidentID: incident, OrderID: "SO-5", BackorderValue: "1000.01", Currency: "EUR", ETA: "2026-12-07"}, nil)
-	h.must(h.acts.TextWarehouse, AlertWarehouseInput{IncidentID: incident, OrderID: "SO-5", BackorderValue: "1000.01", Currency: "EUR", ETA: "2026-12-07"}, nil)
-	var procurement, clerk TaskRef
-	h.must(h.acts.CreateTask, CreateTaskInput{EpisodeKey: "ep-5", OrderID: "SO-5", IncidentID: incident, Role: "procurement_manager", Title: "Confirm"}, &procurement)
-	h.must(h.acts.CreateTask, CreateTaskInput{EpisodeKey: "ep-5", OrderID: "SO-5", IncidentID: incident, Role: "inventory_clerk", Title: "Adjust"}, &clerk)
-	h.must(h.acts.CompleteTask, CompleteTaskInput{TaskID: procurement.ID, CompletedBy: "pat", CompletedAt: "2026-11-28T09:30:00Z"}, nil)
+	h.must(h.acts.NotifyCustomer, contract.NotifyCustomerInput{IncidentID: incident, OrderID: "SO-5", ETA: "2026-12-07", ETAVersion: 1}, nil)
+	h.must(h.acts.AlertWarehouse, contract.AlertWarehouseInput{IncidentID: incident, OrderID: "SO-5", BackorderValue: "1000.01", Currency: "EUR", ETA: "2026-12-07"}, nil)
+	h.must(h.acts.TextWarehouse, contract.AlertWarehouseInput{IncidentID: incident, OrderID: "SO-5", BackorderValue: "1000.01", Currency: "EUR", ETA: "2026-12-07"}, nil)
+	var procurement, clerk contract.TaskRef
+	h.must(h.acts.CreateTask, contract.CreateTaskInput{EpisodeKey: "ep-5", OrderID: "SO-5", IncidentID: incident, Role: "procurement_manager", Title: "Confirm"}, &procurement)
+	h.must(h.acts.CreateTask, contract.CreateTaskInput{EpisodeKey: "ep-5", OrderID: "SO-5", IncidentID: incident, Role: "inventory_clerk", Title: "Adjust"}, &clerk)
+	h.must(h.acts.CompleteTask, contract.CompleteTaskInput{TaskID: procurement.ID, CompletedBy: "pat", CompletedAt: "2026-11-28T09:30:00Z"}, nil)
 
 	// Another order's episode must be left alone.
 	other, _ := h.openIncident("SO-4", "ep-4", "2026-12-07")
-	h.must(h.acts.AlertWarehouse, AlertWarehouseInput{IncidentID: other, OrderID: "SO-4", BackorderValue: "1000.00", Currency: "USD", ETA: "2026-12-07"}, nil)
-	h.must(h.acts.CreateTask, CreateTaskInput{EpisodeKey: "ep-4", OrderID: "SO-4", IncidentID: other, Role: "inventory_clerk", Title: "Adjust"}, nil)
+	h.must(h.acts.AlertWarehouse, contract.AlertWarehouseInput{IncidentID: other, OrderID: "SO-4", BackorderValue: "1000.00", Currency: "USD", ETA: "2026-12-07"}, nil)
+	h.must(h.acts.CreateTask, contract.CreateTaskInput{EpisodeKey: "ep-4", OrderID: "SO-4", IncidentID: other, Role: "inventory_clerk", Title: "Adjust"}, nil)
 	otherBefore := h.episode("SO-4", other)
 
 	before := h.episode("SO-5", incident)
 	assert.Equal(t, 1, before.Alerts)
 	assert.Equal(t, 2, before.Ledger, "customer email and warehouse SMS")
 
-	closeIn := CloseBackorderInput{OrderID: "SO-5", IncidentID: incident, Outcome: "fulfilled", Note: "shipped by courier"}
+	closeIn := contract.CloseBackorderInput{OrderID: "SO-5", IncidentID: incident, Outcome: "fulfilled", Note: "shipped by courier"}
 	h.must(h.acts.CloseBackorder, closeIn, nil)
 	after := h.episode("SO-5", incident)
 	assert.Zero(t, after.Alerts, "temporary alerts are removed")
@@ -678,21 +679,21 @@ func TestCloseBackorderFulfilled(t *testing.T) {
 	assert.Equal(t, after, again)
 
 	// A later cancel of a resolved incident does not reopen or relabel it.
-	h.must(h.acts.CloseBackorder, CloseBackorderInput{OrderID: "SO-5", IncidentID: incident, Outcome: "cancelled"}, nil)
+	h.must(h.acts.CloseBackorder, contract.CloseBackorderInput{OrderID: "SO-5", IncidentID: incident, Outcome: "cancelled"}, nil)
 	assert.Equal(t, "resolved", h.episode("SO-5", incident).IncidentStatus)
 	assert.Equal(t, "Fulfilled", h.episode("SO-5", incident).OrderStatus, "a closed order's status is not relabelled")
 
 	assert.Equal(t, otherBefore, h.episode("SO-4", other), "another order's episode is untouched")
 
-	requireBadData(t, h.run(h.acts.CloseBackorder, CloseBackorderInput{OrderID: "SO-4", IncidentID: other, Outcome: "bogus"}, nil), ErrTypeInvalidInput)
+	requireBadData(t, h.run(h.acts.CloseBackorder, contract.CloseBackorderInput{OrderID: "SO-4", IncidentID: other, Outcome: "bogus"}, nil), contract.ErrTypeInvalidInput)
 	assert.Equal(t, otherBefore, h.episode("SO-4", other), "a bad outcome writes nothing")
 }
 
 func TestCloseBackorderCancelled(t *testing.T) {
 	h := newHarness(t)
 	incident, _ := h.openIncident("SO-1", "ep-1", "2026-12-07")
-	h.must(h.acts.CreateTask, CreateTaskInput{EpisodeKey: "ep-1", OrderID: "SO-1", IncidentID: incident, Role: "procurement_manager", Title: "Confirm"}, nil)
-	h.must(h.acts.CloseBackorder, CloseBackorderInput{OrderID: "SO-1", IncidentID: incident, Outcome: "cancelled"}, nil)
+	h.must(h.acts.CreateTask, contract.CreateTaskInput{EpisodeKey: "ep-1", OrderID: "SO-1", IncidentID: incident, Role: "procurement_manager", Title: "Confirm"}, nil)
+	h.must(h.acts.CloseBackorder, contract.CloseBackorderInput{OrderID: "SO-1", IncidentID: incident, Outcome: "cancelled"}, nil)
 	st := h.episode("SO-1", incident)
 	assert.Equal(t, "cancelled", st.IncidentStatus)
 	assert.NotNil(t, st.ResolvedAt)
@@ -707,7 +708,7 @@ func TestCloseBackorderNotBackordered(t *testing.T) {
 	h := newHarness(t)
 	incident, _ := h.openIncident("SO-1", "ep-1", "2026-12-07")
 	require.NoError(t, h.s.SetOrderStatus(h.ctx, "SO-1", "Pending"))
-	h.must(h.acts.CloseBackorder, CloseBackorderInput{OrderID: "SO-1", IncidentID: incident, Outcome: "not_backordered"}, nil)
+	h.must(h.acts.CloseBackorder, contract.CloseBackorderInput{OrderID: "SO-1", IncidentID: incident, Outcome: "not_backordered"}, nil)
 	st := h.episode("SO-1", incident)
 	assert.Equal(t, "resolved", st.IncidentStatus)
 	assert.Equal(t, "Pending", st.OrderStatus)
@@ -717,16 +718,16 @@ func TestCloseBackorderNotBackordered(t *testing.T) {
 // open episode to continue, and the sweep page says which orders have one.
 func TestAssessBackorderFindsTheOpenEpisode(t *testing.T) {
 	h := newHarness(t)
-	var a Assessment
-	h.must(h.acts.AssessBackorder, AssessInput{OrderID: "SO-1", AsOf: asOf}, &a)
+	var a contract.Assessment
+	h.must(h.acts.AssessBackorder, contract.AssessInput{OrderID: "SO-1", AsOf: asOf}, &a)
 	assert.Nil(t, a.OpenEpisode)
 
 	incident, _ := h.openIncident("SO-1", "backorder-SO-1/lost-run", "2026-12-07")
-	h.must(h.acts.AssessBackorder, AssessInput{OrderID: "SO-1", AsOf: asOf}, &a)
-	assert.Equal(t, &OpenEpisode{IncidentID: incident, EpisodeKey: "backorder-SO-1/lost-run", ETA: "2026-12-07", ETAVersion: 1}, a.OpenEpisode)
+	h.must(h.acts.AssessBackorder, contract.AssessInput{OrderID: "SO-1", AsOf: asOf}, &a)
+	assert.Equal(t, &contract.OpenEpisode{IncidentID: incident, EpisodeKey: "backorder-SO-1/lost-run", ETA: "2026-12-07", ETAVersion: 1}, a.OpenEpisode)
 
-	var page []OverdueOrder
-	h.must(h.acts.FindOverdueBackorders, FindOverdueInput{AsOf: asOf, Limit: 2}, &page)
+	var page []contract.OverdueOrder
+	h.must(h.acts.FindOverdueBackorders, contract.FindOverdueInput{AsOf: asOf, Limit: 2}, &page)
 	require.Len(t, page, 2)
 	assert.True(t, page[0].OpenEpisode, "SO-1 has an open episode")
 	assert.False(t, page[1].OpenEpisode, "SO-2 has none")
@@ -737,8 +738,8 @@ func TestAssessBackorderFindsTheOpenEpisode(t *testing.T) {
 func TestFindOverdueBackordersStampsThePage(t *testing.T) {
 	h := newHarness(t)
 	incident, _ := h.openIncident("SO-1", "ep-1", "2026-12-07")
-	var page []OverdueOrder
-	h.must(h.acts.FindOverdueBackorders, FindOverdueInput{AsOf: "2026-11-28", Limit: 100}, &page)
+	var page []contract.OverdueOrder
+	h.must(h.acts.FindOverdueBackorders, contract.FindOverdueInput{AsOf: "2026-11-28", Limit: 100}, &page)
 	assert.Equal(t, 5, h.count(`SELECT count(*) FROM orders WHERE last_checked_at > now() - interval '1 minute'`),
 		"SO-1, SO-2, SO-3, SO-4 and SO-5 are overdue on 2026-11-28")
 	assert.Equal(t, 27, h.count(`SELECT delay_days FROM incidents WHERE id = $1`, incident), "2026-11-28 is 27 days after 2026-11-01")
@@ -750,42 +751,42 @@ func TestFindOverdueBackordersStampsThePage(t *testing.T) {
 func TestUnacknowledgedCompletions(t *testing.T) {
 	h := newHarness(t)
 	incident, _ := h.openIncident("SO-1", "ep-1", "2026-12-07")
-	var task TaskRef
-	h.must(h.acts.CreateTask, CreateTaskInput{EpisodeKey: "ep-1", OrderID: "SO-1", IncidentID: incident, Role: "procurement_manager", Title: "Confirm"}, &task)
+	var task contract.TaskRef
+	h.must(h.acts.CreateTask, contract.CreateTaskInput{EpisodeKey: "ep-1", OrderID: "SO-1", IncidentID: incident, Role: "procurement_manager", Title: "Confirm"}, &task)
 	eta := date("2026-12-20")
 	_, err := h.s.CompleteTask(h.ctx, store.TaskCompletion{TaskID: task.ID, CompletedBy: "pat", Note: "by phone", ConfirmedETA: &eta, At: time.Now()})
 	require.NoError(t, err)
 
-	var again TaskRef
-	h.must(h.acts.CreateTask, CreateTaskInput{EpisodeKey: "ep-1", OrderID: "SO-1", IncidentID: incident, Role: "procurement_manager", Title: "Confirm"}, &again)
-	assert.Equal(t, "open", again.Status, "the workflow has not been told")
+	var again contract.TaskRef
+	h.must(h.acts.CreateTask, contract.CreateTaskInput{EpisodeKey: "ep-1", OrderID: "SO-1", IncidentID: incident, Role: "procurement_manager", Title: "Confirm"}, &again)
+	assert.Equal(t, "open", string(again.Status), "the workflow has not been told")
 
-	var found []UnacknowledgedCompletion
-	h.must(h.acts.FindUnacknowledgedCompletions, FindClosedInput{Limit: 10}, &found)
+	var found []contract.UnacknowledgedCompletion
+	h.must(h.acts.FindUnacknowledgedCompletions, contract.FindClosedInput{Limit: 10}, &found)
 	require.Len(t, found, 1)
-	assert.Equal(t, UnacknowledgedCompletion{OrderID: "SO-1", TaskID: task.ID, CompletedBy: "pat", Note: "by phone",
+	assert.Equal(t, contract.UnacknowledgedCompletion{OrderID: "SO-1", TaskID: task.ID, CompletedBy: "pat", Note: "by phone",
 		ConfirmedETA: "2026-12-20", CompletedAt: found[0].CompletedAt}, found[0])
 
 	// The workflow's own completion acknowledges it.
-	h.must(h.acts.CompleteTask, CompleteTaskInput{TaskID: task.ID, CompletedBy: "pat", CompletedAt: found[0].CompletedAt}, nil)
+	h.must(h.acts.CompleteTask, contract.CompleteTaskInput{TaskID: task.ID, CompletedBy: "pat", CompletedAt: found[0].CompletedAt}, nil)
 	found = nil
-	h.must(h.acts.FindUnacknowledgedCompletions, FindClosedInput{Limit: 10}, &found)
+	h.must(h.acts.FindUnacknowledgedCompletions, contract.FindClosedInput{Limit: 10}, &found)
 	assert.Empty(t, found)
-	h.must(h.acts.CreateTask, CreateTaskInput{EpisodeKey: "ep-1", OrderID: "SO-1", IncidentID: incident, Role: "procurement_manager", Title: "Confirm"}, &again)
-	assert.Equal(t, "done", again.Status)
+	h.must(h.acts.CreateTask, contract.CreateTaskInput{EpisodeKey: "ep-1", OrderID: "SO-1", IncidentID: incident, Role: "procurement_manager", Title: "Confirm"}, &again)
+	assert.Equal(t, "done", string(again.Status))
 }
 
 func TestBeginSweepRefusesAFutureDate(t *testing.T) {
 	h := newHarness(t)
 	tomorrow := backorder.DateOf(time.Now(), time.UTC).AddDate(0, 0, 1).Format(time.DateOnly)
-	requireBadData(t, h.run(h.acts.BeginSweep, BeginSweepInput{SweepID: "sweep-future", AsOf: tomorrow}, nil), ErrTypeInvalidInput)
+	requireBadData(t, h.run(h.acts.BeginSweep, contract.BeginSweepInput{SweepID: "sweep-future", AsOf: tomorrow}, nil), contract.ErrTypeInvalidInput)
 	assert.Zero(t, h.count(`SELECT count(*) FROM sweep_runs`), "nothing written")
 }
 
 func TestMarkOrderChecked(t *testing.T) {
 	h := newHarness(t)
 	start := time.Now()
-	h.must(h.acts.MarkOrderChecked, MarkOrderCheckedInput{OrderID: "SO-1", CurrentStatus: "Waiting for stock: ETA 2026-12-07"}, nil)
+	h.must(h.acts.MarkOrderChecked, contract.MarkOrderCheckedInput{OrderID: "SO-1", CurrentStatus: "Waiting for stock: ETA 2026-12-07"}, nil)
 
 	var status, current string
 	var checked *time.Time
@@ -798,7 +799,7 @@ func TestMarkOrderChecked(t *testing.T) {
 
 	assert.Zero(t, h.count(`SELECT count(*) FROM orders WHERE id <> 'SO-1' AND (last_checked_at IS NOT NULL OR current_status <> '')`))
 
-	requireBadData(t, h.run(h.acts.MarkOrderChecked, MarkOrderCheckedInput{OrderID: "SO-404", CurrentStatus: "x"}, nil), ErrTypeOrderNotFound)
+	requireBadData(t, h.run(h.acts.MarkOrderChecked, contract.MarkOrderCheckedInput{OrderID: "SO-404", CurrentStatus: "x"}, nil), contract.ErrTypeOrderNotFound)
 
 	// A re-import of the order data leaves the workflow's columns alone.
 	_, err := h.s.Import(h.ctx, fixture())
@@ -827,7 +828,7 @@ func (h *harness) sweepRun(id string) sweepRow {
 func TestBeginSweep(t *testing.T) {
 	h := newHarness(t)
 	var got string
-	h.must(h.acts.BeginSweep, BeginSweepInput{SweepID: "sweep-1", AsOf: asOf}, &got)
+	h.must(h.acts.BeginSweep, contract.BeginSweepInput{SweepID: "sweep-1", AsOf: asOf}, &got)
 	assert.Equal(t, asOf, got)
 	run := h.sweepRun("sweep-1")
 	assert.Equal(t, asOf, run.AsOf.Format(time.DateOnly))
@@ -836,7 +837,7 @@ func TestBeginSweep(t *testing.T) {
 	assert.NotNil(t, run.Totals, "totals start as an empty object")
 	assert.WithinDuration(t, time.Now(), run.StartedAt, time.Minute)
 
-	requireBadData(t, h.run(h.acts.BeginSweep, BeginSweepInput{SweepID: "sweep-2", AsOf: "11/27/2026"}, nil), ErrTypeInvalidInput)
+	requireBadData(t, h.run(h.acts.BeginSweep, contract.BeginSweepInput{SweepID: "sweep-2", AsOf: "11/27/2026"}, nil), contract.ErrTypeInvalidInput)
 	assert.Equal(t, 1, h.count(`SELECT count(*) FROM sweep_runs`))
 }
 
@@ -847,7 +848,7 @@ func TestBeginSweepDefaultsToTodayInBusinessTimezone(t *testing.T) {
 
 	before := backorder.DateOf(time.Now(), ny).Format(time.DateOnly)
 	var got string
-	h.must(h.acts.BeginSweep, BeginSweepInput{SweepID: "sweep-today"}, &got)
+	h.must(h.acts.BeginSweep, contract.BeginSweepInput{SweepID: "sweep-today"}, &got)
 	after := backorder.DateOf(time.Now(), ny).Format(time.DateOnly)
 	assert.Contains(t, []string{before, after}, got)
 	assert.Equal(t, got, h.sweepRun("sweep-today").AsOf.Format(time.DateOnly))
@@ -855,24 +856,24 @@ func TestBeginSweepDefaultsToTodayInBusinessTimezone(t *testing.T) {
 
 func TestFindOverdueBackorders(t *testing.T) {
 	h := newHarness(t)
-	all := []OverdueOrder{
+	all := []contract.OverdueOrder{
 		{OrderID: "SO-1", Currency: "USD", BackorderValue: "39.98", DelayDays: 26},
 		{OrderID: "SO-2", Currency: "USD", BackorderValue: "34.237", DelayDays: 7},
 		{OrderID: "SO-4", Currency: "USD", BackorderValue: "1000.00", DelayDays: 1},
 		{OrderID: "SO-5", Currency: "EUR", BackorderValue: "1000.01", DelayDays: 57},
 	}
 
-	var page []OverdueOrder
-	h.must(h.acts.FindOverdueBackorders, FindOverdueInput{AsOf: asOf, Limit: 100}, &page)
+	var page []contract.OverdueOrder
+	h.must(h.acts.FindOverdueBackorders, contract.FindOverdueInput{AsOf: asOf, Limit: 100}, &page)
 	assert.Equal(t, all, page, "SO-3 is due today, SO-8 later; Pending, Fulfilled and Cancelled orders are not backorders")
 
 	// Paging in id order.
-	var got []OverdueOrder
+	var got []contract.OverdueOrder
 	after := ""
 	for pages := 0; ; pages++ {
 		require.Less(t, pages, 10, "paging must end")
 		page = nil
-		h.must(h.acts.FindOverdueBackorders, FindOverdueInput{AsOf: asOf, AfterID: after, Limit: 3}, &page)
+		h.must(h.acts.FindOverdueBackorders, contract.FindOverdueInput{AsOf: asOf, AfterID: after, Limit: 3}, &page)
 		if len(page) == 0 {
 			break
 		}
@@ -883,20 +884,20 @@ func TestFindOverdueBackorders(t *testing.T) {
 	assert.Equal(t, all, got)
 
 	page = nil
-	h.must(h.acts.FindOverdueBackorders, FindOverdueInput{AsOf: asOf, AfterID: "SO-1", Limit: 2}, &page)
+	h.must(h.acts.FindOverdueBackorders, contract.FindOverdueInput{AsOf: asOf, AfterID: "SO-1", Limit: 2}, &page)
 	assert.Equal(t, all[1:3], page)
 
 	// The day after its promise, SO-3 is overdue too.
 	page = nil
-	h.must(h.acts.FindOverdueBackorders, FindOverdueInput{AsOf: "2026-11-28", AfterID: "SO-2", Limit: 1}, &page)
-	assert.Equal(t, []OverdueOrder{{OrderID: "SO-3", Currency: "USD", BackorderValue: "27.00", DelayDays: 1}}, page)
+	h.must(h.acts.FindOverdueBackorders, contract.FindOverdueInput{AsOf: "2026-11-28", AfterID: "SO-2", Limit: 1}, &page)
+	assert.Equal(t, []contract.OverdueOrder{{OrderID: "SO-3", Currency: "USD", BackorderValue: "27.00", DelayDays: 1}}, page)
 
 	// Before any promise, nothing.
 	page = nil
-	h.must(h.acts.FindOverdueBackorders, FindOverdueInput{AsOf: "2026-10-01", Limit: 100}, &page)
+	h.must(h.acts.FindOverdueBackorders, contract.FindOverdueInput{AsOf: "2026-10-01", Limit: 100}, &page)
 	assert.Empty(t, page)
 
-	requireBadData(t, h.run(h.acts.FindOverdueBackorders, FindOverdueInput{AsOf: "", Limit: 10}, nil), ErrTypeInvalidInput)
+	requireBadData(t, h.run(h.acts.FindOverdueBackorders, contract.FindOverdueInput{AsOf: "", Limit: 10}, nil), contract.ErrTypeInvalidInput)
 }
 
 func TestFindClosedOrdersWithOpenIncidents(t *testing.T) {
@@ -906,7 +907,7 @@ func TestFindClosedOrdersWithOpenIncidents(t *testing.T) {
 	require.NoError(t, h.s.SetOrderStatus(h.ctx, "SO-1", "Fulfilled"))
 	// SO-2: fulfilled and its incident resolved.
 	resolved, _ := h.openIncident("SO-2", "ep-2", "2026-12-07")
-	h.must(h.acts.CloseBackorder, CloseBackorderInput{OrderID: "SO-2", IncidentID: resolved, Outcome: "fulfilled"}, nil)
+	h.must(h.acts.CloseBackorder, contract.CloseBackorderInput{OrderID: "SO-2", IncidentID: resolved, Outcome: "fulfilled"}, nil)
 	require.NoError(t, h.s.SetOrderStatus(h.ctx, "SO-2", "Fulfilled"))
 	// SO-4: incident open, still backordered.
 	h.openIncident("SO-4", "ep-4", "2026-12-07")
@@ -914,29 +915,31 @@ func TestFindClosedOrdersWithOpenIncidents(t *testing.T) {
 	h.openIncident("SO-5", "ep-5", "2026-12-07")
 	require.NoError(t, h.s.SetOrderStatus(h.ctx, "SO-5", "Cancelled"))
 
-	var page []ClosedOrder
-	h.must(h.acts.FindClosedOrdersWithOpenIncidents, FindClosedInput{Limit: 100}, &page)
-	assert.Equal(t, []ClosedOrder{{OrderID: "SO-1", Status: "Fulfilled"}, {OrderID: "SO-5", Status: "Cancelled"}}, page)
+	var page []contract.ClosedOrder
+	h.must(h.acts.FindClosedOrdersWithOpenIncidents, contract.FindClosedInput{Limit: 100}, &page)
+	assert.Equal(t, []contract.ClosedOrder{{OrderID: "SO-1", Status: "Fulfilled"}, {OrderID: "SO-5", Status: "Cancelled"}}, page)
 
 	page = nil
-	h.must(h.acts.FindClosedOrdersWithOpenIncidents, FindClosedInput{Limit: 1}, &page)
-	assert.Equal(t, []ClosedOrder{{OrderID: "SO-1", Status: "Fulfilled"}}, page)
+	h.must(h.acts.FindClosedOrdersWithOpenIncidents, contract.FindClosedInput{Limit: 1}, &page)
+	assert.Equal(t, []contract.ClosedOrder{{OrderID: "SO-1", Status: "Fulfilled"}}, page)
 	page = nil
-	h.must(h.acts.FindClosedOrdersWithOpenIncidents, FindClosedInput{AfterID: "SO-1", Limit: 1}, &page)
-	assert.Equal(t, []ClosedOrder{{OrderID: "SO-5", Status: "Cancelled"}}, page)
+	h.must(h.acts.FindClosedOrdersWithOpenIncidents, contract.FindClosedInput{AfterID: "SO-1", Limit: 1}, &page)
+	assert.Equal(t, []contract.ClosedOrder{{OrderID: "SO-5", Status: "Cancelled"}}, page)
 	page = nil
-	h.must(h.acts.FindClosedOrdersWithOpenIncidents, FindClosedInput{AfterID: "SO-5", Limit: 1}, &page)
+	h.must(h.acts.FindClosedOrdersWithOpenIncidents, contract.FindClosedInput{AfterID: "SO-5", Limit: 1}, &page)
 	assert.Empty(t, page)
 }
 
 func TestRecordSweep(t *testing.T) {
 	h := newHarness(t)
-	h.must(h.acts.BeginSweep, BeginSweepInput{SweepID: "sweep-1", AsOf: asOf}, nil)
+	h.must(h.acts.BeginSweep, contract.BeginSweepInput{SweepID: "sweep-1", AsOf: asOf}, nil)
 	started := h.sweepRun("sweep-1").StartedAt
 
-	progress := RecordSweepInput{
-		SweepID: "sweep-1", AsOf: asOf, OrdersFound: 3, TotalBackorderValue: map[string]string{"USD": "1074.217"},
-		WorkflowsStarted: 2, AlreadyRunning: 1,
+	progress := contract.RecordSweepInput{
+		SweepID: "sweep-1", AsOf: asOf,
+		SweepTally: contract.SweepTally{
+			OrdersFound: 3, TotalBackorderValue: map[string]string{"USD": "1074.217"}, WorkflowsStarted: 2, AlreadyRunning: 1,
+		},
 	}
 	h.must(h.acts.RecordSweep, progress, nil)
 	run := h.sweepRun("sweep-1")
@@ -962,16 +965,18 @@ func TestRecordSweep(t *testing.T) {
 	assert.Equal(t, 1, h.count(`SELECT count(*) FROM sweep_runs`))
 
 	// A sweep recorded without BeginSweep is created.
-	h.must(h.acts.RecordSweep, RecordSweepInput{SweepID: "sweep-2", AsOf: asOf, TotalBackorderValue: map[string]string{}, Finished: true}, nil)
+	h.must(h.acts.RecordSweep, contract.RecordSweepInput{
+		SweepID: "sweep-2", AsOf: asOf, SweepTally: contract.SweepTally{TotalBackorderValue: map[string]string{}}, Finished: true,
+	}, nil)
 	assert.NotNil(t, h.sweepRun("sweep-2").FinishedAt)
 
-	requireBadData(t, h.run(h.acts.RecordSweep, RecordSweepInput{SweepID: "sweep-3", AsOf: "x"}, nil), ErrTypeInvalidInput)
+	requireBadData(t, h.run(h.acts.RecordSweep, contract.RecordSweepInput{SweepID: "sweep-3", AsOf: "x"}, nil), contract.ErrTypeInvalidInput)
 }
 
 // The activities' inputs and outputs cross Temporal as JSON; their field
 // names are part of the workflow history and must not drift.
 func TestPayloadFieldNames(t *testing.T) {
-	b, err := json.Marshal(Assessment{OrderID: "SO-1", AsOf: asOf, DelayDays: 1, BackorderValue: "1.00", AlertWarehouse: true})
+	b, err := json.Marshal(contract.Assessment{OrderID: "SO-1", AsOf: asOf, DelayDays: 1, BackorderValue: "1.00", AlertWarehouse: true})
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"order_id":"SO-1","as_of":"2026-11-27","status":"","currency":"","delay_days":1,"backorder_value":"1.00","alert_warehouse":true,
 		"promised_date":"","today":"","today_ends_at":"0001-01-01T00:00:00Z","max_customer_notices":0}`, string(b))

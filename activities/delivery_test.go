@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/acme/backorders/internal/backorder"
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/notify"
 	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/internal/testing/fakes"
@@ -57,14 +58,14 @@ func TestNotifyCustomerRetryAfter500SendsOnce(t *testing.T) {
 	sg := sendgridfake.New(t, sendGridKey)
 	h.throughProviders(sg, nil)
 	incident, _ := h.openIncident("SO-1", "ep-1", "2026-12-07")
-	in := NotifyCustomerInput{IncidentID: incident, OrderID: "SO-1", ETA: "2026-12-07", ETAVersion: 1}
+	in := contract.NotifyCustomerInput{IncidentID: incident, OrderID: "SO-1", ETA: "2026-12-07", ETAVersion: 1}
 	sg.Push(fakes.Status(500))
 
 	// Attempt 1: SendGrid fails; Temporal is asked to retry.
 	err := h.run(h.acts.NotifyCustomer, in, nil)
 	var appErr *temporal.ApplicationError
 	require.True(t, errors.As(err, &appErr), "%T: %v", err, err)
-	assert.Equal(t, notify.ErrTypeProviderUnavailable, appErr.Type())
+	assert.Equal(t, contract.ErrTypeProviderUnavailable, appErr.Type())
 	assert.False(t, appErr.NonRetryable())
 
 	// Attempt 2 sends it; a third run of the activity sends nothing.
@@ -103,7 +104,7 @@ func TestNotifyCustomerBadAddressDoesNotStall(t *testing.T) {
 	incident, _ := h.openIncident("SO-1", "ep-1", "2026-12-07")
 
 	var out notify.Outcome
-	h.must(h.acts.NotifyCustomer, NotifyCustomerInput{IncidentID: incident, OrderID: "SO-1", ETA: "2026-12-07", ETAVersion: 1}, &out)
+	h.must(h.acts.NotifyCustomer, contract.NotifyCustomerInput{IncidentID: incident, OrderID: "SO-1", ETA: "2026-12-07", ETAVersion: 1}, &out)
 
 	assert.Equal(t, "failed", out.Status, "an outcome for the workflow, not an error to retry")
 	assert.Contains(t, out.Error, `"jane.example.com" is not an email address`)
@@ -115,7 +116,7 @@ func TestNotifyCustomerBadAddressDoesNotStall(t *testing.T) {
 func TestTextWarehouseOncePerIncident(t *testing.T) {
 	h := newHarness(t)
 	incident, _ := h.openIncident("SO-5", "ep-5", "2026-12-07")
-	in := AlertWarehouseInput{IncidentID: incident, OrderID: "SO-5", BackorderValue: "1000.01", Currency: "EUR", ETA: "2026-12-07"}
+	in := contract.AlertWarehouseInput{IncidentID: incident, OrderID: "SO-5", BackorderValue: "1000.01", Currency: "EUR", ETA: "2026-12-07"}
 
 	var first, again notify.Outcome
 	h.must(h.acts.TextWarehouse, in, &first)
@@ -136,7 +137,7 @@ func TestTextWarehouseThroughTwilio(t *testing.T) {
 	tw := twiliofake.New(t, twilioSID, twilioToken)
 	h.throughProviders(nil, tw)
 	incident, _ := h.openIncident("SO-5", "ep-5", "2026-12-07")
-	in := AlertWarehouseInput{IncidentID: incident, OrderID: "SO-5", BackorderValue: "1000.01", Currency: "EUR", ETA: "2026-12-07"}
+	in := contract.AlertWarehouseInput{IncidentID: incident, OrderID: "SO-5", BackorderValue: "1000.01", Currency: "EUR", ETA: "2026-12-07"}
 
 	var first, again notify.Outcome
 	h.must(h.acts.TextWarehouse, in, &first)
@@ -160,7 +161,7 @@ func TestTextWarehouseSuppressedAfterUnsubscribe(t *testing.T) {
 	for _, order := range []string{"SO-5", "SO-4"} {
 		incident, _ := h.openIncident(order, "ep-"+order, "2026-12-07")
 		var out notify.Outcome
-		h.must(h.acts.TextWarehouse, AlertWarehouseInput{IncidentID: incident, OrderID: order, BackorderValue: "1000.01", Currency: "EUR", ETA: "2026-12-07"}, &out)
+		h.must(h.acts.TextWarehouse, contract.AlertWarehouseInput{IncidentID: incident, OrderID: order, BackorderValue: "1000.01", Currency: "EUR", ETA: "2026-12-07"}, &out)
 		assert.Equal(t, "failed", out.Status, order)
 	}
 	assert.Len(t, tw.Requests(), 1, "the second alert is not even tried")
@@ -180,7 +181,7 @@ func TestSMSAllowedAt(t *testing.T) {
 		{at: "2026-11-27T21:30:00Z", want: "2026-11-28T06:00:00Z"}, // 22:30 waits for 07:00
 	} {
 		var got time.Time
-		h.must(h.acts.SMSAllowedAt, SMSAllowedAtInput{At: mustTime(t, tc.at)}, &got)
+		h.must(h.acts.SMSAllowedAt, contract.SMSAllowedAtInput{At: mustTime(t, tc.at)}, &got)
 		assert.Equal(t, mustTime(t, tc.want), got, tc.at)
 	}
 }

@@ -7,68 +7,37 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/notify"
 	"github.com/acme/backorders/internal/report"
 	"github.com/acme/backorders/internal/store"
 )
 
-// ReportWeekInput is when a scheduled report was due.
-type ReportWeekInput struct {
-	At time.Time `json:"at"`
-}
-
 // PreviousReportWeek is the last complete ISO week (YYYY-Www) before At in
 // the business timezone: what a scheduled run reports. A local activity,
 // because workflow code cannot load timezones.
-func (a *Activities) PreviousReportWeek(_ context.Context, in ReportWeekInput) (string, error) {
+func (a *Activities) PreviousReportWeek(_ context.Context, in contract.ReportWeekInput) (string, error) {
 	return report.WeekOf(in.At, a.Settings.Location).Add(-1).String(), nil
-}
-
-// ComputeReportInput names the ISO week to report.
-type ComputeReportInput struct {
-	Week string `json:"week"`
 }
 
 // ComputeWeeklyReport computes the week's report in PostgreSQL. A week in
 // progress is measured now; a week that has not started is bad input.
-func (a *Activities) ComputeWeeklyReport(ctx context.Context, in ComputeReportInput) (report.Report, error) {
+func (a *Activities) ComputeWeeklyReport(ctx context.Context, in contract.ComputeReportInput) (report.Report, error) {
 	week, err := report.ParseWeek(in.Week)
 	if err != nil {
-		return report.Report{}, badData(ErrTypeInvalidInput, err)
+		return report.Report{}, badData(contract.ErrTypeInvalidInput, err)
 	}
 	r, err := a.Store.WeeklyReport(ctx, week, a.Settings.Location, time.Now())
 	if errors.Is(err, report.ErrWeekNotStarted) {
-		return report.Report{}, badData(ErrTypeInvalidInput, err)
+		return report.Report{}, badData(contract.ErrTypeInvalidInput, err)
 	}
 	return r, err
 }
 
-// StoreReportInput is a computed report.
-type StoreReportInput struct {
-	Report report.Report `json:"report"`
-}
-
 // StoreReport keeps the report in the reports table, replacing the week's
 // earlier one.
-func (a *Activities) StoreReport(ctx context.Context, in StoreReportInput) error {
+func (a *Activities) StoreReport(ctx context.Context, in contract.StoreReportInput) error {
 	return a.Store.SaveReport(ctx, in.Report)
-}
-
-// EmailReportInput is the report to email.
-type EmailReportInput struct {
-	Report report.Report `json:"report"`
-}
-
-// EmailOutcome counts the report emails handed to the notifier this time;
-// Duplicates were sent by an earlier run or attempt. Failed counts the
-// recipients whose email is not known to have gone out (the ledger says
-// failed or unknown, now or from an earlier run), named in
-// FailedRecipients; they are never counted as sent.
-type EmailOutcome struct {
-	Sent             int      `json:"sent"`
-	Duplicates       int      `json:"duplicates"`
-	Failed           int      `json:"failed"`
-	FailedRecipients []string `json:"failed_recipients,omitempty"`
 }
 
 // reportChartID is the inline chart's Content-ID, which the HTML shows.
@@ -83,32 +52,32 @@ func reportEmailKey(week, recipient string) string {
 // EmailReport emails the report to each of BACKORDER_REPORT_RECIPIENTS: the
 // table as text, the same as HTML with the trend chart inline, and the
 // figures as a CSV attachment.
-func (a *Activities) EmailReport(ctx context.Context, in EmailReportInput) (EmailOutcome, error) {
+func (a *Activities) EmailReport(ctx context.Context, in contract.EmailReportInput) (contract.EmailOutcome, error) {
 	ctx, stop := notify.Attempt(ctx)
 	defer stop()
 	r := in.Report
 	if len(a.Settings.ReportRecipients) == 0 {
 		a.Log.Warn("weekly report not emailed: BACKORDER_REPORT_RECIPIENTS is not set", "week", r.Week)
-		return EmailOutcome{}, nil
+		return contract.EmailOutcome{}, nil
 	}
 	var text, html, chart, data bytes.Buffer
 	if err := report.WriteTable(&text, r); err != nil {
-		return EmailOutcome{}, err
+		return contract.EmailOutcome{}, err
 	}
 	if err := report.WriteHTML(&html, r, "cid:"+reportChartID); err != nil {
-		return EmailOutcome{}, err
+		return contract.EmailOutcome{}, err
 	}
 	if err := report.WriteChart(&chart, r); err != nil {
-		return EmailOutcome{}, fmt.Errorf("drawing the trend chart of %s: %w", r.Week, err)
+		return contract.EmailOutcome{}, fmt.Errorf("drawing the trend chart of %s: %w", r.Week, err)
 	}
 	if err := report.WriteCSV(&data, r); err != nil {
-		return EmailOutcome{}, err
+		return contract.EmailOutcome{}, err
 	}
 	attachments := []store.Attachment{
 		{Filename: "backorder-trend-" + r.Week + ".png", ContentType: "image/png", Content: chart.Bytes(), Inline: true, ContentID: reportChartID},
 		{Filename: "backorder-report-" + r.Week + ".csv", ContentType: "text/csv", Content: data.Bytes()},
 	}
-	var out EmailOutcome
+	var out contract.EmailOutcome
 	for _, to := range a.Settings.ReportRecipients {
 		sent, err := a.Notifier.Send(ctx, store.Notification{
 			Key: reportEmailKey(r.Week, to), Channel: notify.Email, Recipient: to,

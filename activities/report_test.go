@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/notify"
 	"github.com/acme/backorders/internal/report"
 	"github.com/acme/backorders/internal/store"
@@ -58,7 +59,7 @@ func reportEnv(t *testing.T, notifier notify.Notifier, recipients ...string) (*t
 // sampleReport is a computed report of 2025-W10 (an empty database).
 func sampleReport(t *testing.T, env *testsuite.TestActivityEnvironment, acts *Activities) report.Report {
 	t.Helper()
-	v, err := env.ExecuteActivity(acts.ComputeWeeklyReport, ComputeReportInput{Week: "2025-W10"})
+	v, err := env.ExecuteActivity(acts.ComputeWeeklyReport, contract.ComputeReportInput{Week: "2025-W10"})
 	require.NoError(t, err)
 	var r report.Report
 	require.NoError(t, v.Get(&r))
@@ -69,10 +70,10 @@ func TestEmailReportOncePerWeekAndRecipient(t *testing.T) {
 	env, acts := reportEnv(t, nil, "ops@example.com", "buyer@example.com")
 	r := sampleReport(t, env, acts)
 
-	for _, want := range []EmailOutcome{{Sent: 2}, {Duplicates: 2}} {
-		v, err := env.ExecuteActivity(acts.EmailReport, EmailReportInput{Report: r})
+	for _, want := range []contract.EmailOutcome{{Sent: 2}, {Duplicates: 2}} {
+		v, err := env.ExecuteActivity(acts.EmailReport, contract.EmailReportInput{Report: r})
 		require.NoError(t, err)
-		var got EmailOutcome
+		var got contract.EmailOutcome
 		require.NoError(t, v.Get(&got))
 		assert.Equal(t, want, got)
 	}
@@ -104,7 +105,7 @@ func TestEmailReportParts(t *testing.T) {
 	sent := &capture{}
 	env, acts := reportEnv(t, sent, "ops@example.com")
 	r := sampleReport(t, env, acts)
-	_, err := env.ExecuteActivity(acts.EmailReport, EmailReportInput{Report: r})
+	_, err := env.ExecuteActivity(acts.EmailReport, contract.EmailReportInput{Report: r})
 	require.NoError(t, err)
 
 	require.Len(t, sent.sent, 1)
@@ -132,9 +133,9 @@ func TestEmailReportParts(t *testing.T) {
 func TestEmailReportWithoutRecipientsSendsNothing(t *testing.T) {
 	sent := &capture{}
 	env, acts := reportEnv(t, sent)
-	v, err := env.ExecuteActivity(acts.EmailReport, EmailReportInput{Report: sampleReport(t, env, acts)})
+	v, err := env.ExecuteActivity(acts.EmailReport, contract.EmailReportInput{Report: sampleReport(t, env, acts)})
 	require.NoError(t, err)
-	var got EmailOutcome
+	var got contract.EmailOutcome
 	require.NoError(t, v.Get(&got))
 	assert.Zero(t, got)
 	assert.Empty(t, sent.sent)
@@ -145,7 +146,7 @@ func TestComputeAndStoreReport(t *testing.T) {
 	r := sampleReport(t, env, acts)
 	assert.True(t, r.Complete)
 	assert.Equal(t, "America/New_York", r.Timezone)
-	_, err := env.ExecuteActivity(acts.StoreReport, StoreReportInput{Report: r})
+	_, err := env.ExecuteActivity(acts.StoreReport, contract.StoreReportInput{Report: r})
 	require.NoError(t, err)
 	var weeks []string
 	rows, err := acts.Store.Pool().Query(context.Background(), `SELECT week FROM reports`)
@@ -162,10 +163,10 @@ func TestComputeReportRejectsBadWeeks(t *testing.T) {
 	env, acts := reportEnv(t, nil)
 	next := report.WeekOf(time.Now(), time.UTC).Add(2).String()
 	for _, week := range []string{"2025-W53", "last week", next} {
-		_, err := env.ExecuteActivity(acts.ComputeWeeklyReport, ComputeReportInput{Week: week})
+		_, err := env.ExecuteActivity(acts.ComputeWeeklyReport, contract.ComputeReportInput{Week: week})
 		var appErr *temporal.ApplicationError
 		require.True(t, errors.As(err, &appErr), "%s: %v", week, err)
-		assert.Equal(t, ErrTypeInvalidInput, appErr.Type(), week)
+		assert.Equal(t, contract.ErrTypeInvalidInput, appErr.Type(), week)
 		assert.True(t, appErr.NonRetryable(), week)
 	}
 }
@@ -177,7 +178,7 @@ func TestPreviousReportWeekInBusinessTimezone(t *testing.T) {
 		time.Date(2026, 11, 30, 2, 0, 0, 0, time.UTC):  "2026-W47", // still Sunday there
 		time.Date(2027, 1, 4, 13, 0, 0, 0, time.UTC):   "2026-W53",
 	} {
-		v, err := env.ExecuteActivity(acts.PreviousReportWeek, ReportWeekInput{At: at})
+		v, err := env.ExecuteActivity(acts.PreviousReportWeek, contract.ReportWeekInput{At: at})
 		require.NoError(t, err)
 		var got string
 		require.NoError(t, v.Get(&got))
@@ -204,17 +205,17 @@ func TestEmailReportKeepsTheProviderRetryClass(t *testing.T) {
 	r := sampleReport(t, env, acts)
 	sg.Push(fakes.RateLimited(42 * time.Second))
 
-	_, err := env.ExecuteActivity(acts.EmailReport, EmailReportInput{Report: r})
+	_, err := env.ExecuteActivity(acts.EmailReport, contract.EmailReportInput{Report: r})
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
-	assert.Equal(t, notify.ErrTypeProviderUnavailable, appErr.Type(), "the outermost error's type: %v", err)
+	assert.Equal(t, contract.ErrTypeProviderUnavailable, appErr.Type(), "the outermost error's type: %v", err)
 	assert.Equal(t, 42*time.Second, appErr.NextRetryDelay(), "SendGrid's Retry-After")
 	assert.False(t, appErr.NonRetryable())
 	assert.Contains(t, appErr.Message(), "emailing report 2025-W10 to ops@example.com: SendGrid answered HTTP 429")
 
 	// A notifier's non-retryable error stays non-retryable.
 	acts.Notifier = refusing{temporal.NewNonRetryableApplicationError("no notifier for channel email", "UnknownChannel", nil)}
-	_, err = env.ExecuteActivity(acts.EmailReport, EmailReportInput{Report: r})
+	_, err = env.ExecuteActivity(acts.EmailReport, contract.EmailReportInput{Report: r})
 	require.ErrorAs(t, err, &appErr)
 	assert.Equal(t, "UnknownChannel", appErr.Type(), "%v", err)
 	assert.True(t, appErr.NonRetryable(), "%v", err)
@@ -235,13 +236,13 @@ func TestEmailReportDoesNotCountFailuresAsSent(t *testing.T) {
 	r := sampleReport(t, env, acts)
 	sg.Push(fakes.Status(400)) // ops@example.com: refused for good
 
-	for _, want := range []EmailOutcome{
+	for _, want := range []contract.EmailOutcome{
 		{Sent: 1, Failed: 1, FailedRecipients: []string{"ops@example.com"}},
 		{Duplicates: 1, Failed: 1, FailedRecipients: []string{"ops@example.com"}},
 	} {
-		v, err := env.ExecuteActivity(acts.EmailReport, EmailReportInput{Report: r})
+		v, err := env.ExecuteActivity(acts.EmailReport, contract.EmailReportInput{Report: r})
 		require.NoError(t, err)
-		var got EmailOutcome
+		var got contract.EmailOutcome
 		require.NoError(t, v.Get(&got))
 		assert.Equal(t, want, got)
 	}

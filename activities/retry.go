@@ -8,12 +8,9 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
-)
 
-// ErrTypeDatabaseUnavailable is the retryable error type of a notification
-// step that failed on the database (loading the order, the ledger) rather
-// than on the provider.
-const ErrTypeDatabaseUnavailable = "DatabaseUnavailable"
+	"github.com/acme/backorders/internal/contract"
+)
 
 // retrySoon gives a notification step's error that is not the provider's
 // the database steps' retry schedule (0.5 s doubling to 5 s) instead of the
@@ -30,7 +27,7 @@ func retrySoon(ctx context.Context, err error) error {
 	}
 	attempt := max(activity.GetInfo(ctx).Attempt, 1)
 	delay := min(500*time.Millisecond<<min(attempt-1, 4), 5*time.Second)
-	return temporal.NewApplicationErrorWithOptions(err.Error(), ErrTypeDatabaseUnavailable,
+	return temporal.NewApplicationErrorWithOptions(err.Error(), contract.ErrTypeDatabaseUnavailable,
 		temporal.ApplicationErrorOptions{NextRetryDelay: delay})
 }
 

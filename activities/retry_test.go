@@ -12,6 +12,8 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+
+	"github.com/acme/backorders/internal/contract"
 )
 
 // A notification step that fails on the database retries on the database
@@ -30,7 +32,7 @@ func TestRetrySoonSchedulesDatabaseErrorsLikeDatabaseSteps(t *testing.T) {
 	_, err := env.ExecuteActivity("Step", "database")
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
-	assert.Equal(t, ErrTypeDatabaseUnavailable, appErr.Type())
+	assert.Equal(t, contract.ErrTypeDatabaseUnavailable, appErr.Type())
 	assert.Equal(t, 500*time.Millisecond, appErr.NextRetryDelay())
 	assert.Contains(t, appErr.Error(), "connection refused")
 	assert.False(t, appErr.NonRetryable())

@@ -13,10 +13,10 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/acme/backorders/activities"
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/internal/testing/devstack"
 	"github.com/acme/backorders/internal/testing/pgtest"
-	"github.com/acme/backorders/workflows"
 )
 
 // An order row whose id Temporal refuses (1,100 characters: the import
@@ -55,35 +55,35 @@ func TestStartBackorderWorkflowsSkipsAnOrderTemporalRefuses(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = server.Stop() })
 	c := server.Client()
-	acts := &activities.Activities{Store: s, Starter: workflows.Starter{Client: c, TaskQueue: "start-test"},
+	acts := &activities.Activities{Store: s, Temporal: activities.Temporal{Client: c, TaskQueue: "start-test"},
 		Settings: activities.Settings{Location: time.UTC}, Log: slog.New(slog.DiscardHandler)}
 	env := (&testsuite.WorkflowTestSuite{}).NewTestActivityEnvironment()
 	env.RegisterActivity(acts)
 
 	// The page as the sweep reads it: both orders.
-	val, err := env.ExecuteActivity(acts.FindOverdueBackorders, activities.FindOverdueInput{AsOf: "2026-11-27", Limit: 500})
+	val, err := env.ExecuteActivity(acts.FindOverdueBackorders, contract.FindOverdueInput{AsOf: "2026-11-27", Limit: 500})
 	require.NoError(t, err)
-	var page []activities.OverdueOrder
+	var page []contract.OverdueOrder
 	require.NoError(t, val.Get(&page))
 	require.Len(t, page, 2)
 
-	val, err = env.ExecuteActivity(acts.StartBackorderWorkflows, activities.StartBackordersInput{AsOf: "2026-11-27", Orders: page})
+	val, err = env.ExecuteActivity(acts.StartBackorderWorkflows, contract.StartBackordersInput{AsOf: "2026-11-27", Orders: page})
 	require.NoError(t, err, "a refused start must not fail the page")
-	var res activities.StartBackordersResult
+	var res contract.StartBackordersResult
 	require.NoError(t, val.Get(&res))
 	assert.Equal(t, []int{2, 1, 0, 1}, []int{res.Next, res.Started, res.AlreadyRunning, res.NotStarted})
 	assert.Equal(t, []string{"SO-OK"}, res.StartedIDs)
 
-	_, err = c.DescribeWorkflow(ctx, workflows.BackorderWorkflowID("SO-OK"), "")
+	_, err = c.DescribeWorkflow(ctx, contract.BackorderWorkflowID("SO-OK"), "")
 	require.NoError(t, err, "the rest of the page is started")
 
 	var status string
 	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT current_status FROM orders WHERE id = $1`, long).Scan(&status))
-	assert.True(t, strings.HasPrefix(status, activities.CurrentStatusNotStarted+": Temporal refused its workflow as invalid ("), status)
+	assert.True(t, strings.HasPrefix(status, contract.CurrentStatusNotStarted+": Temporal refused its workflow as invalid ("), status)
 	assert.Contains(t, status, "An order id must be at most 128 characters")
 
 	// A re-run (the next sweep) refuses it again, and again goes on.
-	val, err = env.ExecuteActivity(acts.StartBackorderWorkflows, activities.StartBackordersInput{AsOf: "2026-11-27", Orders: page})
+	val, err = env.ExecuteActivity(acts.StartBackorderWorkflows, contract.StartBackordersInput{AsOf: "2026-11-27", Orders: page})
 	require.NoError(t, err)
 	require.NoError(t, val.Get(&res))
 	assert.Equal(t, []int{2, 0, 1, 1}, []int{res.Next, res.Started, res.AlreadyRunning, res.NotStarted})

@@ -4,61 +4,91 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/internal/testing/pgtest"
 )
 
-// recordingStarter stands in for the Temporal client: it remembers what it
-// was asked to start and treats some orders as already running.
-type recordingStarter struct {
+// fakeTemporal stands in for the Temporal client: it remembers what it was
+// asked to start and treats some orders as already running, answering as
+// the server would.
+type fakeTemporal struct {
 	mu      sync.Mutex
 	running map[string]bool
 	failOn  string
 	// invalid orders are refused as Temporal refuses a bad workflow id.
 	invalid map[string]bool
 	started []string
-	// attempts counts start requests, lists the RunningBackorders calls.
+	// attempts counts start requests, lists the visibility list requests.
 	attempts, lists int
 }
 
-func (r *recordingStarter) RunningBackorders(_ context.Context, ids []string) (map[string]bool, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.lists++
-	out := map[string]bool{}
-	for _, id := range ids {
-		if r.running[id] {
-			out[id] = true
-		}
+// temporalFor is the seam the activities start workflows through.
+func temporalFor(f *fakeTemporal) Temporal { return Temporal{Client: f, TaskQueue: "start-test"} }
+
+// ExecuteWorkflow starts the order's BackorderWorkflow, refusing a start
+// of a running one as the server does when asked to.
+func (f *fakeTemporal) ExecuteWorkflow(_ context.Context, opts client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.attempts++
+	in, ok := contract.BackorderInput{}, len(args) == 1
+	if ok {
+		in, ok = args[0].(contract.BackorderInput)
 	}
-	return out, nil
+	if !ok || workflow != contract.BackorderWorkflowName || opts.ID != contract.BackorderWorkflowID(in.OrderID) || opts.TaskQueue != "start-test" {
+		return nil, fmt.Errorf("unexpected start of %v %v with %+v", workflow, args, opts)
+	}
+	if in.OrderID == f.failOn {
+		return nil, errors.New("frontend unavailable")
+	}
+	if f.invalid[in.OrderID] {
+		return nil, fmt.Errorf("starting workflow: %w", serviceerror.NewInvalidArgument("WorkflowId length exceeds limit."))
+	}
+	if f.running[in.OrderID] {
+		if !opts.WorkflowExecutionErrorWhenAlreadyStarted {
+			return nil, nil // the server hands back the running workflow
+		}
+		return nil, serviceerror.NewWorkflowExecutionAlreadyStarted("workflow execution already started", "", "")
+	}
+	f.running[in.OrderID] = true
+	f.started = append(f.started, in.OrderID+"@"+in.AsOf)
+	return nil, nil
 }
 
-func (r *recordingStarter) StartBackorder(_ context.Context, o OverdueOrder, asOf string) (bool, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.attempts++
-	if o.OrderID == r.failOn {
-		return false, errors.New("frontend unavailable")
+// ListWorkflow answers the start step's one visibility query: which of the
+// workflow ids it lists are running.
+func (f *fakeTemporal) ListWorkflow(_ context.Context, req *workflowservice.ListWorkflowExecutionsRequest) (*workflowservice.ListWorkflowExecutionsResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lists++
+	prefix := "WorkflowType = '" + contract.BackorderWorkflowName + "' AND ExecutionStatus = 'Running' AND WorkflowId IN ("
+	ids, ok := strings.CutPrefix(req.GetQuery(), prefix)
+	if !ok || !strings.HasSuffix(ids, ")") {
+		return nil, fmt.Errorf("unexpected visibility query %q", req.GetQuery())
 	}
-	if r.invalid[o.OrderID] {
-		return false, fmt.Errorf("starting workflow: %w", serviceerror.NewInvalidArgument("WorkflowId length exceeds limit."))
+	resp := &workflowservice.ListWorkflowExecutionsResponse{}
+	for _, quoted := range strings.Split(strings.TrimSuffix(ids, ")"), ",") {
+		id := strings.Trim(quoted, "'")
+		if orderID, _ := strings.CutPrefix(id, contract.BackorderWorkflowIDPrefix); f.running[orderID] {
+			resp.Executions = append(resp.Executions, &workflowpb.WorkflowExecutionInfo{Execution: &commonpb.WorkflowExecution{WorkflowId: id}})
+		}
 	}
-	if r.running[o.OrderID] {
-		return false, nil
-	}
-	r.running[o.OrderID] = true
-	r.started = append(r.started, o.OrderID+"@"+asOf)
-	return true, nil
+	return resp, nil
 }
 
 // newStartStore is an empty store: none of the started orders is in it, so
@@ -68,51 +98,51 @@ func newStartStore(t *testing.T) *store.Store {
 	return s
 }
 
-func orders(n int) []OverdueOrder {
-	out := make([]OverdueOrder, n)
+func orders(n int) []contract.OverdueOrder {
+	out := make([]contract.OverdueOrder, n)
 	for i := range out {
-		out[i] = OverdueOrder{OrderID: fmt.Sprintf("SO-%03d", i), Currency: "USD", BackorderValue: "1.00"}
+		out[i] = contract.OverdueOrder{OrderID: fmt.Sprintf("SO-%03d", i), Currency: "USD", BackorderValue: "1.00"}
 	}
 	return out
 }
 
 func TestStartBackorderWorkflowsCountsStartedAndRunning(t *testing.T) {
-	starter := &recordingStarter{running: map[string]bool{"SO-003": true}}
+	temporal := &fakeTemporal{running: map[string]bool{"SO-003": true}}
 	env := (&testsuite.WorkflowTestSuite{}).NewTestActivityEnvironment()
-	acts := &Activities{Starter: starter, Store: newStartStore(t)}
+	acts := &Activities{Temporal: temporalFor(temporal), Store: newStartStore(t)}
 	env.RegisterActivity(acts)
 
-	val, err := env.ExecuteActivity(acts.StartBackorderWorkflows, StartBackordersInput{AsOf: "2026-11-27", Orders: orders(40)})
+	val, err := env.ExecuteActivity(acts.StartBackorderWorkflows, contract.StartBackordersInput{AsOf: "2026-11-27", Orders: orders(40)})
 	require.NoError(t, err)
-	var res StartBackordersResult
+	var res contract.StartBackordersResult
 	require.NoError(t, val.Get(&res))
 	assert.Equal(t, []int{40, 39, 1}, []int{res.Next, res.Started, res.AlreadyRunning})
-	assert.Len(t, starter.started, 39)
-	assert.Contains(t, starter.started, "SO-000@2026-11-27")
+	assert.Len(t, temporal.started, 39)
+	assert.Contains(t, temporal.started, "SO-000@2026-11-27")
 }
 
 func TestStartBackorderWorkflowsResumesFromHeartbeat(t *testing.T) {
-	starter := &recordingStarter{running: map[string]bool{}}
+	temporal := &fakeTemporal{running: map[string]bool{}}
 	env := (&testsuite.WorkflowTestSuite{}).NewTestActivityEnvironment()
-	acts := &Activities{Starter: starter, Store: newStartStore(t)}
+	acts := &Activities{Temporal: temporalFor(temporal), Store: newStartStore(t)}
 	env.RegisterActivity(acts)
-	env.SetHeartbeatDetails(StartBackordersResult{Next: 32, Started: 30, AlreadyRunning: 2})
+	env.SetHeartbeatDetails(contract.StartBackordersResult{Next: 32, Started: 30, AlreadyRunning: 2})
 
-	val, err := env.ExecuteActivity(acts.StartBackorderWorkflows, StartBackordersInput{AsOf: "2026-11-27", Orders: orders(40)})
+	val, err := env.ExecuteActivity(acts.StartBackorderWorkflows, contract.StartBackordersInput{AsOf: "2026-11-27", Orders: orders(40)})
 	require.NoError(t, err)
-	var res StartBackordersResult
+	var res contract.StartBackordersResult
 	require.NoError(t, val.Get(&res))
 	assert.Equal(t, []int{40, 38, 2}, []int{res.Next, res.Started, res.AlreadyRunning})
-	assert.Len(t, starter.started, 8, "only the orders after the heartbeat are started")
+	assert.Len(t, temporal.started, 8, "only the orders after the heartbeat are started")
 }
 
 func TestStartBackorderWorkflowsFailsRetryably(t *testing.T) {
-	starter := &recordingStarter{running: map[string]bool{}, failOn: "SO-020"}
+	temporal := &fakeTemporal{running: map[string]bool{}, failOn: "SO-020"}
 	env := (&testsuite.WorkflowTestSuite{}).NewTestActivityEnvironment()
-	acts := &Activities{Starter: starter, Store: newStartStore(t)}
+	acts := &Activities{Temporal: temporalFor(temporal), Store: newStartStore(t)}
 	env.RegisterActivity(acts)
 
-	_, err := env.ExecuteActivity(acts.StartBackorderWorkflows, StartBackordersInput{AsOf: "2026-11-27", Orders: orders(40)})
+	_, err := env.ExecuteActivity(acts.StartBackorderWorkflows, contract.StartBackordersInput{AsOf: "2026-11-27", Orders: orders(40)})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "frontend unavailable")
 }
@@ -130,18 +160,18 @@ func TestStartBackorderWorkflowsSendsNoRequestPerParkedOrder(t *testing.T) {
 	}
 	page[39].OpenEpisode = false // a new order, never started
 	delete(running, page[39].OrderID)
-	starter := &recordingStarter{running: running}
+	temporal := &fakeTemporal{running: running}
 	env := (&testsuite.WorkflowTestSuite{}).NewTestActivityEnvironment()
-	acts := &Activities{Starter: starter, Store: newStartStore(t)}
+	acts := &Activities{Temporal: temporalFor(temporal), Store: newStartStore(t)}
 	env.RegisterActivity(acts)
 
-	val, err := env.ExecuteActivity(acts.StartBackorderWorkflows, StartBackordersInput{AsOf: "2026-11-27", Orders: page})
+	val, err := env.ExecuteActivity(acts.StartBackorderWorkflows, contract.StartBackordersInput{AsOf: "2026-11-27", Orders: page})
 	require.NoError(t, err)
-	var res StartBackordersResult
+	var res contract.StartBackordersResult
 	require.NoError(t, val.Get(&res))
 	assert.Equal(t, []int{40, 2, 38}, []int{res.Next, res.Started, res.AlreadyRunning})
-	assert.Equal(t, 2, starter.attempts, "start requests: only the lost and the new order")
-	assert.Equal(t, 1, starter.lists, "one visibility list for the page")
+	assert.Equal(t, 2, temporal.attempts, "start requests: only the lost and the new order")
+	assert.Equal(t, 1, temporal.lists, "one visibility list for the page")
 	assert.ElementsMatch(t, []string{"SO-007", "SO-039"}, res.StartedIDs)
 }
 
@@ -152,13 +182,13 @@ func TestStartWindowIgnoresOrdersItDidNotStart(t *testing.T) {
 	h := newHarness(t)
 	data := fixture()
 	data.Orders = nil
-	var page []OverdueOrder
+	var page []contract.OverdueOrder
 	for i := range 64 {
 		id := fmt.Sprintf("SO-R%02d", i)
 		data.Orders = append(data.Orders, store.Order{ID: id, CustomerID: "C-1", Status: "Backordered",
 			PromisedDate: date("2026-11-01"), Currency: "USD",
 			Lines: []store.OrderLine{{SKU: "SKU-A", Quantity: 1, BackorderedQuantity: 1, UnitPrice: money("1.00")}}})
-		page = append(page, OverdueOrder{OrderID: id, Currency: "USD", BackorderValue: "1.00", OpenEpisode: true})
+		page = append(page, contract.OverdueOrder{OrderID: id, Currency: "USD", BackorderValue: "1.00", OpenEpisode: true})
 	}
 	_, err := h.s.Import(h.ctx, data)
 	require.NoError(t, err)
@@ -170,12 +200,12 @@ func TestStartWindowIgnoresOrdersItDidNotStart(t *testing.T) {
 	// One lost workflow among them is started: the window waits for it
 	// alone, never for the parked ones.
 	delete(running, "SO-R10")
-	starter := &recordingStarter{running: running}
-	h.acts.Starter = starter
+	temporal := &fakeTemporal{running: running}
+	h.acts.Temporal = temporalFor(temporal)
 
 	start := time.Now()
-	var res StartBackordersResult
-	h.must(h.acts.StartBackorderWorkflows, StartBackordersInput{AsOf: asOf, Orders: page}, &res)
+	var res contract.StartBackordersResult
+	h.must(h.acts.StartBackorderWorkflows, contract.StartBackordersInput{AsOf: asOf, Orders: page}, &res)
 	assert.Equal(t, []int{1, 63}, []int{res.Started, res.AlreadyRunning})
 	assert.Less(t, time.Since(start), 5*time.Second, "a page of parked orders must not wait for the window (15 s a chunk)")
 }
@@ -184,16 +214,16 @@ func TestStartWindowIgnoresOrdersItDidNotStart(t *testing.T) {
 // recorded on the order and counted, and the rest of the page is started.
 func TestStartBackorderWorkflowsRecordsARefusedStartAndGoesOn(t *testing.T) {
 	h := newHarness(t)
-	starter := &recordingStarter{running: map[string]bool{}, invalid: map[string]bool{"SO-2": true}}
-	h.acts.Starter = starter
-	page := []OverdueOrder{
+	temporal := &fakeTemporal{running: map[string]bool{}, invalid: map[string]bool{"SO-2": true}}
+	h.acts.Temporal = temporalFor(temporal)
+	page := []contract.OverdueOrder{
 		{OrderID: "SO-1", Currency: "USD", BackorderValue: "39.98"},
 		{OrderID: "SO-2", Currency: "USD", BackorderValue: "34.24"},
 		{OrderID: "SO-4", Currency: "USD", BackorderValue: "1000.00"},
 	}
 
-	var res StartBackordersResult
-	h.must(h.acts.StartBackorderWorkflows, StartBackordersInput{AsOf: asOf, Orders: page}, &res)
+	var res contract.StartBackordersResult
+	h.must(h.acts.StartBackorderWorkflows, contract.StartBackordersInput{AsOf: asOf, Orders: page}, &res)
 	assert.Equal(t, []int{3, 2, 0, 1}, []int{res.Next, res.Started, res.AlreadyRunning, res.NotStarted})
 	assert.Equal(t, []string{"SO-1", "SO-4"}, res.StartedIDs)
 

@@ -66,7 +66,7 @@ func run(logger *slog.Logger) error {
 		Store:    db,
 		Notifier: notifier,
 		// The same client as the worker's, so eager starts run here.
-		Starter: workflows.Starter{Client: c, TaskQueue: cfg.TaskQueue},
+		Temporal: activities.Temporal{Client: c, TaskQueue: cfg.TaskQueue},
 		Settings: activities.Settings{
 			Location: cfg.Location, DefaultLeadTimeDays: cfg.DefaultLeadTimeDays,
 			SMSThreshold: cfg.SMSThreshold, WarehouseManagerPhone: cfg.WarehouseManagerPhone,
@@ -81,7 +81,8 @@ func run(logger *slog.Logger) error {
 	// into unknown outcomes.
 	opts.WorkerStopTimeout = cfg.WorkerStopTimeout
 	w := worker.New(c, cfg.TaskQueue, opts)
-	workflows.Register(w, acts)
+	workflows.Register(w)
+	w.RegisterActivity(acts)
 	logger.Info("worker starting", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace,
 		"email", cfg.EmailRoute(), "sms", cfg.SMSRoute(), "sms_threshold", cfg.SMSThreshold.String())
 	return w.Run(worker.InterruptCh())

@@ -21,8 +21,13 @@ import (
 
 	"github.com/acme/backorders/activities"
 	"github.com/acme/backorders/internal/backorder"
-	"github.com/acme/backorders/internal/notify"
+	"github.com/acme/backorders/internal/contract"
 )
+
+// a names the activities to mock by method value: the mocks only match
+// what the workflows execute when the contract's activity names are these
+// methods' names.
+var a *activities.Activities
 
 // The clock every test starts at: 09:00 UTC on the sweep's as-of date. The
 // business timezone is UTC (the real ETAPassesAt runs with it), so an ETA
@@ -59,14 +64,14 @@ type backorderHarness struct {
 
 	// assessments answers AssessBackorder, one per call, the last repeated;
 	// assessErrs fails the calls at the same positions (nil: answer).
-	assessments []activities.Assessment
+	assessments []contract.Assessment
 	assessErrs  []error
 	// leadTimes answers LookupLeadTimes, one per call, the last repeated.
-	leadTimes []activities.LeadTimes
+	leadTimes []contract.LeadTimes
 	// notices answers NotifyCustomer, one per call, the last repeated.
-	notices []notify.Outcome
-	alert   activities.AlertOutcome
-	sms     notify.Outcome
+	notices []contract.NotificationOutcome
+	alert   contract.AlertOutcome
+	sms     contract.NotificationOutcome
 	// acts are the real activities the workflow runs locally (ETAPassesAt,
 	// SMSAllowedAt); change their Settings before run.
 	acts        *activities.Activities
@@ -84,7 +89,7 @@ type backorderHarness struct {
 func (s *BackorderWorkflowSuite) newHarness() *backorderHarness {
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(testStart)
-	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: BackorderWorkflowID("SO-1")})
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: contract.BackorderWorkflowID("SO-1")})
 	// A safety net: a workflow that never ends fails the test instead of
 	// re-checking forever in skipped time.
 	env.SetWorkflowRunTimeout(365 * 24 * time.Hour)
@@ -96,29 +101,29 @@ func (s *BackorderWorkflowSuite) newHarness() *backorderHarness {
 		t:           s.T(),
 		env:         env,
 		acts:        acts,
-		assessments: []activities.Assessment{assessment("39.98", false)},
-		leadTimes:   []activities.LeadTimes{leadTimes(14)},
-		notices:     []notify.Outcome{{Status: "sent"}},
-		alert:       activities.AlertOutcome{TextManager: true},
-		sms:         notify.Outcome{Status: "sent"},
+		assessments: []contract.Assessment{assessment("39.98", false)},
+		leadTimes:   []contract.LeadTimes{leadTimes(14)},
+		notices:     []contract.NotificationOutcome{{Status: "sent"}},
+		alert:       contract.AlertOutcome{TextManager: true},
+		sms:         contract.NotificationOutcome{Status: "sent"},
 		hooks:       map[string]func(){},
 	}
 	env.OnActivity(a.AssessBackorder, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.AssessInput) (activities.Assessment, error) {
+		func(_ context.Context, in contract.AssessInput) (contract.Assessment, error) {
 			n := h.record("AssessBackorder", "AssessBackorder", in)
 			if n < len(h.assessErrs) && h.assessErrs[n] != nil {
-				return activities.Assessment{}, h.assessErrs[n]
+				return contract.Assessment{}, h.assessErrs[n]
 			}
 			return nth(h.assessments, n), nil
 		})
 	env.OnActivity(a.MarkOrderChecked, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.MarkOrderCheckedInput) error {
+		func(_ context.Context, in contract.MarkOrderCheckedInput) error {
 			h.record("MarkOrderChecked", "MarkOrderChecked: "+in.CurrentStatus, in)
 			return nil
 		})
 	env.OnActivity(a.CreateTask, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.CreateTaskInput) (activities.TaskRef, error) {
-			step := "CreateTask: " + in.Role
+		func(_ context.Context, in contract.CreateTaskInput) (contract.TaskRef, error) {
+			step := "CreateTask: " + string(in.Role)
 			if in.Purpose != "" {
 				step += " (" + in.Purpose + ")"
 			}
@@ -127,61 +132,61 @@ func (s *BackorderWorkflowSuite) newHarness() *backorderHarness {
 			if in.Purpose != "" {
 				id += "-" + in.Purpose
 			}
-			return activities.TaskRef{ID: id, Role: in.Role, Status: "open"}, nil
+			return contract.TaskRef{ID: id, Role: in.Role, Status: "open"}, nil
 		})
 	env.OnActivity(a.LookupLeadTimes, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.LookupLeadTimesInput) (activities.LeadTimes, error) {
+		func(_ context.Context, in contract.LookupLeadTimesInput) (contract.LeadTimes, error) {
 			n := h.record("LookupLeadTimes", "LookupLeadTimes", in)
 			return nth(h.leadTimes, n), nil
 		})
 	env.OnActivity(a.OpenIncident, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.OpenIncidentInput) (string, error) {
+		func(_ context.Context, in contract.OpenIncidentInput) (string, error) {
 			h.record("OpenIncident", "OpenIncident", in)
 			return "INC-1", nil
 		})
 	env.OnActivity(a.EscalateIncident, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.EscalateIncidentInput) error {
+		func(_ context.Context, in contract.EscalateIncidentInput) error {
 			h.record("EscalateIncident", "EscalateIncident", in)
 			return nil
 		})
 	env.OnActivity(a.ReviseIncident, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.ReviseIncidentInput) error {
+		func(_ context.Context, in contract.ReviseIncidentInput) error {
 			h.record("ReviseIncident", fmt.Sprintf("ReviseIncident: v%d", in.ETAVersion), in)
 			return nil
 		})
 	env.OnActivity(a.NotifyCustomer, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.NotifyCustomerInput) (notify.Outcome, error) {
+		func(_ context.Context, in contract.NotifyCustomerInput) (contract.NotificationOutcome, error) {
 			n := h.record("NotifyCustomer", fmt.Sprintf("NotifyCustomer: v%d", in.ETAVersion), in)
 			if n == 0 && h.firstNoticeErr != nil {
-				return notify.Outcome{}, h.firstNoticeErr
+				return contract.NotificationOutcome{}, h.firstNoticeErr
 			}
 			return nth(h.notices, n), nil
 		})
 	env.OnActivity(a.AlertWarehouse, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.AlertWarehouseInput) (activities.AlertOutcome, error) {
+		func(_ context.Context, in contract.AlertWarehouseInput) (contract.AlertOutcome, error) {
 			h.record("AlertWarehouse", "AlertWarehouse", in)
 			return h.alert, nil
 		})
 	env.OnActivity(a.TextWarehouse, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.AlertWarehouseInput) (notify.Outcome, error) {
+		func(_ context.Context, in contract.AlertWarehouseInput) (contract.NotificationOutcome, error) {
 			h.record("TextWarehouse", "TextWarehouse", in)
 			return h.sms, nil
 		})
 	env.OnActivity(a.CompleteTask, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.CompleteTaskInput) error {
+		func(_ context.Context, in contract.CompleteTaskInput) error {
 			h.record("CompleteTask", "CompleteTask: "+in.TaskID, in)
 			return h.completeErr
 		})
 	env.OnActivity(a.CloseBackorder, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.CloseBackorderInput) error {
-			h.record("CloseBackorder", "CloseBackorder: "+in.Outcome, in)
+		func(_ context.Context, in contract.CloseBackorderInput) error {
+			h.record("CloseBackorder", "CloseBackorder: "+string(in.Outcome), in)
 			return nil
 		})
 	return h
 }
 
 // taskIDs are the ids the mocked CreateTask hands out per role.
-var taskIDs = map[string]string{RoleProcurementManager: "T-1", RoleInventoryClerk: "T-2"}
+var taskIDs = map[contract.Role]string{contract.RoleProcurementManager: "T-1", contract.RoleInventoryClerk: "T-2"}
 
 // record notes a call and returns how many calls of the activity came
 // before it.
@@ -267,28 +272,28 @@ func (h *backorderHarness) signalAt(instant, name string, arg any) {
 }
 
 // statusAt queries the status at the given instant into *into.
-func (h *backorderHarness) statusAt(instant string, into *BackorderState) {
+func (h *backorderHarness) statusAt(instant string, into *contract.BackorderState) {
 	h.at(instant, func() { *into = h.status() })
 }
 
-func (h *backorderHarness) status() BackorderState {
-	var st BackorderState
-	v, err := h.env.QueryWorkflow(QueryStatus)
+func (h *backorderHarness) status() contract.BackorderState {
+	var st contract.BackorderState
+	v, err := h.env.QueryWorkflow(contract.QueryStatus)
 	if assert.NoError(h.t, err) {
 		assert.NoError(h.t, v.Get(&st))
 	}
 	return st
 }
 
-func (h *backorderHarness) run(in BackorderInput) {
+func (h *backorderHarness) run(in contract.BackorderInput) {
 	h.env.ExecuteWorkflow(BackorderWorkflow, in)
 	require.True(h.t, h.env.IsWorkflowCompleted(), "workflow completed")
 }
 
 // result is the workflow's final state; it must have succeeded.
-func (h *backorderHarness) result() BackorderState {
+func (h *backorderHarness) result() contract.BackorderState {
 	require.NoError(h.t, h.env.GetWorkflowError())
-	var st BackorderState
+	var st contract.BackorderState
 	require.NoError(h.t, h.env.GetWorkflowResult(&st))
 	return st
 }
@@ -297,18 +302,20 @@ func nth[T any](answers []T, n int) T {
 	return answers[min(n, len(answers)-1)]
 }
 
-func firstRun() BackorderInput { return BackorderInput{OrderID: "SO-1", AsOf: testAsOf} }
+func firstRun() contract.BackorderInput {
+	return contract.BackorderInput{OrderID: "SO-1", AsOf: testAsOf}
+}
 
-func assessment(value string, alertWarehouse bool) activities.Assessment {
-	return activities.Assessment{
+func assessment(value string, alertWarehouse bool) contract.Assessment {
+	return contract.Assessment{
 		OrderID: "SO-1", AsOf: testAsOf, Status: "Backordered", Currency: "USD",
 		DelayDays: 5, BackorderValue: value, AlertWarehouse: alertWarehouse,
 		PromisedDate: "2025-03-05", Today: testAsOf, TodayEndsAt: utc("2025-03-11T00:00:00Z"), MaxCustomerNotices: 3,
 	}
 }
 
-func leadTimes(maxDays int) activities.LeadTimes {
-	return activities.LeadTimes{
+func leadTimes(maxDays int) contract.LeadTimes {
+	return contract.LeadTimes{
 		Lines: []backorder.LineLeadTime{
 			{SKU: "SKU-1", SupplierID: "SUP-1", Days: maxDays, Source: backorder.LeadTimeFromProduct},
 			{SKU: "SKU-2", SupplierID: "SUP-2", Days: 3, Source: backorder.LeadTimeFromSupplier},
@@ -339,51 +346,51 @@ var firstRunSteps = []string{
 // firstRunNotices: the customer's delay notice.
 var firstRunNotices = []string{"NotifyCustomer: v1"}
 
-func openTasks() []TaskState {
-	return []TaskState{
-		{ID: "T-1", Role: RoleProcurementManager, Status: "open"},
-		{ID: "T-2", Role: RoleInventoryClerk, Status: "open"},
+func openTasks() []contract.TaskState {
+	return []contract.TaskState{
+		{ID: "T-1", Role: contract.RoleProcurementManager, Status: "open"},
+		{ID: "T-2", Role: contract.RoleInventoryClerk, Status: "open"},
 	}
 }
 
 func (s *BackorderWorkflowSuite) TestHappyPathFulfilled() {
 	h := s.newHarness()
-	var waiting BackorderState
+	var waiting contract.BackorderState
 	var waitingJSON map[string]any
 	h.statusAt("2025-03-10T10:00:00Z", &waiting)
 	h.at("2025-03-10T10:00:00Z", func() {
-		v, err := h.env.QueryWorkflow(QueryStatus)
+		v, err := h.env.QueryWorkflow(contract.QueryStatus)
 		if s.NoError(err) {
 			s.NoError(v.Get(&waitingJSON))
 		}
 	})
-	h.signalAt("2025-03-12T15:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{Note: "shipped"})
+	h.signalAt("2025-03-12T15:00:00Z", contract.SignalOrderFulfilled, contract.OrderFulfilledSignal{Note: "shipped"})
 
 	h.run(firstRun())
 
 	s.Equal(append(append([]string{}, firstRunSteps...), "CloseBackorder: fulfilled"), h.steps())
 
-	s.Equal([]activities.AssessInput{{OrderID: "SO-1", AsOf: testAsOf}}, inputsOf[activities.AssessInput](h, "AssessBackorder"))
-	incidents := inputsOf[activities.OpenIncidentInput](h, "OpenIncident")
+	s.Equal([]contract.AssessInput{{OrderID: "SO-1", AsOf: testAsOf}}, inputsOf[contract.AssessInput](h, "AssessBackorder"))
+	incidents := inputsOf[contract.OpenIncidentInput](h, "OpenIncident")
 	s.Require().Len(incidents, 1)
 	episode := incidents[0].EpisodeKey
 	// The workflow id and first run id; the test environment leaves the
 	// first run id empty.
 	s.True(strings.HasPrefix(episode, "backorder-SO-1/"), episode)
-	s.Equal(activities.OpenIncidentInput{
+	s.Equal(contract.OpenIncidentInput{
 		EpisodeKey: episode, OrderID: "SO-1", DelayDays: 5, BackorderValue: "39.98", Currency: "USD",
 		ETA: "2025-03-24", LeadTimes: leadTimes(14), // as-of + the longest lead time
 	}, incidents[0])
-	for _, task := range inputsOf[activities.CreateTaskInput](h, "CreateTask") {
+	for _, task := range inputsOf[contract.CreateTaskInput](h, "CreateTask") {
 		s.Equal(episode, task.EpisodeKey, "tasks share the incident's idempotency key")
 		s.Equal("SO-1", task.OrderID)
 	}
-	s.Equal([]activities.NotifyCustomerInput{{IncidentID: "INC-1", OrderID: "SO-1", ETA: "2025-03-24", ETAVersion: 1}},
-		inputsOf[activities.NotifyCustomerInput](h, "NotifyCustomer"))
+	s.Equal([]contract.NotifyCustomerInput{{IncidentID: "INC-1", OrderID: "SO-1", ETA: "2025-03-24", ETAVersion: 1}},
+		inputsOf[contract.NotifyCustomerInput](h, "NotifyCustomer"))
 	s.Empty(h.callsOf("AlertWarehouse"))
 
-	s.Equal(BackorderState{
-		OrderID: "SO-1", Stage: StageAwaitingFulfillment, AsOf: testAsOf, DelayDays: 5,
+	s.Equal(contract.BackorderState{
+		OrderID: "SO-1", Stage: contract.StageAwaitingFulfillment, AsOf: testAsOf, DelayDays: 5,
 		BackorderValue: "39.98", Currency: "USD", NewETA: "2025-03-24", ETAVersion: 1, IncidentID: "INC-1",
 		CustomerNotified: true, WarehouseAlerted: false, Tasks: openTasks(), EpisodeKey: episode,
 		RecheckAt: utc("2025-03-25T00:00:00Z"), CustomerNotices: 1, MaxCustomerNotices: 3,
@@ -400,61 +407,61 @@ func (s *BackorderWorkflowSuite) TestHappyPathFulfilled() {
 	s.Equal(false, waitingJSON["warehouse_alerted"])
 	s.Len(waitingJSON["tasks"], 2)
 
-	s.Equal([]activities.CloseBackorderInput{{OrderID: "SO-1", IncidentID: "INC-1", Outcome: "fulfilled", Note: "shipped"}},
-		inputsOf[activities.CloseBackorderInput](h, "CloseBackorder"), "the fulfilment note goes on the incident")
+	s.Equal([]contract.CloseBackorderInput{{OrderID: "SO-1", IncidentID: "INC-1", Outcome: "fulfilled", Note: "shipped"}},
+		inputsOf[contract.CloseBackorderInput](h, "CloseBackorder"), "the fulfilment note goes on the incident")
 	s.Equal(utc("2025-03-12T15:00:00Z"), h.callsOf("CloseBackorder")[0].At, "closed when the signal came")
 	final := h.result()
-	s.Equal(StageFulfilled, final.Stage)
+	s.Equal(contract.StageFulfilled, final.Stage)
 	s.Equal("shipped", final.FulfilmentNote)
 	s.EqualValues(7, final.DelayDays, "the delay is current to the day: 2025-03-12 is 7 days after the promise")
-	s.Equal([]TaskState{
-		{ID: "T-1", Role: RoleProcurementManager, Status: "obsolete"},
-		{ID: "T-2", Role: RoleInventoryClerk, Status: "obsolete"},
+	s.Equal([]contract.TaskState{
+		{ID: "T-1", Role: contract.RoleProcurementManager, Status: "obsolete"},
+		{ID: "T-2", Role: contract.RoleInventoryClerk, Status: "obsolete"},
 	}, final.Tasks)
 }
 
 func (s *BackorderWorkflowSuite) TestWarehouseAlertFollowsAssessment() {
-	alertInput := activities.AlertWarehouseInput{
+	alertInput := contract.AlertWarehouseInput{
 		IncidentID: "INC-1", OrderID: "SO-1", BackorderValue: "1500.00", Currency: "USD", ETA: "2025-03-24",
 	}
 	for _, tc := range []struct {
 		name        string
 		alert       bool
 		textManager bool
-		sms         notify.Outcome
+		sms         contract.NotificationOutcome
 		wantTexted  bool
 		wantAlerted bool
 	}{
-		{name: "above threshold, texted", alert: true, textManager: true, sms: notify.Outcome{Status: "sent"}, wantTexted: true, wantAlerted: true},
-		{name: "above threshold, SMS recorded only", alert: true, textManager: true, sms: notify.Outcome{Status: "recorded"}, wantTexted: true, wantAlerted: true},
+		{name: "above threshold, texted", alert: true, textManager: true, sms: contract.NotificationOutcome{Status: "sent"}, wantTexted: true, wantAlerted: true},
+		{name: "above threshold, SMS recorded only", alert: true, textManager: true, sms: contract.NotificationOutcome{Status: "recorded"}, wantTexted: true, wantAlerted: true},
 		{name: "above threshold, no phone to text", alert: true, textManager: false},
 		{
 			name: "above threshold, SMS failed", alert: true, textManager: true, wantTexted: true,
-			sms: notify.Outcome{Status: "failed", Error: "recipient is on the sms suppression list"},
+			sms: contract.NotificationOutcome{Status: "failed", Error: "recipient is on the sms suppression list"},
 		},
 		{
 			name: "above threshold, SMS outcome unknown", alert: true, textManager: true, wantTexted: true,
-			sms: notify.Outcome{Status: "unknown", Error: "no answer from Twilio after sending"},
+			sms: contract.NotificationOutcome{Status: "unknown", Error: "no answer from Twilio after sending"},
 		},
 		{name: "not above threshold", alert: false},
 	} {
 		s.Run(tc.name, func() {
 			h := s.newHarness()
-			h.assessments = []activities.Assessment{assessment("1500.00", tc.alert)}
-			h.alert = activities.AlertOutcome{TextManager: tc.textManager}
+			h.assessments = []contract.Assessment{assessment("1500.00", tc.alert)}
+			h.alert = contract.AlertOutcome{TextManager: tc.textManager}
 			h.sms = tc.sms
-			var waiting BackorderState
+			var waiting contract.BackorderState
 			h.statusAt("2025-03-10T10:00:00Z", &waiting)
-			h.signalAt("2025-03-11T00:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
+			h.signalAt("2025-03-11T00:00:00Z", contract.SignalOrderFulfilled, contract.OrderFulfilledSignal{})
 
 			h.run(firstRun())
 
-			alerts := inputsOf[activities.AlertWarehouseInput](h, "AlertWarehouse")
-			texts := inputsOf[activities.AlertWarehouseInput](h, "TextWarehouse")
+			alerts := inputsOf[contract.AlertWarehouseInput](h, "AlertWarehouse")
+			texts := inputsOf[contract.AlertWarehouseInput](h, "TextWarehouse")
 			switch {
 			case tc.wantTexted:
-				s.Equal([]activities.AlertWarehouseInput{alertInput}, alerts)
-				s.Equal([]activities.AlertWarehouseInput{alertInput}, texts)
+				s.Equal([]contract.AlertWarehouseInput{alertInput}, alerts)
+				s.Equal([]contract.AlertWarehouseInput{alertInput}, texts)
 				s.Equal([]string{
 					"AssessBackorder",
 					"MarkOrderChecked: Backorder: investigating shortage",
@@ -468,7 +475,7 @@ func (s *BackorderWorkflowSuite) TestWarehouseAlertFollowsAssessment() {
 				}, h.steps())
 				s.Equal(testStart, h.callsOf("TextWarehouse")[0].At, "no quiet hours: texted at once")
 			case tc.alert:
-				s.Equal([]activities.AlertWarehouseInput{alertInput}, alerts)
+				s.Equal([]contract.AlertWarehouseInput{alertInput}, alerts)
 				s.Empty(texts)
 			default:
 				s.Empty(alerts)
@@ -476,8 +483,8 @@ func (s *BackorderWorkflowSuite) TestWarehouseAlertFollowsAssessment() {
 			}
 			s.Equal(tc.wantAlerted, waiting.WarehouseAlerted)
 			s.Nil(waiting.SMSDueAt)
-			s.Equal(StageAwaitingFulfillment, waiting.Stage, "a failed SMS does not stop the process")
-			s.Equal(StageFulfilled, h.result().Stage)
+			s.Equal(contract.StageAwaitingFulfillment, waiting.Stage, "a failed SMS does not stop the process")
+			s.Equal(contract.StageFulfilled, h.result().Stage)
 		})
 	}
 }
@@ -490,16 +497,16 @@ func quietNights(h *backorderHarness) {
 	require.NoError(h.t, err)
 	h.acts.Settings.Location = ny
 	h.acts.Settings.QuietHours = backorder.QuietHours{Start: 21 * 60, End: 7 * 60}
-	h.assessments = []activities.Assessment{assessment("1500.00", true)}
+	h.assessments = []contract.Assessment{assessment("1500.00", true)}
 }
 
 func (s *BackorderWorkflowSuite) TestQuietHoursDeferTheSMS() {
 	h := s.newHarness()
 	quietNights(h)
-	var quiet, after BackorderState
+	var quiet, after contract.BackorderState
 	h.statusAt("2025-03-10T10:00:00Z", &quiet)
 	h.statusAt("2025-03-10T12:00:00Z", &after)
-	h.signalAt("2025-03-11T00:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
+	h.signalAt("2025-03-11T00:00:00Z", contract.SignalOrderFulfilled, contract.OrderFulfilledSignal{})
 
 	h.run(firstRun())
 
@@ -513,17 +520,17 @@ func (s *BackorderWorkflowSuite) TestQuietHoursDeferTheSMS() {
 		"CloseBackorder: fulfilled",
 	), h.steps(), "the process goes on while the SMS waits")
 
-	s.Equal(StageAwaitingFulfillment, quiet.Stage)
+	s.Equal(contract.StageAwaitingFulfillment, quiet.Stage)
 	s.False(quiet.WarehouseAlerted)
 	s.Require().NotNil(quiet.SMSDueAt)
 	s.Equal(utc("2025-03-10T11:00:00Z"), *quiet.SMSDueAt)
 	s.True(after.WarehouseAlerted)
 	s.Nil(after.SMSDueAt)
-	s.Equal(StageFulfilled, h.result().Stage)
+	s.Equal(contract.StageFulfilled, h.result().Stage)
 }
 
 func (s *BackorderWorkflowSuite) TestOutcomeDuringQuietHoursSkipsTheSMS() {
-	for _, signal := range []string{SignalOrderFulfilled, SignalOrderCancelled} {
+	for _, signal := range []string{contract.SignalOrderFulfilled, contract.SignalOrderCancelled} {
 		s.Run(signal, func() {
 			h := s.newHarness()
 			quietNights(h)
@@ -547,7 +554,7 @@ func (s *BackorderWorkflowSuite) TestQuietHoursOutsideTheWindow() {
 	h := s.newHarness()
 	quietNights(h)
 	h.acts.Settings.QuietHours = backorder.QuietHours{Start: 22 * 60, End: 5 * 60} // over at 05:00 EDT
-	h.signalAt("2025-03-11T00:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
+	h.signalAt("2025-03-11T00:00:00Z", contract.SignalOrderFulfilled, contract.OrderFulfilledSignal{})
 
 	h.run(firstRun())
 
@@ -561,50 +568,50 @@ func (s *BackorderWorkflowSuite) TestContinueAsNewKeepsTheWaitingSMS() {
 	due := utc("2025-03-10T11:00:00Z")
 	resume := waitingState()
 	resume.BackorderValue, resume.SMSDueAt = "1500.00", &due
-	var waiting BackorderState
+	var waiting contract.BackorderState
 	h.statusAt("2025-03-10T10:00:00Z", &waiting)
-	h.signalAt("2025-03-12T00:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
+	h.signalAt("2025-03-12T00:00:00Z", contract.SignalOrderFulfilled, contract.OrderFulfilledSignal{})
 
-	h.run(BackorderInput{OrderID: "SO-1", AsOf: testAsOf, Resume: &resume})
+	h.run(contract.BackorderInput{OrderID: "SO-1", AsOf: testAsOf, Resume: &resume})
 
 	s.Equal(&due, waiting.SMSDueAt)
 	s.Equal([]string{"CloseBackorder: fulfilled"}, h.steps())
 	s.Equal([]string{"TextWarehouse"}, h.sentNotices())
 	s.Equal(due, h.callsOf("TextWarehouse")[0].At)
-	s.Equal([]activities.AlertWarehouseInput{{
+	s.Equal([]contract.AlertWarehouseInput{{
 		IncidentID: "INC-1", OrderID: "SO-1", BackorderValue: "1500.00", Currency: "USD", ETA: "2025-03-24",
-	}}, inputsOf[activities.AlertWarehouseInput](h, "TextWarehouse"))
+	}}, inputsOf[contract.AlertWarehouseInput](h, "TextWarehouse"))
 	s.True(h.result().WarehouseAlerted)
 }
 
 func (s *BackorderWorkflowSuite) TestCustomerNoticeNotDelivered() {
 	h := s.newHarness()
-	h.notices = []notify.Outcome{{Status: "failed", Error: `not sent: "jane at example" is not an email address`}}
-	var waiting BackorderState
+	h.notices = []contract.NotificationOutcome{{Status: "failed", Error: `not sent: "jane at example" is not an email address`}}
+	var waiting contract.BackorderState
 	h.statusAt("2025-03-10T10:00:00Z", &waiting)
-	h.signalAt("2025-03-11T00:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
+	h.signalAt("2025-03-11T00:00:00Z", contract.SignalOrderFulfilled, contract.OrderFulfilledSignal{})
 
 	h.run(firstRun())
 
 	s.Equal(append(append([]string{}, firstRunSteps...), "CloseBackorder: fulfilled"), h.steps(),
 		"the process goes on to its wait, without retrying the notice")
 	s.Len(h.callsOf("NotifyCustomer"), 1)
-	s.Equal(StageAwaitingFulfillment, waiting.Stage)
+	s.Equal(contract.StageAwaitingFulfillment, waiting.Stage)
 	s.False(waiting.CustomerNotified)
-	s.Equal(StageFulfilled, h.result().Stage)
+	s.Equal(contract.StageFulfilled, h.result().Stage)
 }
 
 func (s *BackorderWorkflowSuite) TestRecheckWhenETAPassesUnfulfilled() {
 	h := s.newHarness()
-	h.assessments = []activities.Assessment{
+	h.assessments = []contract.Assessment{
 		assessment("39.98", false),
 		{OrderID: "SO-1", AsOf: "2025-03-25", Status: "Backordered", Currency: "USD", DelayDays: 20, BackorderValue: "59.97"},
 	}
-	h.leadTimes = []activities.LeadTimes{leadTimes(14), leadTimes(7)}
-	var beforeETA, afterRecheck BackorderState
+	h.leadTimes = []contract.LeadTimes{leadTimes(14), leadTimes(7)}
+	var beforeETA, afterRecheck contract.BackorderState
 	h.statusAt("2025-03-24T23:00:00Z", &beforeETA)
 	h.statusAt("2025-03-26T12:00:00Z", &afterRecheck)
-	h.signalAt("2025-03-28T12:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
+	h.signalAt("2025-03-28T12:00:00Z", contract.SignalOrderFulfilled, contract.OrderFulfilledSignal{})
 
 	h.run(firstRun())
 
@@ -618,22 +625,22 @@ func (s *BackorderWorkflowSuite) TestRecheckWhenETAPassesUnfulfilled() {
 
 	assessCalls := h.callsOf("AssessBackorder")
 	s.Require().Len(assessCalls, 2)
-	s.Equal(activities.AssessInput{OrderID: "SO-1"}, assessCalls[1].Input, "the re-check measures at today's date")
+	s.Equal(contract.AssessInput{OrderID: "SO-1"}, assessCalls[1].Input, "the re-check measures at today's date")
 	s.Equal(utc("2025-03-25T00:00:00Z"), assessCalls[1].At, "re-checked when the ETA's day is over")
-	s.Equal([]activities.ReviseIncidentInput{{
+	s.Equal([]contract.ReviseIncidentInput{{
 		IncidentID: "INC-1", ETA: "2025-04-01", ETAVersion: 2, DelayDays: 20,
 		LeadTimes: leadTimes(7).Lines, Reason: "the previous estimate passed without delivery",
-	}}, inputsOf[activities.ReviseIncidentInput](h, "ReviseIncident"))
-	notices := inputsOf[activities.NotifyCustomerInput](h, "NotifyCustomer")
+	}}, inputsOf[contract.ReviseIncidentInput](h, "ReviseIncident"))
+	notices := inputsOf[contract.NotifyCustomerInput](h, "NotifyCustomer")
 	s.Require().Len(notices, 2)
-	s.Equal(activities.NotifyCustomerInput{
+	s.Equal(contract.NotifyCustomerInput{
 		IncidentID: "INC-1", OrderID: "SO-1", ETA: "2025-04-01", ETAVersion: 2,
 		PreviousETA: "2025-03-24", Reason: "the previous estimate passed without delivery",
 	}, notices[1])
 
-	s.Equal(StageAwaitingFulfillment, beforeETA.Stage)
+	s.Equal(contract.StageAwaitingFulfillment, beforeETA.Stage)
 	s.Equal(0, beforeETA.Rechecks)
-	s.Equal(StageAwaitingFulfillment, afterRecheck.Stage)
+	s.Equal(contract.StageAwaitingFulfillment, afterRecheck.Stage)
 	s.Equal(1, afterRecheck.Rechecks)
 	s.Equal("2025-04-01", afterRecheck.NewETA)
 	s.Equal(2, afterRecheck.ETAVersion)
@@ -642,18 +649,21 @@ func (s *BackorderWorkflowSuite) TestRecheckWhenETAPassesUnfulfilled() {
 	s.Equal(utc("2025-04-02T00:00:00Z"), afterRecheck.RecheckAt)
 
 	final := h.result()
-	s.Equal(StageFulfilled, final.Stage)
+	s.Equal(contract.StageFulfilled, final.Stage)
 	s.Equal(1, final.Rechecks)
 }
 
 func (s *BackorderWorkflowSuite) TestRecheckFindsOrderClosed() {
-	for _, tc := range []struct{ status, outcome string }{
+	for _, tc := range []struct {
+		status  contract.OrderStatus
+		outcome contract.Stage
+	}{
 		{status: "Fulfilled", outcome: "fulfilled"},
 		{status: "Cancelled", outcome: "cancelled"},
 	} {
-		s.Run(tc.status, func() {
+		s.Run(string(tc.status), func() {
 			h := s.newHarness()
-			h.assessments = []activities.Assessment{
+			h.assessments = []contract.Assessment{
 				assessment("39.98", false),
 				{OrderID: "SO-1", AsOf: "2025-03-25", Status: tc.status, Currency: "USD", BackorderValue: "0.00"},
 			}
@@ -662,11 +672,11 @@ func (s *BackorderWorkflowSuite) TestRecheckFindsOrderClosed() {
 
 			s.Equal(append(append([]string{}, firstRunSteps...),
 				"AssessBackorder",
-				"CloseBackorder: "+tc.outcome,
+				"CloseBackorder: "+string(tc.outcome),
 			), h.steps(), "no new lead times, revision or second customer notice")
 			s.Equal(utc("2025-03-25T00:00:00Z"), h.callsOf("CloseBackorder")[0].At)
-			s.Equal([]activities.CloseBackorderInput{{OrderID: "SO-1", IncidentID: "INC-1", Outcome: tc.outcome}},
-				inputsOf[activities.CloseBackorderInput](h, "CloseBackorder"))
+			s.Equal([]contract.CloseBackorderInput{{OrderID: "SO-1", IncidentID: "INC-1", Outcome: tc.outcome}},
+				inputsOf[contract.CloseBackorderInput](h, "CloseBackorder"))
 			final := h.result()
 			s.Equal(tc.outcome, final.Stage)
 			s.Equal(0, final.Rechecks)
@@ -677,18 +687,18 @@ func (s *BackorderWorkflowSuite) TestRecheckFindsOrderClosed() {
 
 func (s *BackorderWorkflowSuite) TestCancelled() {
 	h := s.newHarness()
-	h.signalAt("2025-03-11T08:00:00Z", SignalOrderCancelled, OrderCancelledSignal{Reason: "customer request"})
+	h.signalAt("2025-03-11T08:00:00Z", contract.SignalOrderCancelled, contract.OrderCancelledSignal{Reason: "customer request"})
 
 	h.run(firstRun())
 
 	s.Equal(append(append([]string{}, firstRunSteps...), "CloseBackorder: cancelled"), h.steps())
-	s.Equal([]activities.CloseBackorderInput{{OrderID: "SO-1", IncidentID: "INC-1", Outcome: "cancelled", Note: "customer request"}},
-		inputsOf[activities.CloseBackorderInput](h, "CloseBackorder"), "the cancel reason goes on the incident")
+	s.Equal([]contract.CloseBackorderInput{{OrderID: "SO-1", IncidentID: "INC-1", Outcome: "cancelled", Note: "customer request"}},
+		inputsOf[contract.CloseBackorderInput](h, "CloseBackorder"), "the cancel reason goes on the incident")
 	final := h.result()
-	s.Equal(StageCancelled, final.Stage)
+	s.Equal(contract.StageCancelled, final.Stage)
 	s.Equal("customer request", final.CancelReason)
 	for _, task := range final.Tasks {
-		s.Equal("obsolete", task.Status)
+		s.Equal("obsolete", string(task.Status))
 	}
 }
 
@@ -696,10 +706,10 @@ func (s *BackorderWorkflowSuite) TestDuplicateOutcomeSignalsCloseOnce() {
 	for _, tc := range []struct {
 		name        string
 		signals     []string
-		wantOutcome string
+		wantOutcome contract.Stage
 	}{
-		{name: "fulfilled twice", signals: []string{SignalOrderFulfilled, SignalOrderFulfilled}, wantOutcome: "fulfilled"},
-		{name: "fulfilled then cancelled", signals: []string{SignalOrderFulfilled, SignalOrderCancelled}, wantOutcome: "fulfilled"},
+		{name: "fulfilled twice", signals: []string{contract.SignalOrderFulfilled, contract.SignalOrderFulfilled}, wantOutcome: "fulfilled"},
+		{name: "fulfilled then cancelled", signals: []string{contract.SignalOrderFulfilled, contract.SignalOrderCancelled}, wantOutcome: "fulfilled"},
 	} {
 		s.Run(tc.name, func() {
 			h := s.newHarness()
@@ -717,8 +727,8 @@ func (s *BackorderWorkflowSuite) TestDuplicateOutcomeSignalsCloseOnce() {
 	}
 }
 
-func completion(taskID, confirmedETA string) TaskCompletedSignal {
-	return TaskCompletedSignal{
+func completion(taskID, confirmedETA string) contract.TaskCompletedSignal {
+	return contract.TaskCompletedSignal{
 		TaskID: taskID, CompletedBy: "pat", Note: "done", ConfirmedETA: confirmedETA,
 		CompletedAt: "2025-03-11T09:30:00Z",
 	}
@@ -726,31 +736,31 @@ func completion(taskID, confirmedETA string) TaskCompletedSignal {
 
 func (s *BackorderWorkflowSuite) TestRepeatedTaskCompletionIsRecordedOnce() {
 	h := s.newHarness()
-	h.signalAt("2025-03-11T09:30:00Z", SignalTaskCompleted, completion("T-1", ""))
-	h.signalAt("2025-03-11T10:00:00Z", SignalTaskCompleted, completion("T-1", ""))
-	var afterRepeat BackorderState
+	h.signalAt("2025-03-11T09:30:00Z", contract.SignalTaskCompleted, completion("T-1", ""))
+	h.signalAt("2025-03-11T10:00:00Z", contract.SignalTaskCompleted, completion("T-1", ""))
+	var afterRepeat contract.BackorderState
 	h.statusAt("2025-03-11T11:00:00Z", &afterRepeat)
-	h.signalAt("2025-03-12T00:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
+	h.signalAt("2025-03-12T00:00:00Z", contract.SignalOrderFulfilled, contract.OrderFulfilledSignal{})
 
 	h.run(firstRun())
 
-	s.Equal([]activities.CompleteTaskInput{{
+	s.Equal([]contract.CompleteTaskInput{{
 		TaskID: "T-1", CompletedBy: "pat", Note: "done", CompletedAt: "2025-03-11T09:30:00Z",
-	}}, inputsOf[activities.CompleteTaskInput](h, "CompleteTask"))
-	s.Equal([]TaskState{
-		{ID: "T-1", Role: RoleProcurementManager, Status: "done", CompletedBy: "pat", Note: "done"},
-		{ID: "T-2", Role: RoleInventoryClerk, Status: "open"},
+	}}, inputsOf[contract.CompleteTaskInput](h, "CompleteTask"))
+	s.Equal([]contract.TaskState{
+		{ID: "T-1", Role: contract.RoleProcurementManager, Status: "done", CompletedBy: "pat", Note: "done"},
+		{ID: "T-2", Role: contract.RoleInventoryClerk, Status: "open"},
 	}, afterRepeat.Tasks)
 	final := h.result()
-	s.Equal(StageFulfilled, final.Stage)
-	s.Equal("done", final.Tasks[0].Status, "a done task is not made obsolete")
-	s.Equal("obsolete", final.Tasks[1].Status)
+	s.Equal(contract.StageFulfilled, final.Stage)
+	s.Equal("done", string(final.Tasks[0].Status), "a done task is not made obsolete")
+	s.Equal("obsolete", string(final.Tasks[1].Status))
 }
 
 func (s *BackorderWorkflowSuite) TestTaskCompletionIgnored() {
 	for _, tc := range []struct {
 		name        string
-		signal      TaskCompletedSignal
+		signal      contract.TaskCompletedSignal
 		completeErr error
 		wantCalls   int
 	}{
@@ -758,24 +768,24 @@ func (s *BackorderWorkflowSuite) TestTaskCompletionIgnored() {
 		{
 			name:        "task store rejects it",
 			signal:      completion("T-1", ""),
-			completeErr: temporal.NewNonRetryableApplicationError("task closed", activities.ErrTypeTaskNotFound, nil),
+			completeErr: temporal.NewNonRetryableApplicationError("task closed", contract.ErrTypeTaskNotFound, nil),
 			wantCalls:   1,
 		},
 	} {
 		s.Run(tc.name, func() {
 			h := s.newHarness()
 			h.completeErr = tc.completeErr
-			h.signalAt("2025-03-11T09:30:00Z", SignalTaskCompleted, tc.signal)
-			var after BackorderState
+			h.signalAt("2025-03-11T09:30:00Z", contract.SignalTaskCompleted, tc.signal)
+			var after contract.BackorderState
 			h.statusAt("2025-03-11T10:00:00Z", &after)
-			h.signalAt("2025-03-12T00:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
+			h.signalAt("2025-03-12T00:00:00Z", contract.SignalOrderFulfilled, contract.OrderFulfilledSignal{})
 
 			h.run(firstRun())
 
 			s.Len(h.callsOf("CompleteTask"), tc.wantCalls)
-			s.Equal(StageAwaitingFulfillment, after.Stage, "still waiting")
+			s.Equal(contract.StageAwaitingFulfillment, after.Stage, "still waiting")
 			s.Equal(openTasks(), after.Tasks)
-			s.Equal(StageFulfilled, h.result().Stage)
+			s.Equal(contract.StageFulfilled, h.result().Stage)
 		})
 	}
 }
@@ -784,7 +794,7 @@ func (s *BackorderWorkflowSuite) TestTaskCompletionWithConfirmedETA() {
 	const reason = "procurement confirmed a new supplier date"
 	for _, tc := range []struct {
 		name             string
-		signal           TaskCompletedSignal
+		signal           contract.TaskCompletedSignal
 		wantConfirmedETA string // as passed to CompleteTask
 		wantETA          string
 		wantRevised      bool
@@ -809,33 +819,33 @@ func (s *BackorderWorkflowSuite) TestTaskCompletionWithConfirmedETA() {
 	} {
 		s.Run(tc.name, func() {
 			h := s.newHarness()
-			h.signalAt("2025-03-11T09:30:00Z", SignalTaskCompleted, tc.signal)
-			var after BackorderState
+			h.signalAt("2025-03-11T09:30:00Z", contract.SignalTaskCompleted, tc.signal)
+			var after contract.BackorderState
 			h.statusAt("2025-03-11T10:00:00Z", &after)
-			h.signalAt("2025-03-12T00:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
+			h.signalAt("2025-03-12T00:00:00Z", contract.SignalOrderFulfilled, contract.OrderFulfilledSignal{})
 
 			h.run(firstRun())
 
-			completions := inputsOf[activities.CompleteTaskInput](h, "CompleteTask")
+			completions := inputsOf[contract.CompleteTaskInput](h, "CompleteTask")
 			s.Require().Len(completions, 1)
 			s.Equal(tc.signal.TaskID, completions[0].TaskID)
 			s.Equal(tc.wantConfirmedETA, completions[0].ConfirmedETA)
 			s.Equal(tc.wantETA, after.NewETA)
 
-			revisions := inputsOf[activities.ReviseIncidentInput](h, "ReviseIncident")
-			notices := inputsOf[activities.NotifyCustomerInput](h, "NotifyCustomer")
+			revisions := inputsOf[contract.ReviseIncidentInput](h, "ReviseIncident")
+			notices := inputsOf[contract.NotifyCustomerInput](h, "NotifyCustomer")
 			if !tc.wantRevised {
 				s.Empty(revisions)
 				s.Len(notices, 1, "only the first delay notice")
 				s.Equal(1, after.ETAVersion)
 				return
 			}
-			s.Equal([]activities.ReviseIncidentInput{{
+			s.Equal([]contract.ReviseIncidentInput{{
 				IncidentID: "INC-1", ETA: tc.wantETA, ETAVersion: 2, DelayDays: 6, Reason: reason,
 				RevisedBy: tc.signal.CompletedBy, Note: tc.signal.Note,
 			}}, revisions, "who revised it and why go on the incident")
 			s.Require().Len(notices, 2)
-			s.Equal(activities.NotifyCustomerInput{
+			s.Equal(contract.NotifyCustomerInput{
 				IncidentID: "INC-1", OrderID: "SO-1", ETA: tc.wantETA, ETAVersion: 2,
 				PreviousETA: "2025-03-24", Reason: reason,
 			}, notices[1])
@@ -846,16 +856,16 @@ func (s *BackorderWorkflowSuite) TestTaskCompletionWithConfirmedETA() {
 }
 
 func (s *BackorderWorkflowSuite) TestNotBackorderedAtAssessment() {
-	for _, status := range []string{"Fulfilled", "Cancelled"} {
-		s.Run(status, func() {
+	for _, status := range []contract.OrderStatus{"Fulfilled", "Cancelled"} {
+		s.Run(string(status), func() {
 			h := s.newHarness()
-			h.assessments = []activities.Assessment{{OrderID: "SO-1", AsOf: testAsOf, Status: status, Currency: "USD", BackorderValue: "0.00"}}
+			h.assessments = []contract.Assessment{{OrderID: "SO-1", AsOf: testAsOf, Status: status, Currency: "USD", BackorderValue: "0.00"}}
 
 			h.run(firstRun())
 
 			s.Equal([]string{"AssessBackorder"}, h.steps(), "no tasks, incident or notifications")
 			final := h.result()
-			s.Equal(StageNotBackordered, final.Stage)
+			s.Equal(contract.StageNotBackordered, final.Stage)
 			s.Empty(final.Tasks)
 			s.Empty(final.IncidentID)
 			s.False(final.CustomerNotified)
@@ -876,14 +886,14 @@ func (s *BackorderWorkflowSuite) TestAssessmentErrors() {
 	}{
 		{
 			name:      "order not found, non-retryable",
-			err:       temporal.NewNonRetryableApplicationError("no order SO-1", activities.ErrTypeOrderNotFound, nil),
+			err:       temporal.NewNonRetryableApplicationError("no order SO-1", contract.ErrTypeOrderNotFound, nil),
 			wantCalls: 1, wantFail: true,
 		},
 		{
 			// The retry policy names the type non-retryable even when the
 			// error does not say so itself.
 			name:      "order not found, retryable flag",
-			err:       temporal.NewApplicationError("no order SO-1", activities.ErrTypeOrderNotFound),
+			err:       temporal.NewApplicationError("no order SO-1", contract.ErrTypeOrderNotFound),
 			wantCalls: 1, wantFail: true,
 		},
 	} {
@@ -892,7 +902,7 @@ func (s *BackorderWorkflowSuite) TestAssessmentErrors() {
 			h.assessErrs = []error{tc.err}
 			// Were the error retried, the second answer ends the workflow
 			// quickly instead of waiting.
-			h.assessments = []activities.Assessment{{OrderID: "SO-1", AsOf: testAsOf, Status: "Cancelled"}}
+			h.assessments = []contract.Assessment{{OrderID: "SO-1", AsOf: testAsOf, Status: "Cancelled"}}
 
 			h.run(firstRun())
 
@@ -904,7 +914,7 @@ func (s *BackorderWorkflowSuite) TestAssessmentErrors() {
 			}
 			var appErr *temporal.ApplicationError
 			s.Require().ErrorAs(err, &appErr)
-			s.Equal(activities.ErrTypeOrderNotFound, appErr.Type())
+			s.Equal(contract.ErrTypeOrderNotFound, appErr.Type())
 			s.Equal([]string{"AssessBackorder"}, h.steps())
 		})
 	}
@@ -913,10 +923,10 @@ func (s *BackorderWorkflowSuite) TestAssessmentErrors() {
 func (s *BackorderWorkflowSuite) TestInvalidInputFailsWithoutActivities() {
 	for _, tc := range []struct {
 		name string
-		in   BackorderInput
+		in   contract.BackorderInput
 	}{
-		{name: "no order id", in: BackorderInput{AsOf: testAsOf}},
-		{name: "bad as-of date", in: BackorderInput{OrderID: "SO-1", AsOf: "10/03/2025"}},
+		{name: "no order id", in: contract.BackorderInput{AsOf: testAsOf}},
+		{name: "bad as-of date", in: contract.BackorderInput{OrderID: "SO-1", AsOf: "10/03/2025"}},
 	} {
 		s.Run(tc.name, func() {
 			h := s.newHarness()
@@ -925,7 +935,7 @@ func (s *BackorderWorkflowSuite) TestInvalidInputFailsWithoutActivities() {
 
 			var appErr *temporal.ApplicationError
 			s.Require().ErrorAs(h.env.GetWorkflowError(), &appErr)
-			s.Equal(activities.ErrTypeInvalidInput, appErr.Type())
+			s.Equal(contract.ErrTypeInvalidInput, appErr.Type())
 			s.Empty(h.steps())
 		})
 	}
@@ -935,23 +945,23 @@ func (s *BackorderWorkflowSuite) TestOutcomeBeforeCustomerNotified() {
 	for _, tc := range []struct {
 		name        string
 		signal      string
-		wantOutcome string
+		wantOutcome contract.Stage
 		send        func(h *backorderHarness, signal string)
 	}{
 		{
-			name: "fulfilled at start", signal: SignalOrderFulfilled, wantOutcome: "fulfilled",
+			name: "fulfilled at start", signal: contract.SignalOrderFulfilled, wantOutcome: "fulfilled",
 			send: func(h *backorderHarness, signal string) {
 				h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(signal, nil) }, 0)
 			},
 		},
 		{
-			name: "fulfilled while the incident is opened", signal: SignalOrderFulfilled, wantOutcome: "fulfilled",
+			name: "fulfilled while the incident is opened", signal: contract.SignalOrderFulfilled, wantOutcome: "fulfilled",
 			send: func(h *backorderHarness, signal string) {
 				h.hooks["OpenIncident"] = func() { h.env.SignalWorkflow(signal, nil) }
 			},
 		},
 		{
-			name: "cancelled while lead times are looked up", signal: SignalOrderCancelled, wantOutcome: "cancelled",
+			name: "cancelled while lead times are looked up", signal: contract.SignalOrderCancelled, wantOutcome: "cancelled",
 			send: func(h *backorderHarness, signal string) {
 				h.hooks["LookupLeadTimes"] = func() { h.env.SignalWorkflow(signal, nil) }
 			},
@@ -969,10 +979,10 @@ func (s *BackorderWorkflowSuite) TestOutcomeBeforeCustomerNotified() {
 				"CreateTask: procurement_manager",
 				"LookupLeadTimes",
 				"OpenIncident",
-				"CloseBackorder: " + tc.wantOutcome,
+				"CloseBackorder: " + string(tc.wantOutcome),
 			}, h.steps(), "no customer notice, no inventory task")
-			s.Equal([]activities.CloseBackorderInput{{OrderID: "SO-1", IncidentID: "INC-1", Outcome: tc.wantOutcome}},
-				inputsOf[activities.CloseBackorderInput](h, "CloseBackorder"))
+			s.Equal([]contract.CloseBackorderInput{{OrderID: "SO-1", IncidentID: "INC-1", Outcome: tc.wantOutcome}},
+				inputsOf[contract.CloseBackorderInput](h, "CloseBackorder"))
 			final := h.result()
 			s.Equal(tc.wantOutcome, final.Stage)
 			s.False(final.CustomerNotified)
@@ -982,14 +992,14 @@ func (s *BackorderWorkflowSuite) TestOutcomeBeforeCustomerNotified() {
 
 // waitingState is what a run hands on when it continues as new while
 // waiting.
-func waitingState() BackorderState {
-	return BackorderState{
-		OrderID: "SO-1", Stage: StageAwaitingFulfillment, AsOf: testAsOf, DelayDays: 5,
+func waitingState() contract.BackorderState {
+	return contract.BackorderState{
+		OrderID: "SO-1", Stage: contract.StageAwaitingFulfillment, AsOf: testAsOf, DelayDays: 5,
 		BackorderValue: "39.98", Currency: "USD", NewETA: "2025-03-24", ETAVersion: 1, IncidentID: "INC-1",
 		CustomerNotified: true,
-		Tasks: []TaskState{
-			{ID: "T-1", Role: RoleProcurementManager, Status: "done", CompletedBy: "pat"},
-			{ID: "T-2", Role: RoleInventoryClerk, Status: "open"},
+		Tasks: []contract.TaskState{
+			{ID: "T-1", Role: contract.RoleProcurementManager, Status: "done", CompletedBy: "pat"},
+			{ID: "T-2", Role: contract.RoleInventoryClerk, Status: "open"},
 		},
 		EpisodeKey:      "backorder-SO-1/first-run",
 		RecheckAt:       utc("2025-03-25T00:00:00Z"),
@@ -1001,35 +1011,35 @@ func waitingState() BackorderState {
 func (s *BackorderWorkflowSuite) TestResumeWaitsWithoutRedoingSteps() {
 	h := s.newHarness()
 	resume := waitingState()
-	var resumed BackorderState
+	var resumed contract.BackorderState
 	h.statusAt("2025-03-10T10:00:00Z", &resumed)
-	h.signalAt("2025-03-12T00:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
+	h.signalAt("2025-03-12T00:00:00Z", contract.SignalOrderFulfilled, contract.OrderFulfilledSignal{})
 
-	h.run(BackorderInput{OrderID: "SO-1", AsOf: testAsOf, Resume: &resume})
+	h.run(contract.BackorderInput{OrderID: "SO-1", AsOf: testAsOf, Resume: &resume})
 
 	s.Equal([]string{"CloseBackorder: fulfilled"}, h.steps())
 	s.Equal(waitingState(), resumed)
-	s.Equal([]activities.CloseBackorderInput{{OrderID: "SO-1", IncidentID: "INC-1", Outcome: "fulfilled"}},
-		inputsOf[activities.CloseBackorderInput](h, "CloseBackorder"))
+	s.Equal([]contract.CloseBackorderInput{{OrderID: "SO-1", IncidentID: "INC-1", Outcome: "fulfilled"}},
+		inputsOf[contract.CloseBackorderInput](h, "CloseBackorder"))
 	final := h.result()
-	s.Equal(StageFulfilled, final.Stage)
-	s.Equal([]string{"done", "obsolete"}, []string{final.Tasks[0].Status, final.Tasks[1].Status})
+	s.Equal(contract.StageFulfilled, final.Stage)
+	s.Equal([]string{"done", "obsolete"}, []string{string(final.Tasks[0].Status), string(final.Tasks[1].Status)})
 	s.Equal("backorder-SO-1/first-run", final.EpisodeKey, "the episode key survives continue-as-new")
 }
 
 func (s *BackorderWorkflowSuite) TestResumeRechecksWithNextETAVersion() {
 	h := s.newHarness()
-	h.assessments = []activities.Assessment{{OrderID: "SO-1", AsOf: "2025-03-25", Status: "Backordered", Currency: "USD", DelayDays: 20, BackorderValue: "39.98"}}
-	h.leadTimes = []activities.LeadTimes{leadTimes(7)}
+	h.assessments = []contract.Assessment{{OrderID: "SO-1", AsOf: "2025-03-25", Status: "Backordered", Currency: "USD", DelayDays: 20, BackorderValue: "39.98"}}
+	h.leadTimes = []contract.LeadTimes{leadTimes(7)}
 	resume := waitingState()
-	h.signalAt("2025-03-26T00:00:00Z", SignalOrderFulfilled, OrderFulfilledSignal{})
+	h.signalAt("2025-03-26T00:00:00Z", contract.SignalOrderFulfilled, contract.OrderFulfilledSignal{})
 
-	h.run(BackorderInput{OrderID: "SO-1", AsOf: testAsOf, Resume: &resume})
+	h.run(contract.BackorderInput{OrderID: "SO-1", AsOf: testAsOf, Resume: &resume})
 
-	s.Equal([]activities.NotifyCustomerInput{{
+	s.Equal([]contract.NotifyCustomerInput{{
 		IncidentID: "INC-1", OrderID: "SO-1", ETA: "2025-04-01", ETAVersion: 2, PreviousETA: "2025-03-24",
 		Reason: "the previous estimate passed without delivery",
-	}}, inputsOf[activities.NotifyCustomerInput](h, "NotifyCustomer"))
+	}}, inputsOf[contract.NotifyCustomerInput](h, "NotifyCustomer"))
 	s.Equal(1, h.result().Rechecks)
 }
 
@@ -1061,11 +1071,11 @@ func (s *BackorderWorkflowSuite) TestContinueAsNewWhenHistoryIsLarge() {
 			h.run(firstRun())
 
 			s.Equal(firstRunSteps, h.steps())
-			next := continuedWith[BackorderInput](s.T(), h.env.GetWorkflowError(), BackorderWorkflowName)
+			next := continuedWith[contract.BackorderInput](s.T(), h.env.GetWorkflowError(), contract.BackorderWorkflowName)
 			s.Equal("SO-1", next.OrderID)
 			s.Equal(testAsOf, next.AsOf)
 			s.Require().NotNil(next.Resume)
-			s.Equal(StageAwaitingFulfillment, next.Resume.Stage)
+			s.Equal(contract.StageAwaitingFulfillment, next.Resume.Stage)
 			s.Equal("INC-1", next.Resume.IncidentID)
 			s.Equal("2025-03-24", next.Resume.NewETA)
 			s.Equal(1, next.Resume.ETAVersion)
@@ -1081,29 +1091,29 @@ func (s *BackorderWorkflowSuite) TestContinueAsNewLosesNoSignal() {
 		h := s.newHarness()
 		h.at("2025-03-11T09:30:00Z", func() {
 			h.env.SetContinueAsNewSuggested(true)
-			h.env.SignalWorkflow(SignalTaskCompleted, completion("T-1", ""))
-			h.env.SignalWorkflow(SignalTaskCompleted, completion("T-2", ""))
+			h.env.SignalWorkflow(contract.SignalTaskCompleted, completion("T-1", ""))
+			h.env.SignalWorkflow(contract.SignalTaskCompleted, completion("T-2", ""))
 		})
 
 		h.run(firstRun())
 
 		s.Len(h.callsOf("CompleteTask"), 2)
-		next := continuedWith[BackorderInput](s.T(), h.env.GetWorkflowError(), BackorderWorkflowName)
+		next := continuedWith[contract.BackorderInput](s.T(), h.env.GetWorkflowError(), contract.BackorderWorkflowName)
 		s.Require().NotNil(next.Resume)
-		s.Equal([]string{"done", "done"}, []string{next.Resume.Tasks[0].Status, next.Resume.Tasks[1].Status})
+		s.Equal([]string{"done", "done"}, []string{string(next.Resume.Tasks[0].Status), string(next.Resume.Tasks[1].Status)})
 	})
 	s.Run("a pending fulfilment closes instead", func() {
 		h := s.newHarness()
 		h.at("2025-03-11T09:30:00Z", func() {
 			h.env.SetContinueAsNewSuggested(true)
-			h.env.SignalWorkflow(SignalTaskCompleted, completion("T-1", ""))
-			h.env.SignalWorkflow(SignalOrderFulfilled, OrderFulfilledSignal{})
+			h.env.SignalWorkflow(contract.SignalTaskCompleted, completion("T-1", ""))
+			h.env.SignalWorkflow(contract.SignalOrderFulfilled, contract.OrderFulfilledSignal{})
 		})
 
 		h.run(firstRun())
 
 		s.Len(h.callsOf("CompleteTask"), 1)
-		s.Equal(StageFulfilled, h.result().Stage)
+		s.Equal(contract.StageFulfilled, h.result().Stage)
 		s.Len(h.callsOf("CloseBackorder"), 1)
 	})
 }
@@ -1115,14 +1125,14 @@ func (s *BackorderWorkflowSuite) TestOutcomeSignalsFromAnySender() {
 		name     string
 		signal   string
 		payload  any
-		outcome  string
+		outcome  contract.Stage
 		wantNote string
 	}{
-		{name: "bare string note", signal: SignalOrderFulfilled, payload: "left the warehouse", outcome: StageFulfilled, wantNote: "left the warehouse"},
-		{name: "object with note", signal: SignalOrderFulfilled, payload: map[string]any{"note": "by courier", "extra": 1}, outcome: StageFulfilled, wantNote: "by courier"},
-		{name: "no payload", signal: SignalOrderFulfilled, payload: nil, outcome: StageFulfilled},
-		{name: "number", signal: SignalOrderCancelled, payload: 42, outcome: StageCancelled},
-		{name: "reason as a bare string", signal: SignalOrderCancelled, payload: "customer changed their mind", outcome: StageCancelled, wantNote: "customer changed their mind"},
+		{name: "bare string note", signal: contract.SignalOrderFulfilled, payload: "left the warehouse", outcome: contract.StageFulfilled, wantNote: "left the warehouse"},
+		{name: "object with note", signal: contract.SignalOrderFulfilled, payload: map[string]any{"note": "by courier", "extra": 1}, outcome: contract.StageFulfilled, wantNote: "by courier"},
+		{name: "no payload", signal: contract.SignalOrderFulfilled, payload: nil, outcome: contract.StageFulfilled},
+		{name: "number", signal: contract.SignalOrderCancelled, payload: 42, outcome: contract.StageCancelled},
+		{name: "reason as a bare string", signal: contract.SignalOrderCancelled, payload: "customer changed their mind", outcome: contract.StageCancelled, wantNote: "customer changed their mind"},
 	} {
 		s.Run(tc.name, func() {
 			h := s.newHarness()
@@ -1130,8 +1140,8 @@ func (s *BackorderWorkflowSuite) TestOutcomeSignalsFromAnySender() {
 
 			h.run(firstRun())
 
-			s.Equal([]activities.CloseBackorderInput{{OrderID: "SO-1", IncidentID: "INC-1", Outcome: tc.outcome, Note: tc.wantNote}},
-				inputsOf[activities.CloseBackorderInput](h, "CloseBackorder"))
+			s.Equal([]contract.CloseBackorderInput{{OrderID: "SO-1", IncidentID: "INC-1", Outcome: tc.outcome, Note: tc.wantNote}},
+				inputsOf[contract.CloseBackorderInput](h, "CloseBackorder"))
 			s.Equal(tc.outcome, h.result().Stage)
 		})
 	}
@@ -1141,7 +1151,7 @@ func (s *BackorderWorkflowSuite) TestOutcomeSignalsFromAnySender() {
 // another notice.
 func (s *BackorderWorkflowSuite) TestRecheckEndsAnOrderNoLongerBackordered() {
 	h := s.newHarness()
-	h.assessments = []activities.Assessment{
+	h.assessments = []contract.Assessment{
 		assessment("39.98", false),
 		{OrderID: "SO-1", AsOf: "2025-03-25", Status: "Pending", Currency: "USD", BackorderValue: "0.00"},
 	}
@@ -1150,7 +1160,7 @@ func (s *BackorderWorkflowSuite) TestRecheckEndsAnOrderNoLongerBackordered() {
 
 	s.Equal(append(append([]string{}, firstRunSteps...), "AssessBackorder", "CloseBackorder: not_backordered"), h.steps())
 	s.Equal(firstRunNotices, h.sentNotices(), "no \"delivery moved\" email")
-	s.Equal(StageNotBackordered, h.result().Stage)
+	s.Equal(contract.StageNotBackordered, h.result().Stage)
 }
 
 // The customer hears of at most BACKORDER_MAX_CUSTOMER_NOTICES dates; the
@@ -1159,34 +1169,34 @@ func (s *BackorderWorkflowSuite) TestNoticeCapEscalates() {
 	h := s.newHarness()
 	first := assessment("39.98", false)
 	first.MaxCustomerNotices = 2
-	recheck := func(day, ends string) activities.Assessment {
+	recheck := func(day, ends string) contract.Assessment {
 		a := first
 		a.AsOf, a.Today, a.TodayEndsAt = day, day, utc(ends)
 		return a
 	}
-	h.assessments = []activities.Assessment{first, recheck("2025-03-25", "2025-03-26T00:00:00Z"), recheck("2025-04-02", "2025-04-03T00:00:00Z")}
-	h.leadTimes = []activities.LeadTimes{leadTimes(14), leadTimes(7)}
-	var escalated BackorderState
+	h.assessments = []contract.Assessment{first, recheck("2025-03-25", "2025-03-26T00:00:00Z"), recheck("2025-04-02", "2025-04-03T00:00:00Z")}
+	h.leadTimes = []contract.LeadTimes{leadTimes(14), leadTimes(7)}
+	var escalated contract.BackorderState
 	// ETA 2025-03-24 passes, revised to 2025-04-01 (notice 2); that passes,
 	// revised to 2025-04-09 with no notice: escalated.
 	h.statusAt("2025-04-03T12:00:00Z", &escalated)
-	h.signalAt("2025-04-05T12:00:00Z", SignalOrderFulfilled, "arrived")
+	h.signalAt("2025-04-05T12:00:00Z", contract.SignalOrderFulfilled, "arrived")
 
 	h.run(firstRun())
 
 	s.Equal([]string{"NotifyCustomer: v1", "NotifyCustomer: v2"}, h.sentNotices(), "two notices, then no more")
-	s.Equal(StageEscalated, escalated.Stage)
+	s.Equal(contract.StageEscalated, escalated.Stage)
 	s.True(escalated.Escalated)
 	s.Equal(2, escalated.CustomerNotices)
 	s.Equal(3, escalated.ETAVersion, "the incident still gets the revised date")
-	s.Equal([]activities.EscalateIncidentInput{{IncidentID: "INC-1", Reason: "ETA missed 2 times after 2 customer notices"}},
-		inputsOf[activities.EscalateIncidentInput](h, "EscalateIncident"))
-	escalations := inputsOf[activities.CreateTaskInput](h, "CreateTask")
+	s.Equal([]contract.EscalateIncidentInput{{IncidentID: "INC-1", Reason: "ETA missed 2 times after 2 customer notices"}},
+		inputsOf[contract.EscalateIncidentInput](h, "EscalateIncident"))
+	escalations := inputsOf[contract.CreateTaskInput](h, "CreateTask")
 	s.Require().Len(escalations, 3)
-	s.Equal(RoleProcurementManager, escalations[2].Role)
+	s.Equal(contract.RoleProcurementManager, escalations[2].Role)
 	s.Equal("ETA missed 2 times: expedite, substitute or cancel order SO-1", escalations[2].Title)
 	s.Contains(h.steps(), "MarkOrderChecked: Backorder: escalated (ETA missed 2 times)")
-	s.Equal(StageFulfilled, h.result().Stage)
+	s.Equal(contract.StageFulfilled, h.result().Stage)
 }
 
 // A run for an order whose earlier workflow was lost continues its open
@@ -1195,11 +1205,11 @@ func (s *BackorderWorkflowSuite) TestNoticeCapEscalates() {
 func (s *BackorderWorkflowSuite) TestAdoptsTheOpenEpisodeOfALostWorkflow() {
 	h := s.newHarness()
 	adopted := assessment("39.98", false)
-	adopted.OpenEpisode = &activities.OpenEpisode{IncidentID: "INC-1", EpisodeKey: "backorder-SO-1/lost-run", ETA: "2025-03-20", ETAVersion: 2}
-	h.assessments = []activities.Assessment{adopted}
-	var waiting BackorderState
+	adopted.OpenEpisode = &contract.OpenEpisode{IncidentID: "INC-1", EpisodeKey: "backorder-SO-1/lost-run", ETA: "2025-03-20", ETAVersion: 2}
+	h.assessments = []contract.Assessment{adopted}
+	var waiting contract.BackorderState
 	h.statusAt("2025-03-10T10:00:00Z", &waiting)
-	h.signalAt("2025-03-11T08:00:00Z", SignalOrderFulfilled, nil)
+	h.signalAt("2025-03-11T08:00:00Z", contract.SignalOrderFulfilled, nil)
 
 	h.run(firstRun())
 
@@ -1208,12 +1218,12 @@ func (s *BackorderWorkflowSuite) TestAdoptsTheOpenEpisodeOfALostWorkflow() {
 	s.Equal("2025-03-20", waiting.NewETA, "the date already told stands")
 	s.Equal(2, waiting.ETAVersion)
 	s.Equal(2, waiting.CustomerNotices)
-	for _, task := range inputsOf[activities.CreateTaskInput](h, "CreateTask") {
+	for _, task := range inputsOf[contract.CreateTaskInput](h, "CreateTask") {
 		s.Equal("backorder-SO-1/lost-run", task.EpisodeKey)
 	}
 	s.Empty(h.callsOf("ReviseIncident"))
-	s.Equal([]activities.NotifyCustomerInput{{IncidentID: "INC-1", OrderID: "SO-1", ETA: "2025-03-20", ETAVersion: 2}},
-		inputsOf[activities.NotifyCustomerInput](h, "NotifyCustomer"), "the same ledger key: no second email for it")
+	s.Equal([]contract.NotifyCustomerInput{{IncidentID: "INC-1", OrderID: "SO-1", ETA: "2025-03-20", ETAVersion: 2}},
+		inputsOf[contract.NotifyCustomerInput](h, "NotifyCustomer"), "the same ledger key: no second email for it")
 }
 
 // An adopted episode whose ETA passed while no workflow watched gets a
@@ -1221,15 +1231,15 @@ func (s *BackorderWorkflowSuite) TestAdoptsTheOpenEpisodeOfALostWorkflow() {
 func (s *BackorderWorkflowSuite) TestAdoptedEpisodeWithAPassedETAIsRevised() {
 	h := s.newHarness()
 	adopted := assessment("39.98", false)
-	adopted.OpenEpisode = &activities.OpenEpisode{IncidentID: "INC-1", EpisodeKey: "backorder-SO-1/lost-run", ETA: "2025-03-01", ETAVersion: 1}
-	h.assessments = []activities.Assessment{adopted}
-	h.signalAt("2025-03-11T08:00:00Z", SignalOrderFulfilled, nil)
+	adopted.OpenEpisode = &contract.OpenEpisode{IncidentID: "INC-1", EpisodeKey: "backorder-SO-1/lost-run", ETA: "2025-03-01", ETAVersion: 1}
+	h.assessments = []contract.Assessment{adopted}
+	h.signalAt("2025-03-11T08:00:00Z", contract.SignalOrderFulfilled, nil)
 
 	h.run(firstRun())
 
 	s.Equal([]string{"ReviseIncident: v2"}, stepsNamed(h, "ReviseIncident"))
-	s.Equal([]activities.NotifyCustomerInput{{IncidentID: "INC-1", OrderID: "SO-1", ETA: "2025-03-24", ETAVersion: 2}},
-		inputsOf[activities.NotifyCustomerInput](h, "NotifyCustomer"))
+	s.Equal([]contract.NotifyCustomerInput{{IncidentID: "INC-1", OrderID: "SO-1", ETA: "2025-03-24", ETAVersion: 2}},
+		inputsOf[contract.NotifyCustomerInput](h, "NotifyCustomer"))
 }
 
 // An adopted episode whose customer already heard as many dates as they
@@ -1239,22 +1249,22 @@ func (s *BackorderWorkflowSuite) TestAdoptedEpisodePastTheNoticeCapEscalates() {
 	h := s.newHarness()
 	adopted := assessment("39.98", false)
 	adopted.MaxCustomerNotices = 2
-	adopted.OpenEpisode = &activities.OpenEpisode{IncidentID: "INC-1", EpisodeKey: "backorder-SO-1/lost-run", ETA: "2025-03-01", ETAVersion: 2}
-	h.assessments = []activities.Assessment{adopted}
-	var waiting BackorderState
+	adopted.OpenEpisode = &contract.OpenEpisode{IncidentID: "INC-1", EpisodeKey: "backorder-SO-1/lost-run", ETA: "2025-03-01", ETAVersion: 2}
+	h.assessments = []contract.Assessment{adopted}
+	var waiting contract.BackorderState
 	h.statusAt("2025-03-10T10:00:00Z", &waiting)
-	h.signalAt("2025-03-11T08:00:00Z", SignalOrderCancelled, "customer gave up")
+	h.signalAt("2025-03-11T08:00:00Z", contract.SignalOrderCancelled, "customer gave up")
 
 	h.run(firstRun())
 
 	s.Empty(h.callsOf("NotifyCustomer"), "the customer heard two dates already")
 	s.Equal([]string{"ReviseIncident: v3"}, stepsNamed(h, "ReviseIncident"), "the incident still gets the new date")
-	s.Equal([]activities.EscalateIncidentInput{{IncidentID: "INC-1", Reason: "ETA missed 1 times after 2 customer notices"}},
-		inputsOf[activities.EscalateIncidentInput](h, "EscalateIncident"))
-	s.Equal(StageEscalated, waiting.Stage)
+	s.Equal([]contract.EscalateIncidentInput{{IncidentID: "INC-1", Reason: "ETA missed 1 times after 2 customer notices"}},
+		inputsOf[contract.EscalateIncidentInput](h, "EscalateIncident"))
+	s.Equal(contract.StageEscalated, waiting.Stage)
 	s.True(waiting.Escalated)
 	s.Contains(h.steps(), "MarkOrderChecked: Backorder: escalated (ETA missed 1 times)")
-	s.Equal(StageCancelled, h.result().Stage)
+	s.Equal(contract.StageCancelled, h.result().Stage)
 }
 
 func stepsNamed(h *backorderHarness, name string) []string {
@@ -1271,7 +1281,7 @@ func (s *BackorderWorkflowSuite) TestUpdatesValidateBeforeWriting() {
 	h := s.newHarness()
 	type answer struct {
 		rejected, failed error
-		state            BackorderState
+		state            contract.BackorderState
 	}
 	answers := map[string]*answer{}
 	update := func(instant, key, name string, arg any) {
@@ -1283,20 +1293,20 @@ func (s *BackorderWorkflowSuite) TestUpdatesValidateBeforeWriting() {
 				OnReject: func(err error) { a.rejected = err },
 				OnComplete: func(v any, err error) {
 					a.failed = err
-					if st, ok := v.(BackorderState); ok {
+					if st, ok := v.(contract.BackorderState); ok {
 						a.state = st
 					}
 				},
 			}, arg)
 		})
 	}
-	update("2025-03-11T09:00:00Z", "unknown", UpdateCompleteTask, TaskCompletedSignal{TaskID: "T-99", CompletedBy: "pat"})
-	update("2025-03-11T09:01:00Z", "past", UpdateCompleteTask, TaskCompletedSignal{TaskID: "T-1", CompletedBy: "pat", ConfirmedETA: "2025-03-11"})
-	update("2025-03-11T09:02:00Z", "ok", UpdateCompleteTask, TaskCompletedSignal{TaskID: "T-1", CompletedBy: "pat", ConfirmedETA: "2025-03-30"})
-	update("2025-03-11T09:03:00Z", "again", UpdateCompleteTask, TaskCompletedSignal{TaskID: "T-1", CompletedBy: "pat"})
-	update("2025-03-11T09:04:00Z", "revise", UpdateReviseETA, ReviseETARequest{ETA: "2025-04-02", RevisedBy: "sam", Note: "ship slipped"})
-	update("2025-03-11T09:05:00Z", "revise-bad", UpdateReviseETA, ReviseETARequest{ETA: "soon", RevisedBy: "sam"})
-	h.signalAt("2025-03-12T00:00:00Z", SignalOrderFulfilled, nil)
+	update("2025-03-11T09:00:00Z", "unknown", contract.UpdateCompleteTask, contract.TaskCompletedSignal{TaskID: "T-99", CompletedBy: "pat"})
+	update("2025-03-11T09:01:00Z", "past", contract.UpdateCompleteTask, contract.TaskCompletedSignal{TaskID: "T-1", CompletedBy: "pat", ConfirmedETA: "2025-03-11"})
+	update("2025-03-11T09:02:00Z", "ok", contract.UpdateCompleteTask, contract.TaskCompletedSignal{TaskID: "T-1", CompletedBy: "pat", ConfirmedETA: "2025-03-30"})
+	update("2025-03-11T09:03:00Z", "again", contract.UpdateCompleteTask, contract.TaskCompletedSignal{TaskID: "T-1", CompletedBy: "pat"})
+	update("2025-03-11T09:04:00Z", "revise", contract.UpdateReviseETA, contract.ReviseETARequest{ETA: "2025-04-02", RevisedBy: "sam", Note: "ship slipped"})
+	update("2025-03-11T09:05:00Z", "revise-bad", contract.UpdateReviseETA, contract.ReviseETARequest{ETA: "soon", RevisedBy: "sam"})
+	h.signalAt("2025-03-12T00:00:00Z", contract.SignalOrderFulfilled, nil)
 
 	h.run(firstRun())
 
@@ -1312,7 +1322,7 @@ func (s *BackorderWorkflowSuite) TestUpdatesValidateBeforeWriting() {
 	s.ErrorContains(answers["revise-bad"].rejected, "is not a date")
 
 	s.Len(h.callsOf("CompleteTask"), 1, "refusals write nothing")
-	revisions := inputsOf[activities.ReviseIncidentInput](h, "ReviseIncident")
+	revisions := inputsOf[contract.ReviseIncidentInput](h, "ReviseIncident")
 	s.Require().Len(revisions, 2)
 	s.Equal("sam", revisions[1].RevisedBy)
 	s.Equal("ship slipped", revisions[1].Note)
@@ -1325,16 +1335,16 @@ func (s *BackorderWorkflowSuite) TestUpdatesValidateBeforeWriting() {
 func (s *BackorderWorkflowSuite) TestFulfilmentCancelsANoticeNotYetSent() {
 	h := s.newHarness()
 	h.firstNoticeErr = errors.New("SendGrid answered HTTP 503")
-	var waiting BackorderState
+	var waiting contract.BackorderState
 	h.statusAt("2025-03-10T09:00:01Z", &waiting)
-	h.signalAt("2025-03-10T09:00:01Z", SignalOrderFulfilled, nil)
+	h.signalAt("2025-03-10T09:00:01Z", contract.SignalOrderFulfilled, nil)
 
 	h.run(firstRun())
 
-	s.Equal(StageAwaitingFulfillment, waiting.Stage, "the failing email holds nothing up")
+	s.Equal(contract.StageAwaitingFulfillment, waiting.Stage, "the failing email holds nothing up")
 	s.Equal(firstRunNotices, h.sentNotices(), "one attempt; its retry (2 s later) was cancelled")
 	s.Equal(append(append([]string{}, firstRunSteps...), "CloseBackorder: fulfilled"), h.steps())
 	final := h.result()
-	s.Equal(StageFulfilled, final.Stage)
+	s.Equal(contract.StageFulfilled, final.Stage)
 	s.False(final.CustomerNotified)
 }

@@ -2,16 +2,18 @@ package workflows
 
 import (
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
-	"github.com/acme/backorders/activities"
+	"github.com/acme/backorders/internal/contract"
 )
 
-// Register puts the workflows and activities on a worker.
-func Register(r worker.Registry, acts *activities.Activities) {
-	r.RegisterWorkflow(BackorderWorkflow)
-	r.RegisterWorkflow(SweepWorkflow)
-	r.RegisterWorkflow(WeeklyReportWorkflow)
-	r.RegisterActivity(acts)
+// Register puts the workflows on a worker under their contract names (the
+// activities they execute are the worker's to register: an
+// *activities.Activities).
+func Register(r worker.WorkflowRegistry) {
+	r.RegisterWorkflowWithOptions(BackorderWorkflow, workflow.RegisterOptions{Name: contract.BackorderWorkflowName})
+	r.RegisterWorkflowWithOptions(SweepWorkflow, workflow.RegisterOptions{Name: contract.SweepWorkflowName})
+	r.RegisterWorkflowWithOptions(WeeklyReportWorkflow, workflow.RegisterOptions{Name: contract.WeeklyReportWorkflowName})
 }
 
 // WorkerOptions are the worker's tuning, shared by the worker and the

@@ -24,9 +24,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 			replayer := worker.NewWorkflowReplayer()
 			// The workflows Register puts on the worker; activities are not
 			// run on replay, their results come from the history.
-			replayer.RegisterWorkflow(BackorderWorkflow)
-			replayer.RegisterWorkflow(SweepWorkflow)
-			replayer.RegisterWorkflow(WeeklyReportWorkflow)
+			Register(replayer)
 			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(nil, file))
 		})
 	}

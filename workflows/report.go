@@ -4,7 +4,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/acme/backorders/activities"
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/report"
 )
 
@@ -16,29 +16,29 @@ var scheduledStartTimeKey = temporal.NewSearchAttributeKeyTime("TemporalSchedule
 // WeeklyReportWorkflow computes the backorder report of an ISO week in
 // PostgreSQL, stores it, and emails it when asked (scheduled runs do,
 // on-demand ones do not). It returns the report.
-func WeeklyReportWorkflow(ctx workflow.Context, in WeeklyReportInput) (report.Report, error) {
+func WeeklyReportWorkflow(ctx workflow.Context, in contract.WeeklyReportInput) (report.Report, error) {
 	week := in.Week
 	if week == "" {
 		due, ok := workflow.GetTypedSearchAttributes(ctx).GetTime(scheduledStartTimeKey)
 		if !ok {
 			due = workflow.Now(ctx)
 		}
-		if err := workflow.ExecuteLocalActivity(clockStep(ctx), a.PreviousReportWeek, activities.ReportWeekInput{At: due}).Get(ctx, &week); err != nil {
+		if err := workflow.ExecuteLocalActivity(withClockOptions(ctx), contract.ActivityPreviousReportWeek, contract.ReportWeekInput{At: due}).Get(ctx, &week); err != nil {
 			return report.Report{}, err
 		}
 	} else if _, err := report.ParseWeek(week); err != nil {
-		return report.Report{}, temporal.NewNonRetryableApplicationError("week: "+err.Error(), activities.ErrTypeInvalidInput, nil)
+		return report.Report{}, temporal.NewNonRetryableApplicationError("week: "+err.Error(), contract.ErrTypeInvalidInput, nil)
 	}
 
 	var r report.Report
-	if err := workflow.ExecuteActivity(queryStep(ctx), a.ComputeWeeklyReport, activities.ComputeReportInput{Week: week}).Get(ctx, &r); err != nil {
+	if err := workflow.ExecuteActivity(withLongDatabaseOptions(ctx), contract.ActivityComputeWeeklyReport, contract.ComputeReportInput{Week: week}).Get(ctx, &r); err != nil {
 		return r, err
 	}
-	if err := workflow.ExecuteActivity(queryStep(ctx), a.StoreReport, activities.StoreReportInput{Report: r}).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(withLongDatabaseOptions(ctx), contract.ActivityStoreReport, contract.StoreReportInput{Report: r}).Get(ctx, nil); err != nil {
 		return r, err
 	}
 	if in.Email {
-		if err := workflow.ExecuteActivity(notificationStep(ctx), a.EmailReport, activities.EmailReportInput{Report: r}).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(withNotificationOptions(ctx), contract.ActivityEmailReport, contract.EmailReportInput{Report: r}).Get(ctx, nil); err != nil {
 			return r, err
 		}
 	}

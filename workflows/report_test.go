@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/acme/backorders/activities"
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/report"
 )
 
@@ -48,30 +49,30 @@ func (s *ReportWorkflowSuite) newHarness(start time.Time) *reportHarness {
 
 	h := &reportHarness{env: env}
 	env.OnActivity(a.ComputeWeeklyReport, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.ComputeReportInput) (report.Report, error) {
+		func(_ context.Context, in contract.ComputeReportInput) (report.Report, error) {
 			h.mu.Lock()
 			defer h.mu.Unlock()
 			h.computed = append(h.computed, in.Week)
 			return report.Report{Week: in.Week, OpenCount: 3, RevenueAtRisk: report.Money{"USD": "12.50"}}, h.computeErr
 		})
 	env.OnActivity(a.StoreReport, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.StoreReportInput) error {
+		func(_ context.Context, in contract.StoreReportInput) error {
 			h.mu.Lock()
 			defer h.mu.Unlock()
 			h.stored = append(h.stored, in.Report)
 			return nil
 		})
 	env.OnActivity(a.EmailReport, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.EmailReportInput) (activities.EmailOutcome, error) {
+		func(_ context.Context, in contract.EmailReportInput) (contract.EmailOutcome, error) {
 			h.mu.Lock()
 			defer h.mu.Unlock()
 			h.emailed = append(h.emailed, in.Report)
-			return activities.EmailOutcome{Sent: 1}, nil
+			return contract.EmailOutcome{Sent: 1}, nil
 		})
 	return h
 }
 
-func (h *reportHarness) run(in WeeklyReportInput) (report.Report, error) {
+func (h *reportHarness) run(in contract.WeeklyReportInput) (report.Report, error) {
 	h.env.ExecuteWorkflow(WeeklyReportWorkflow, in)
 	var r report.Report
 	if err := h.env.GetWorkflowError(); err != nil {
@@ -84,7 +85,7 @@ var friday = time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC) // 2026-W48
 
 func (s *ReportWorkflowSuite) TestOnDemandComputesAndStoresWithoutEmail() {
 	h := s.newHarness(friday)
-	r, err := h.run(WeeklyReportInput{Week: "2026-W48"})
+	r, err := h.run(contract.WeeklyReportInput{Week: "2026-W48"})
 	s.Require().NoError(err)
 	want := report.Report{Week: "2026-W48", OpenCount: 3, RevenueAtRisk: report.Money{"USD": "12.50"}}
 	s.Equal(want, r)
@@ -95,7 +96,7 @@ func (s *ReportWorkflowSuite) TestOnDemandComputesAndStoresWithoutEmail() {
 
 func (s *ReportWorkflowSuite) TestEmailsWhenAsked() {
 	h := s.newHarness(friday)
-	r, err := h.run(WeeklyReportInput{Week: "2026-W47", Email: true})
+	r, err := h.run(contract.WeeklyReportInput{Week: "2026-W47", Email: true})
 	s.Require().NoError(err)
 	s.Len(h.stored, 1)
 	s.Equal([]report.Report{r}, h.emailed)
@@ -107,7 +108,7 @@ func (s *ReportWorkflowSuite) TestScheduledRunReportsTheWeekBeforeItWasDue() {
 	h := s.newHarness(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)) // 2026-W49
 	due := time.Date(2026, 11, 23, 13, 0, 0, 0, time.UTC)           // Monday 08:00 in New York, 2026-W48
 	s.Require().NoError(h.env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes(scheduledStartTimeKey.ValueSet(due))))
-	r, err := h.run(WeeklyReportInput{Email: true})
+	r, err := h.run(contract.WeeklyReportInput{Email: true})
 	s.Require().NoError(err)
 	s.Equal("2026-W47", r.Week)
 	s.Equal([]string{"2026-W47"}, h.computed)
@@ -118,25 +119,25 @@ func (s *ReportWorkflowSuite) TestEmptyWeekWithoutScheduleIsTheLastCompleteOne()
 	// Monday 02:00 UTC is still Sunday in New York: the last complete week
 	// there is the one before.
 	h := s.newHarness(time.Date(2026, 11, 30, 2, 0, 0, 0, time.UTC))
-	r, err := h.run(WeeklyReportInput{})
+	r, err := h.run(contract.WeeklyReportInput{})
 	s.Require().NoError(err)
 	s.Equal("2026-W47", r.Week)
 }
 
 func (s *ReportWorkflowSuite) TestRejectsABadWeekBeforeAnyWork() {
 	h := s.newHarness(friday)
-	_, err := h.run(WeeklyReportInput{Week: "2026-48"})
+	_, err := h.run(contract.WeeklyReportInput{Week: "2026-48"})
 	var appErr *temporal.ApplicationError
 	s.Require().True(errors.As(err, &appErr), "%v", err)
-	s.Equal(activities.ErrTypeInvalidInput, appErr.Type())
+	s.Equal(contract.ErrTypeInvalidInput, appErr.Type())
 	s.True(appErr.NonRetryable())
 	s.Empty(h.computed)
 }
 
 func (s *ReportWorkflowSuite) TestNothingStoredWhenTheReportFails() {
 	h := s.newHarness(friday)
-	h.computeErr = temporal.NewNonRetryableApplicationError("week has not started", activities.ErrTypeInvalidInput, nil)
-	_, err := h.run(WeeklyReportInput{Week: "2026-W49", Email: true})
+	h.computeErr = temporal.NewNonRetryableApplicationError("week has not started", contract.ErrTypeInvalidInput, nil)
+	_, err := h.run(contract.WeeklyReportInput{Week: "2026-W49", Email: true})
 	require.Error(s.T(), err)
 	s.Empty(h.stored)
 	s.Empty(h.emailed)

@@ -4,8 +4,8 @@ import (
 	"github.com/shopspring/decimal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/acme/backorders/activities"
 	"github.com/acme/backorders/internal/backorder"
+	"github.com/acme/backorders/internal/contract"
 )
 
 const (
@@ -22,18 +22,21 @@ const (
 // in parallel, sums the value at
 // stake per currency, then signals open workflows whose order rows already
 // say Fulfilled or Cancelled.
-func SweepWorkflow(ctx workflow.Context, in SweepInput) (SweepResult, error) {
-	db := databaseStep(ctx)
-	var p SweepProgress
+func SweepWorkflow(ctx workflow.Context, in contract.SweepInput) (contract.SweepResult, error) {
+	db := withDatabaseOptions(ctx)
+	var p contract.SweepProgress
 	if in.Resume != nil {
 		p = *in.Resume
 	} else {
-		p.Result = SweepResult{SweepID: workflow.GetInfo(ctx).WorkflowExecution.ID, TotalBackorderValue: map[string]string{}}
-		if err := workflow.ExecuteLocalActivity(db, a.BeginSweep, activities.BeginSweepInput{SweepID: p.Result.SweepID, AsOf: in.AsOf}).Get(ctx, &p.Result.AsOf); err != nil {
+		p.Result = contract.SweepResult{
+			SweepID:    workflow.GetInfo(ctx).WorkflowExecution.ID,
+			SweepTally: contract.SweepTally{TotalBackorderValue: map[string]string{}},
+		}
+		if err := workflow.ExecuteLocalActivity(db, contract.ActivityBeginSweep, contract.BeginSweepInput{SweepID: p.Result.SweepID, AsOf: in.AsOf}).Get(ctx, &p.Result.AsOf); err != nil {
 			return p.Result, err
 		}
 	}
-	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (SweepResult, error) { return p.Result, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, contract.QueryStatus, func() (contract.SweepResult, error) { return p.Result, nil }); err != nil {
 		return p.Result, err
 	}
 
@@ -55,21 +58,21 @@ func SweepWorkflow(ctx workflow.Context, in SweepInput) (SweepResult, error) {
 		}
 	}
 	if !p.Result.Done {
-		return p.Result, workflow.NewContinueAsNewError(ctx, SweepWorkflow, SweepInput{AsOf: p.Result.AsOf, Resume: &p})
+		return p.Result, workflow.NewContinueAsNewError(ctx, contract.SweepWorkflowName, contract.SweepInput{AsOf: p.Result.AsOf, Resume: &p})
 	}
 	return p.Result, nil
 }
 
 // startPage starts the per-order workflows of one page of overdue orders.
-func startPage(ctx workflow.Context, p *SweepProgress) error {
-	var orders []activities.OverdueOrder
-	if err := workflow.ExecuteLocalActivity(databaseStep(ctx), a.FindOverdueBackorders, activities.FindOverdueInput{
+func startPage(ctx workflow.Context, p *contract.SweepProgress) error {
+	var orders []contract.OverdueOrder
+	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx), contract.ActivityFindOverdueBackorders, contract.FindOverdueInput{
 		AsOf: p.Result.AsOf, AfterID: p.Cursor, Limit: sweepPageSize,
 	}).Get(ctx, &orders); err != nil {
 		return err
 	}
-	var started activities.StartBackordersResult
-	if err := workflow.ExecuteActivity(startStep(ctx), a.StartBackorderWorkflows, activities.StartBackordersInput{
+	var started contract.StartBackordersResult
+	if err := workflow.ExecuteActivity(withStartOptions(ctx), contract.ActivityStartBackorderWorkflows, contract.StartBackordersInput{
 		AsOf: p.Result.AsOf, Orders: orders,
 	}).Get(ctx, &started); err != nil {
 		return err
@@ -90,19 +93,19 @@ func startPage(ctx workflow.Context, p *SweepProgress) error {
 
 // reconcilePage signals open workflows of one page of orders whose rows
 // already say Fulfilled or Cancelled (a signal that was never sent).
-func reconcilePage(ctx workflow.Context, p *SweepProgress) error {
-	var orders []activities.ClosedOrder
-	if err := workflow.ExecuteLocalActivity(databaseStep(ctx), a.FindClosedOrdersWithOpenIncidents, activities.FindClosedInput{
+func reconcilePage(ctx workflow.Context, p *contract.SweepProgress) error {
+	var orders []contract.ClosedOrder
+	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx), contract.ActivityFindClosedOrdersWithOpenIncidents, contract.FindClosedInput{
 		AfterID: p.ReconcileCursor, Limit: sweepPageSize,
 	}).Get(ctx, &orders); err != nil {
 		return err
 	}
 	signals := make([]workflow.Future, len(orders))
 	for i, o := range orders {
-		if o.Status == orderFulfilled {
-			signals[i] = workflow.SignalExternalWorkflow(ctx, BackorderWorkflowID(o.OrderID), "", SignalOrderFulfilled, OrderFulfilledSignal{Note: "reconciled by sweep"})
+		if o.Status == contract.OrderFulfilled {
+			signals[i] = workflow.SignalExternalWorkflow(ctx, contract.BackorderWorkflowID(o.OrderID), "", contract.SignalOrderFulfilled, contract.OrderFulfilledSignal{Note: "reconciled by sweep"})
 		} else {
-			signals[i] = workflow.SignalExternalWorkflow(ctx, BackorderWorkflowID(o.OrderID), "", SignalOrderCancelled, OrderCancelledSignal{Reason: "reconciled by sweep"})
+			signals[i] = workflow.SignalExternalWorkflow(ctx, contract.BackorderWorkflowID(o.OrderID), "", contract.SignalOrderCancelled, contract.OrderCancelledSignal{Reason: "reconciled by sweep"})
 		}
 	}
 	for i, o := range orders {
@@ -139,13 +142,13 @@ const (
 
 // closeLostEpisode ends the open episode of a closed order whose workflow
 // is gone, as the workflow itself would have.
-func closeLostEpisode(ctx workflow.Context, o activities.ClosedOrder) error {
-	var episode *activities.OpenEpisode
+func closeLostEpisode(ctx workflow.Context, o contract.ClosedOrder) error {
+	var episode *contract.OpenEpisode
 	// The incident id comes from the order's open episode.
-	if err := workflow.ExecuteLocalActivity(databaseStep(ctx), a.FindOpenEpisode, activities.FindOpenEpisodeInput{OrderID: o.OrderID}).Get(ctx, &episode); err != nil || episode == nil {
+	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx), contract.ActivityFindOpenEpisode, contract.FindOpenEpisodeInput{OrderID: o.OrderID}).Get(ctx, &episode); err != nil || episode == nil {
 		return err
 	}
-	return workflow.ExecuteLocalActivity(databaseStep(ctx), a.CloseBackorder, activities.CloseBackorderInput{
+	return workflow.ExecuteLocalActivity(withDatabaseOptions(ctx), contract.ActivityCloseBackorder, contract.CloseBackorderInput{
 		OrderID: o.OrderID, IncidentID: episode.IncidentID, Outcome: outcomeOf(o.Status),
 		Note: "closed by the sweep: the order's workflow had ended",
 	}).Get(ctx, nil)
@@ -153,16 +156,16 @@ func closeLostEpisode(ctx workflow.Context, o activities.ClosedOrder) error {
 
 // reconcileTasksPage tells workflows of task completions recorded while
 // they could not be told (task-completed; a workflow ignores a repeat).
-func reconcileTasksPage(ctx workflow.Context, p *SweepProgress) error {
-	var done []activities.UnacknowledgedCompletion
-	if err := workflow.ExecuteLocalActivity(databaseStep(ctx), a.FindUnacknowledgedCompletions, activities.FindClosedInput{
+func reconcileTasksPage(ctx workflow.Context, p *contract.SweepProgress) error {
+	var done []contract.UnacknowledgedCompletion
+	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx), contract.ActivityFindUnacknowledgedCompletions, contract.FindClosedInput{
 		AfterID: p.TaskCursor, Limit: sweepPageSize,
 	}).Get(ctx, &done); err != nil {
 		return err
 	}
 	signals := make([]workflow.Future, len(done))
 	for i, c := range done {
-		signals[i] = workflow.SignalExternalWorkflow(ctx, BackorderWorkflowID(c.OrderID), "", SignalTaskCompleted, TaskCompletedSignal{
+		signals[i] = workflow.SignalExternalWorkflow(ctx, contract.BackorderWorkflowID(c.OrderID), "", contract.SignalTaskCompleted, contract.TaskCompletedSignal{
 			TaskID: c.TaskID, CompletedBy: c.CompletedBy, Note: c.Note, ConfirmedETA: c.ConfirmedETA, CompletedAt: c.CompletedAt,
 		})
 	}
@@ -182,11 +185,9 @@ func reconcileTasksPage(ctx workflow.Context, p *SweepProgress) error {
 	return nil
 }
 
-func recordSweep(ctx workflow.Context, r SweepResult) error {
-	return workflow.ExecuteLocalActivity(databaseStep(ctx), a.RecordSweep, activities.RecordSweepInput{
-		SweepID: r.SweepID, AsOf: r.AsOf, OrdersFound: r.OrdersFound, TotalBackorderValue: r.TotalBackorderValue,
-		WorkflowsStarted: r.WorkflowsStarted, AlreadyRunning: r.AlreadyRunning, Reconciled: r.Reconciled,
-		Finished: r.Done,
+func recordSweep(ctx workflow.Context, r contract.SweepResult) error {
+	return workflow.ExecuteLocalActivity(withDatabaseOptions(ctx), contract.ActivityRecordSweep, contract.RecordSweepInput{
+		SweepID: r.SweepID, AsOf: r.AsOf, SweepTally: r.SweepTally, Finished: r.Done,
 	}).Get(ctx, nil)
 }
 

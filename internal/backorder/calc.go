@@ -44,10 +44,10 @@ func DelayDays(asOf, promised time.Time) int {
 	return daysBetween(promised, asOf)
 }
 
-// ETA is the new estimated delivery date: the later of asOf and today,
+// ETA is the new estimated arrival date: the later of asOf and today,
 // plus the longest lead time, and never earlier than tomorrow (a past
 // as-of date must not promise a date already gone; a lead time of 0
-// cannot deliver today).
+// still arrives tomorrow at the earliest).
 func ETA(asOf, today time.Time, leadTimeDays int) time.Time {
 	eta := later(asOf, today).AddDate(0, 0, leadTimeDays)
 	return later(eta, today.AddDate(0, 0, 1))

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/acme/backorders/workflows"
+	"github.com/acme/backorders/internal/contract"
 )
 
 func newETACmd(e *env) *cobra.Command {
@@ -49,7 +49,7 @@ func (e *env) reviseETA(ctx context.Context, orderID, by, note, eta string) erro
 	if err != nil {
 		return fmt.Errorf("order %s's ETA was not revised (nothing was changed): %w", orderID, err)
 	}
-	state, err := updateOrder(ctx, c, orderID, workflows.UpdateReviseETA, workflows.ReviseETARequest{ETA: eta, RevisedBy: by, Note: note})
+	state, err := updateOrder(ctx, c, orderID, contract.UpdateReviseETA, contract.ReviseETARequest{ETA: eta, RevisedBy: by, Note: note})
 	outcome, reason := classifyUpdate(err)
 	switch outcome {
 	case updateDone:

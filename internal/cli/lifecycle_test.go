@@ -13,6 +13,7 @@ import (
 
 	"github.com/acme/backorders/internal/backorder"
 	"github.com/acme/backorders/internal/cli"
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/internal/testing/pgtest"
 )
@@ -29,7 +30,7 @@ func ordersDB(t *testing.T, statuses map[string]string) (*store.Store, string) {
 	}
 	for id, status := range statuses {
 		d.Orders = append(d.Orders, store.Order{
-			ID: id, CustomerID: "CUST-1", Status: status, Currency: "USD",
+			ID: id, CustomerID: "CUST-1", Status: contract.OrderStatus(status), Currency: "USD",
 			PromisedDate: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
 			Lines:        []store.OrderLine{{SKU: "SKU-1", Quantity: 2, BackorderedQuantity: 2, UnitPrice: decimal.RequireFromString("19.99")}},
 		})
@@ -76,7 +77,7 @@ func readTask(t *testing.T, s *store.Store, id string) taskRow {
 func newTask(t *testing.T, s *store.Store, orderID, role string) string {
 	t.Helper()
 	task, err := s.CreateTask(context.Background(), store.NewTask{
-		IdemKey: "test/" + orderID + "/" + role, OrderID: orderID, Role: role, Title: "Confirm a new supplier date",
+		IdemKey: "test/" + orderID + "/" + role, OrderID: orderID, Role: contract.Role(role), Title: "Confirm a new supplier date",
 	})
 	require.NoError(t, err)
 	return task.ID

@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/api/serviceerror"
 
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/store"
-	"github.com/acme/backorders/workflows"
 )
 
 func newStatusCmd(e *env) *cobra.Command {
@@ -24,14 +24,14 @@ func newStatusCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			resp, err := c.QueryWorkflow(cmd.Context(), workflows.BackorderWorkflowID(args[0]), "", workflows.QueryStatus)
+			resp, err := c.QueryWorkflow(cmd.Context(), contract.BackorderWorkflowID(args[0]), "", contract.QueryStatus)
 			if isNotFound(err) {
 				return fmt.Errorf("no backorder workflow for order %s: run `starter sweep` first, or check the order id", args[0])
 			}
 			if err != nil {
 				return fmt.Errorf("querying order %s: %w", args[0], err)
 			}
-			var s workflows.BackorderState
+			var s contract.BackorderState
 			if err := resp.Get(&s); err != nil {
 				return err
 			}
@@ -74,7 +74,7 @@ next sweep tells the workflow (it reconciles closed orders whose incident
 is still open).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.closeOrder(cmd.Context(), args[0], fulfilment, workflows.OrderFulfilledSignal{Note: note})
+			return e.closeOrder(cmd.Context(), args[0], fulfilment, contract.OrderFulfilledSignal{Note: note})
 		},
 	}
 	cmd.Flags().StringVar(&note, "note", "", "how the order was fulfilled (kept on the incident)")
@@ -96,7 +96,7 @@ changes nothing. If the row is written but the signal cannot be delivered,
 the next sweep tells the workflow.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.closeOrder(cmd.Context(), args[0], cancellation, workflows.OrderCancelledSignal{Reason: reason})
+			return e.closeOrder(cmd.Context(), args[0], cancellation, contract.OrderCancelledSignal{Reason: reason})
 		},
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why the order was cancelled (kept on the incident)")
@@ -105,27 +105,29 @@ the next sweep tells the workflow.`,
 
 // closing is how `fulfill` or `cancel` ends an order.
 type closing struct {
-	verb   string   // what the command does, for messages
-	status string   // the order status it sets
-	from   []string // the statuses it may be set from
+	verb   string                 // what the command does, for messages
+	status contract.OrderStatus   // the order status it sets
+	from   []contract.OrderStatus // the statuses it may be set from
 	signal string
 }
 
 var (
-	fulfilment   = closing{verb: "fulfill", status: "Fulfilled", from: []string{"Backordered"}, signal: workflows.SignalOrderFulfilled}
-	cancellation = closing{verb: "cancel", status: "Cancelled", from: []string{"Backordered", "Pending"}, signal: workflows.SignalOrderCancelled}
+	fulfilment = closing{verb: "fulfill", status: contract.OrderFulfilled,
+		from: []contract.OrderStatus{contract.OrderBackordered}, signal: contract.SignalOrderFulfilled}
+	cancellation = closing{verb: "cancel", status: contract.OrderCancelled,
+		from: []contract.OrderStatus{contract.OrderBackordered, contract.OrderPending}, signal: contract.SignalOrderCancelled}
 )
 
 // refusal says why an order in status current cannot be closed this way,
 // and what to do instead; nil when it can.
-func (k closing) refusal(orderID, current string) error {
+func (k closing) refusal(orderID string, current contract.OrderStatus) error {
 	if slices.Contains(k.from, current) {
 		return nil
 	}
 	switch {
 	case current == k.status:
 		return fmt.Errorf("order %s is already %s: nothing to do (nothing was changed)", orderID, current)
-	case current == "Pending":
+	case current == contract.OrderPending:
 		return fmt.Errorf("order %s is Pending, not Backordered: `starter fulfill` only closes backorders, so ship it as usual or `starter cancel` it (nothing was changed)", orderID)
 	default:
 		return fmt.Errorf("order %s is %s, so it cannot be %s: if its status is wrong, correct it in the order data and import it again (nothing was changed)",
@@ -170,7 +172,7 @@ func (e *env) closeOrder(ctx context.Context, orderID string, k closing, payload
 	}
 	sigCtx, cancel := context.WithTimeout(ctx, updateTimeout)
 	defer cancel()
-	err = c.SignalWorkflow(sigCtx, workflows.BackorderWorkflowID(orderID), "", k.signal, payload)
+	err = c.SignalWorkflow(sigCtx, contract.BackorderWorkflowID(orderID), "", k.signal, payload)
 	if isNotFound(err) {
 		fmt.Fprintf(e.out, "order %s marked %s; it had no running backorder workflow (the next sweep closes any open backorder episode)\n", orderID, k.status)
 		return nil

@@ -14,8 +14,8 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/report"
-	"github.com/acme/backorders/workflows"
 )
 
 // reportFormats are the report command's --format values.
@@ -88,9 +88,9 @@ func (e *env) runReport(ctx context.Context, c client.Client, week string) (repo
 	ctx, cancel := context.WithTimeout(ctx, reportTimeout)
 	defer cancel()
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:        workflows.ReportWorkflowID(week, randomSuffix()),
+		ID:        contract.ReportWorkflowID(week, randomSuffix()),
 		TaskQueue: e.cfg.TaskQueue,
-	}, workflows.WeeklyReportWorkflowName, workflows.WeeklyReportInput{Week: week})
+	}, contract.WeeklyReportWorkflowName, contract.WeeklyReportInput{Week: week})
 	if err != nil {
 		return report.Report{}, fmt.Errorf("starting report %s: %w", week, err)
 	}

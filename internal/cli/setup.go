@@ -14,8 +14,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/acme/backorders/internal/config"
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/store"
-	"github.com/acme/backorders/workflows"
 )
 
 func newSetupCmd(e *env) *cobra.Command {
@@ -44,18 +44,18 @@ func newSetupCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.out, "search attrs  %d registered, %d already present\n", added, len(workflows.SearchAttributeKeys)-added)
+			fmt.Fprintf(e.out, "search attrs  %d registered, %d already present\n", added, len(contract.SearchAttributeKeys)-added)
 			created, err := ensureSweepSchedule(ctx, c, e.cfg.TaskQueue, e.cfg.SweepInterval)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.out, "schedule      %s %s (sweep every %s)\n", workflows.SweepScheduleID, createdOrUpdated(created), e.cfg.SweepInterval)
+			fmt.Fprintf(e.out, "schedule      %s %s (sweep every %s)\n", contract.SweepScheduleID, createdOrUpdated(created), e.cfg.SweepInterval)
 			created, err = ensureReportSchedule(ctx, c, e.cfg.TaskQueue, e.cfg.ReportSchedule, e.cfg.Location)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(e.out, "schedule      %s %s (weekly report at %q in %s)\n",
-				workflows.ReportScheduleID, createdOrUpdated(created), e.cfg.ReportSchedule, e.cfg.Location)
+				contract.ReportScheduleID, createdOrUpdated(created), e.cfg.ReportSchedule, e.cfg.Location)
 			return nil
 		},
 	}
@@ -69,7 +69,7 @@ func registerSearchAttributes(ctx context.Context, c client.Client, namespace st
 		return 0, fmt.Errorf("listing search attributes of namespace %q: %w", namespace, err)
 	}
 	missing := map[string]enumspb.IndexedValueType{}
-	for _, key := range workflows.SearchAttributeKeys {
+	for _, key := range contract.SearchAttributeKeys {
 		have, ok := existing.CustomAttributes[key.GetName()]
 		if ok && have != key.GetValueType() {
 			return 0, fmt.Errorf("search attribute %s exists with type %s, want %s: remove it from namespace %q or use another namespace",
@@ -95,12 +95,12 @@ func registerSearchAttributes(ctx context.Context, c client.Client, namespace st
 // brings an existing one to the configured interval.
 func ensureSweepSchedule(ctx context.Context, c client.Client, taskQueue string, every time.Duration) (created bool, err error) {
 	return ensureSchedule(ctx, c, client.ScheduleOptions{
-		ID:   workflows.SweepScheduleID,
+		ID:   contract.SweepScheduleID,
 		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: every}}},
 		Action: &client.ScheduleWorkflowAction{
-			ID:        workflows.SweepScheduleID,
-			Workflow:  workflows.SweepWorkflowName,
-			Args:      []any{workflows.SweepInput{}},
+			ID:        contract.SweepScheduleID,
+			Workflow:  contract.SweepWorkflowName,
+			Args:      []any{contract.SweepInput{}},
 			TaskQueue: taskQueue,
 		},
 		// A sweep still running when the next is due makes the next redundant.
@@ -118,12 +118,12 @@ const reportCatchupWindow = 7 * 24 * time.Hour
 // existing one to them.
 func ensureReportSchedule(ctx context.Context, c client.Client, taskQueue, cron string, loc *time.Location) (created bool, err error) {
 	created, err = ensureSchedule(ctx, c, client.ScheduleOptions{
-		ID:   workflows.ReportScheduleID,
+		ID:   contract.ReportScheduleID,
 		Spec: client.ScheduleSpec{CronExpressions: []string{cron}, TimeZoneName: loc.String()},
 		Action: &client.ScheduleWorkflowAction{
-			ID:        workflows.ReportScheduleID,
-			Workflow:  workflows.WeeklyReportWorkflowName,
-			Args:      []any{workflows.WeeklyReportInput{Email: true}},
+			ID:        contract.ReportScheduleID,
+			Workflow:  contract.WeeklyReportWorkflowName,
+			Args:      []any{contract.WeeklyReportInput{Email: true}},
 			TaskQueue: taskQueue,
 		},
 		// A report still running when the next is due: skip the next.

@@ -14,8 +14,8 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/acme/backorders/internal/config"
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/testing/devstack"
-	"github.com/acme/backorders/workflows"
 )
 
 // scheduleIDs lists the namespace's schedules by id, with how often each
@@ -60,32 +60,32 @@ func TestReportScheduleIsCreatedOnceHoweverOftenSetupRuns(t *testing.T) {
 	}
 	// Listing reads the visibility store, which catches up asynchronously.
 	require.EventuallyWithT(t, func(ct *assert.CollectT) {
-		assert.Equal(ct, map[string]int{workflows.ReportScheduleID: 1, workflows.SweepScheduleID: 1}, scheduleIDs(ctx, ct, c))
+		assert.Equal(ct, map[string]int{contract.ReportScheduleID: 1, contract.SweepScheduleID: 1}, scheduleIDs(ctx, ct, c))
 	}, 30*time.Second, 200*time.Millisecond)
 
-	desc, err := c.ScheduleClient().GetHandle(ctx, workflows.ReportScheduleID).Describe(ctx)
+	desc, err := c.ScheduleClient().GetHandle(ctx, contract.ReportScheduleID).Describe(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "America/New_York", desc.Schedule.Spec.TimeZoneName)
 	assert.Equal(t, enumspb.SCHEDULE_OVERLAP_POLICY_SKIP, desc.Schedule.Policy.Overlap)
 	assert.Equal(t, 7*24*time.Hour, desc.Schedule.Policy.CatchupWindow)
 	action, ok := desc.Schedule.Action.(*client.ScheduleWorkflowAction)
 	require.True(t, ok, "%T", desc.Schedule.Action)
-	assert.Equal(t, workflows.ReportScheduleID, action.ID)
-	assert.Equal(t, workflows.WeeklyReportWorkflowName, action.Workflow)
+	assert.Equal(t, contract.ReportScheduleID, action.ID)
+	assert.Equal(t, contract.WeeklyReportWorkflowName, action.Workflow)
 	assert.Equal(t, "reports-q", action.TaskQueue)
-	var in workflows.WeeklyReportInput
+	var in contract.WeeklyReportInput
 	require.Len(t, action.Args, 1)
 	payload, ok := action.Args[0].(*commonpb.Payload)
 	require.True(t, ok, "%T", action.Args[0])
 	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(payload, &in))
-	assert.Equal(t, workflows.WeeklyReportInput{Email: true}, in, "scheduled runs report the last complete week and email it")
+	assert.Equal(t, contract.WeeklyReportInput{Email: true}, in, "scheduled runs report the last complete week and email it")
 	requireNextRuns(t, desc, ny, time.Monday, 8, 0)
 
 	// A changed BACKORDER_REPORT_SCHEDULE moves the one schedule.
 	created, err := ensureReportSchedule(ctx, c, "reports-q", "30 7 * * 2", ny)
 	require.NoError(t, err)
 	assert.False(t, created)
-	desc, err = c.ScheduleClient().GetHandle(ctx, workflows.ReportScheduleID).Describe(ctx)
+	desc, err = c.ScheduleClient().GetHandle(ctx, contract.ReportScheduleID).Describe(ctx)
 	require.NoError(t, err)
 	requireNextRuns(t, desc, ny, time.Tuesday, 7, 30)
 

@@ -12,7 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/acme/backorders/internal/backorder"
-	"github.com/acme/backorders/workflows"
+	"github.com/acme/backorders/internal/contract"
 )
 
 func newSweepCmd(e *env) *cobra.Command {
@@ -45,9 +45,9 @@ are measured up to today, in BACKORDER_TIMEZONE, at the latest.`,
 			}
 			ctx := cmd.Context()
 			run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-				ID:        workflows.SweepWorkflowID(asOf, randomSuffix()),
+				ID:        contract.SweepWorkflowID(asOf, randomSuffix()),
 				TaskQueue: e.cfg.TaskQueue,
-			}, workflows.SweepWorkflowName, workflows.SweepInput{AsOf: asOf})
+			}, contract.SweepWorkflowName, contract.SweepInput{AsOf: asOf})
 			if err != nil {
 				return fmt.Errorf("starting sweep: %w", err)
 			}
@@ -77,9 +77,9 @@ are measured up to today, in BACKORDER_TIMEZONE, at the latest.`,
 
 // waitForSweep waits for the result, reporting progress on stderr from the
 // sweep's status query while it runs.
-func (e *env) waitForSweep(ctx context.Context, c client.Client, run client.WorkflowRun) (workflows.SweepResult, error) {
+func (e *env) waitForSweep(ctx context.Context, c client.Client, run client.WorkflowRun) (contract.SweepResult, error) {
 	done := make(chan error, 1)
-	var result workflows.SweepResult
+	var result contract.SweepResult
 	go func() { done <- run.Get(ctx, &result) }()
 	ticker := time.NewTicker(2 * time.Second)
 	defer ticker.Stop()
@@ -91,8 +91,8 @@ func (e *env) waitForSweep(ctx context.Context, c client.Client, run client.Work
 			}
 			return result, nil
 		case <-ticker.C:
-			resp, err := c.QueryWorkflow(ctx, run.GetID(), "", workflows.QueryStatus)
-			var progress workflows.SweepResult
+			resp, err := c.QueryWorkflow(ctx, run.GetID(), "", contract.QueryStatus)
+			var progress contract.SweepResult
 			if err == nil && resp.Get(&progress) == nil {
 				e.progressf("sweeping: %d overdue orders found, %d workflows started, %d already running\n",
 					progress.OrdersFound, progress.WorkflowsStarted, progress.AlreadyRunning)
@@ -101,7 +101,7 @@ func (e *env) waitForSweep(ctx context.Context, c client.Client, run client.Work
 	}
 }
 
-func (e *env) printSweep(r workflows.SweepResult) {
+func (e *env) printSweep(r contract.SweepResult) {
 	t := e.table()
 	fmt.Fprintf(t, "Sweep\t%s\n", r.SweepID)
 	fmt.Fprintf(t, "As of\t%s\n", r.AsOf)

@@ -10,17 +10,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acme/backorders/internal/backorder"
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/store"
-	"github.com/acme/backorders/workflows"
 )
 
 // taskJSON is the public JSON of `starter tasks --json`.
 type taskJSON struct {
-	ID      string `json:"id"`
-	OrderID string `json:"order_id"`
-	Role    string `json:"role"`
-	Title   string `json:"title"`
-	Status  string `json:"status"`
+	ID      string              `json:"id"`
+	OrderID string              `json:"order_id"`
+	Role    contract.Role       `json:"role"`
+	Title   string              `json:"title"`
+	Status  contract.TaskStatus `json:"status"`
 }
 
 func newTasksCmd(e *env) *cobra.Command {
@@ -31,21 +31,21 @@ func newTasksCmd(e *env) *cobra.Command {
 		Short: "List human tasks (procurement_manager, inventory_clerk)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			switch status {
-			case "", "open", "done", "obsolete":
+			switch contract.TaskStatus(status) {
+			case "", contract.TaskOpen, contract.TaskDone, contract.TaskObsolete:
 			default:
-				return fmt.Errorf("--status %q: use open, done or obsolete", status)
+				return fmt.Errorf("--status %q: use %s, %s or %s", status, contract.TaskOpen, contract.TaskDone, contract.TaskObsolete)
 			}
-			switch role {
-			case "", workflows.RoleProcurementManager, workflows.RoleInventoryClerk:
+			switch contract.Role(role) {
+			case "", contract.RoleProcurementManager, contract.RoleInventoryClerk:
 			default:
-				return fmt.Errorf("--role %q: use %s or %s", role, workflows.RoleProcurementManager, workflows.RoleInventoryClerk)
+				return fmt.Errorf("--role %q: use %s or %s", role, contract.RoleProcurementManager, contract.RoleInventoryClerk)
 			}
 			db, err := e.store(cmd.Context())
 			if err != nil {
 				return err
 			}
-			tasks, err := db.ListTasks(cmd.Context(), store.TaskFilter{Role: role, Status: status})
+			tasks, err := db.ListTasks(cmd.Context(), store.TaskFilter{Role: contract.Role(role), Status: contract.TaskStatus(status)})
 			if err != nil {
 				return err
 			}
@@ -150,7 +150,7 @@ func (e *env) completeTask(ctx context.Context, taskID, by, note, eta string) er
 	if before, err = db.OpenEpisodeOf(ctx, task.OrderID); err != nil {
 		return err
 	}
-	state, err := updateOrder(ctx, c, task.OrderID, workflows.UpdateCompleteTask, workflows.TaskCompletedSignal{
+	state, err := updateOrder(ctx, c, task.OrderID, contract.UpdateCompleteTask, contract.TaskCompletedSignal{
 		TaskID: task.ID, CompletedBy: completion.CompletedBy, Note: note, ConfirmedETA: eta,
 		CompletedAt: completion.At.Format(time.RFC3339),
 	})
@@ -182,9 +182,9 @@ func (e *env) completeTask(ctx context.Context, taskID, by, note, eta string) er
 // taskNotOpen refuses a task that is no longer open; nil when it is open.
 func (e *env) taskNotOpen(t store.Task) error {
 	switch t.Status {
-	case "open":
+	case contract.TaskOpen:
 		return nil
-	case "obsolete":
+	case contract.TaskObsolete:
 		return fmt.Errorf("task %s was closed when order %s's backorder ended; nothing to complete (nothing was changed)", t.ID, t.OrderID)
 	}
 	var who, when string

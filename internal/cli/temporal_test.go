@@ -15,8 +15,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/acme/backorders/internal/cli"
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/testing/devstack"
-	"github.com/acme/backorders/workflows"
 )
 
 var errUnknownTask = errors.New("unknown task")
@@ -25,22 +25,22 @@ var errUnknownTask = errors.New("unknown task")
 // validators refuse every update, and it returns what the first closing
 // signal carried. It tests the CLI's side only; the real workflow is
 // covered end to end elsewhere.
-func refusingBackorder(ctx workflow.Context, _ workflows.BackorderInput) (string, error) {
-	err := workflow.SetUpdateHandlerWithOptions(ctx, workflows.UpdateCompleteTask,
-		func(workflow.Context, workflows.TaskCompletedSignal) (workflows.BackorderState, error) {
-			return workflows.BackorderState{}, nil
+func refusingBackorder(ctx workflow.Context, _ contract.BackorderInput) (string, error) {
+	err := workflow.SetUpdateHandlerWithOptions(ctx, contract.UpdateCompleteTask,
+		func(workflow.Context, contract.TaskCompletedSignal) (contract.BackorderState, error) {
+			return contract.BackorderState{}, nil
 		},
-		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, in workflows.TaskCompletedSignal) error {
+		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, in contract.TaskCompletedSignal) error {
 			return fmt.Errorf("task %s is not a task of this order: %w", in.TaskID, errUnknownTask)
 		}})
 	if err != nil {
 		return "", err
 	}
-	err = workflow.SetUpdateHandlerWithOptions(ctx, workflows.UpdateReviseETA,
-		func(workflow.Context, workflows.ReviseETARequest) (workflows.BackorderState, error) {
-			return workflows.BackorderState{}, nil
+	err = workflow.SetUpdateHandlerWithOptions(ctx, contract.UpdateReviseETA,
+		func(workflow.Context, contract.ReviseETARequest) (contract.BackorderState, error) {
+			return contract.BackorderState{}, nil
 		},
-		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, in workflows.ReviseETARequest) error {
+		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, in contract.ReviseETARequest) error {
 			return fmt.Errorf("ETA %s is not after the current ETA", in.ETA)
 		}})
 	if err != nil {
@@ -48,13 +48,13 @@ func refusingBackorder(ctx workflow.Context, _ workflows.BackorderInput) (string
 	}
 	var got string
 	sel := workflow.NewSelector(ctx)
-	sel.AddReceive(workflow.GetSignalChannel(ctx, workflows.SignalOrderFulfilled), func(c workflow.ReceiveChannel, _ bool) {
-		var s workflows.OrderFulfilledSignal
+	sel.AddReceive(workflow.GetSignalChannel(ctx, contract.SignalOrderFulfilled), func(c workflow.ReceiveChannel, _ bool) {
+		var s contract.OrderFulfilledSignal
 		c.Receive(ctx, &s)
 		got = "fulfilled: " + s.Note
 	})
-	sel.AddReceive(workflow.GetSignalChannel(ctx, workflows.SignalOrderCancelled), func(c workflow.ReceiveChannel, _ bool) {
-		var s workflows.OrderCancelledSignal
+	sel.AddReceive(workflow.GetSignalChannel(ctx, contract.SignalOrderCancelled), func(c workflow.ReceiveChannel, _ bool) {
+		var s contract.OrderCancelledSignal
 		c.Receive(ctx, &s)
 		got = "cancelled: " + s.Reason
 	})
@@ -84,12 +84,12 @@ func TestCommandsAgainstTemporal(t *testing.T) {
 	c := server.Client()
 	const queue = "cli-test-stub"
 	w := worker.New(c, queue, worker.Options{})
-	w.RegisterWorkflowWithOptions(refusingBackorder, workflow.RegisterOptions{Name: workflows.BackorderWorkflowName})
+	w.RegisterWorkflowWithOptions(refusingBackorder, workflow.RegisterOptions{Name: contract.BackorderWorkflowName})
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 	start := func(orderID string) client.WorkflowRun {
-		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.BackorderWorkflowID(orderID), TaskQueue: queue},
-			workflows.BackorderWorkflowName, workflows.BackorderInput{OrderID: orderID})
+		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: contract.BackorderWorkflowID(orderID), TaskQueue: queue},
+			contract.BackorderWorkflowName, contract.BackorderInput{OrderID: orderID})
 		require.NoError(t, err)
 		return run
 	}

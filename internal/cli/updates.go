@@ -11,7 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/acme/backorders/internal/backorder"
-	"github.com/acme/backorders/workflows"
+	"github.com/acme/backorders/internal/contract"
 )
 
 // updateTimeout bounds one Temporal Update or signal from the CLI: the
@@ -40,12 +40,12 @@ func (e *env) futureDate(flag, value string) (time.Time, error) {
 
 // updateOrder sends a Temporal Update to the order's backorder workflow and
 // waits for its result, within updateTimeout.
-func updateOrder(ctx context.Context, c client.Client, orderID, update string, in any) (workflows.BackorderState, error) {
+func updateOrder(ctx context.Context, c client.Client, orderID, update string, in any) (contract.BackorderState, error) {
 	ctx, cancel := context.WithTimeout(ctx, updateTimeout)
 	defer cancel()
-	var state workflows.BackorderState
+	var state contract.BackorderState
 	handle, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.BackorderWorkflowID(orderID),
+		WorkflowID:   contract.BackorderWorkflowID(orderID),
 		UpdateName:   update,
 		Args:         []any{in},
 		WaitForStage: client.WorkflowUpdateStageCompleted,

@@ -12,14 +12,15 @@ import (
 	"time"
 
 	"github.com/acme/backorders/internal/backorder"
+	"github.com/acme/backorders/internal/contract"
 )
 
-// Defaults, shared with docker-compose.yml (checked by a test).
+// Defaults, shared with docker-compose.yml (checked by a test). The task
+// queue's is contract.DefaultTaskQueue.
 const (
 	DefaultDatabaseURL       = "postgres://postgres@127.0.0.1:5432/backorders?sslmode=disable"
 	DefaultTemporalAddress   = "127.0.0.1:7233"
 	DefaultTemporalNamespace = "default"
-	DefaultTaskQueue         = "backorders"
 	DefaultTimezone          = "UTC"
 	DefaultLeadTimeDays      = 14
 	DefaultSMSThreshold      = "1000.00"
@@ -94,7 +95,7 @@ func load(getenv func(string) string) (Config, error) {
 		DatabaseURL:           get("DATABASE_URL", DefaultDatabaseURL),
 		TemporalAddress:       get("TEMPORAL_ADDRESS", DefaultTemporalAddress),
 		TemporalNamespace:     get("TEMPORAL_NAMESPACE", DefaultTemporalNamespace),
-		TaskQueue:             get("BACKORDER_TASK_QUEUE", DefaultTaskQueue),
+		TaskQueue:             get("BACKORDER_TASK_QUEUE", contract.DefaultTaskQueue),
 		WarehouseManagerPhone: get("WAREHOUSE_MANAGER_PHONE", ""),
 	}
 

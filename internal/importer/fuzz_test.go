@@ -183,7 +183,7 @@ func checkDataset(t *testing.T, d store.Dataset) {
 		id("order id", o.ID)
 		id("order customer", o.CustomerID)
 		order(o.ID)
-		if !slices.Contains(statuses, o.Status) {
+		if !slices.Contains(statuses, string(o.Status)) {
 			t.Fatalf("order %q: accepted status %q", o.ID, o.Status)
 		}
 		if len(o.Currency) != 3 || strings.Trim(o.Currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {

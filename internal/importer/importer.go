@@ -20,11 +20,9 @@ import (
 
 	"github.com/acme/backorders/internal/address"
 	"github.com/acme/backorders/internal/backorder"
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/store"
 )
-
-// statuses are the order statuses the schema allows.
-var statuses = []string{"Pending", "Backordered", "Fulfilled", "Cancelled"}
 
 // Limits of an import file. An order id names its workflow in Temporal
 // (backorder-<ORDER_ID>), whose ids are bounded; every id is held to the
@@ -396,12 +394,21 @@ func (o object) email(key string) string {
 	return addr.Address
 }
 
-func (o object) status(key string) string {
-	s := o.str(key)
-	if s != "" && !slices.Contains(statuses, s) {
-		o.p.addf(o.at(key), "%s is not one of %s", clip(s), strings.Join(statuses, ", "))
+func (o object) status(key string) contract.OrderStatus {
+	s := contract.OrderStatus(o.str(key))
+	if s != "" && !slices.Contains(contract.OrderStatuses, s) {
+		o.p.addf(o.at(key), "%s is not one of %s", clip(string(s)), statusNames())
 	}
 	return s
+}
+
+// statusNames lists the order statuses the schema allows.
+func statusNames() string {
+	names := make([]string, len(contract.OrderStatuses))
+	for i, s := range contract.OrderStatuses {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
 }
 
 func (o object) currency(key string) string {

@@ -63,7 +63,7 @@ func TestParseValid(t *testing.T) {
 	o := d.Orders[0]
 	assert.Equal(t, "SO-1001", o.ID)
 	assert.Equal(t, "C-1", o.CustomerID)
-	assert.Equal(t, "Backordered", o.Status)
+	assert.Equal(t, "Backordered", string(o.Status))
 	assert.Equal(t, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), o.PromisedDate)
 	assert.Equal(t, "USD", o.Currency)
 	require.Len(t, o.Lines, 2)

@@ -7,14 +7,9 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/store"
 )
-
-// ErrTypeProviderUnavailable is the type of the retryable error a send
-// returns when the provider took nothing (429, 5xx, no connection) or, for
-// email, may have: Temporal tries again, after the provider's Retry-After
-// when it gave one.
-const ErrTypeProviderUnavailable = "ProviderUnavailable"
 
 // DefaultTimeout bounds one provider call: both APIs answer in well under
 // a second, and well inside the notification activity's start-to-close
@@ -248,6 +243,6 @@ func (d Delivery) precheck(ctx context.Context, n store.Notification) (*failure,
 }
 
 func (f *failure) temporalError() error {
-	return temporal.NewApplicationErrorWithOptions(f.msg, ErrTypeProviderUnavailable,
+	return temporal.NewApplicationErrorWithOptions(f.msg, contract.ErrTypeProviderUnavailable,
 		temporal.ApplicationErrorOptions{NextRetryDelay: f.retryAfter})
 }

@@ -6,6 +6,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/store"
 )
 
@@ -24,7 +25,7 @@ func (d Dispatcher) Send(ctx context.Context, n store.Notification) (Outcome, er
 	case SMS:
 		return d.SMS.Send(ctx, n)
 	}
-	return Outcome{}, temporal.NewNonRetryableApplicationError("no notifier for channel "+n.Channel, "UnknownChannel", nil)
+	return Outcome{}, temporal.NewNonRetryableApplicationError("no notifier for channel "+n.Channel, contract.ErrTypeUnknownChannel, nil)
 }
 
 // Resend sends a ledger message again through its channel's provider, as

@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/store"
 )
 
@@ -18,23 +19,9 @@ const (
 	SMS   = "sms"
 )
 
-// Outcome of a send.
-type Outcome struct {
-	// Status is the ledger row's: recorded, sent, unknown or failed.
-	Status string `json:"status"`
-	// Duplicate: the key was handled before; nothing was sent this time.
-	Duplicate bool `json:"duplicate"`
-	// ProviderMessageID is the provider's id of a sent message.
-	ProviderMessageID string `json:"provider_message_id,omitempty"`
-	// Error says why a message failed or its outcome is unknown.
-	Error string `json:"error,omitempty"`
-}
-
-// Delivered reports whether the message is known to have gone out (or,
-// without a provider, to have been recorded).
-func (o Outcome) Delivered() bool {
-	return o.Status == store.StatusSent || o.Status == store.StatusRecorded
-}
+// Outcome of a send: the contract's type, which the workflows read from
+// the notification activities.
+type Outcome = contract.NotificationOutcome
 
 // Notifier sends one message.
 type Notifier interface {

@@ -7,26 +7,19 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/acme/backorders/internal/contract"
 )
 
-// Statuses of a notifications ledger row.
+// Statuses of a notifications ledger row: the contract's, since a
+// notification's outcome carries its row's status to the workflows.
 const (
-	// StatusRecorded: kept in the ledger instead of handed to a provider.
-	StatusRecorded = "recorded"
-	// StatusPending: claimed by an attempt that is calling the provider (or
-	// died doing so).
-	StatusPending = "pending"
-	// StatusRetrying: the last attempt failed without the provider taking
-	// the message (429, 5xx, no connection); the next one sends.
-	StatusRetrying = "retrying"
-	// StatusSent: the provider accepted it; provider_message_id says as what.
-	StatusSent = "sent"
-	// StatusUnknown: the request went out and no answer came back, so the
-	// provider may have accepted it.
-	StatusUnknown = "unknown"
-	// StatusFailed: it will never be sent (refused, bad or suppressed
-	// recipient); last_error says why.
-	StatusFailed = "failed"
+	StatusRecorded = contract.NotificationRecorded
+	StatusPending  = contract.NotificationPending
+	StatusRetrying = contract.NotificationRetrying
+	StatusSent     = contract.NotificationSent
+	StatusUnknown  = contract.NotificationUnknown
+	StatusFailed   = contract.NotificationFailed
 )
 
 // NotificationRecord is a ledger row without its content.

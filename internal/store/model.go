@@ -7,6 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
+
+	"github.com/acme/backorders/internal/contract"
 )
 
 // Dataset is reference and order data to import, in the order the file
@@ -40,7 +42,8 @@ type Customer struct {
 
 // Order is a sales order with its lines.
 type Order struct {
-	ID, CustomerID, Status string
+	ID, CustomerID string
+	Status         contract.OrderStatus
 	// PromisedDate is a civil date: midnight UTC.
 	PromisedDate time.Time
 	Currency     string

@@ -12,12 +12,13 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/acme/backorders/internal/backorder"
+	"github.com/acme/backorders/internal/contract"
 )
 
 // OrderDetail is an order with what the process needs to know about it.
 type OrderDetail struct {
 	ID            string
-	Status        string
+	Status        contract.OrderStatus
 	PromisedDate  time.Time
 	Currency      string
 	CustomerName  string
@@ -89,7 +90,7 @@ func (s *Store) MarkOrderChecked(ctx context.Context, orderID, currentStatus str
 }
 
 // SetOrderStatus changes an order's status (Fulfilled, Cancelled, ...).
-func (s *Store) SetOrderStatus(ctx context.Context, orderID, status string) error {
+func (s *Store) SetOrderStatus(ctx context.Context, orderID string, status contract.OrderStatus) error {
 	tag, err := s.pool.Exec(ctx,
 		`UPDATE orders SET status = $2, updated_at = now() WHERE id = $1`, orderID, status)
 	if err != nil {
@@ -105,7 +106,7 @@ func (s *Store) SetOrderStatus(ctx context.Context, orderID, status string) erro
 // for; nothing was written.
 type StatusRefusedError struct {
 	OrderID string
-	Status  string
+	Status  contract.OrderStatus
 }
 
 func (e *StatusRefusedError) Error() string {
@@ -115,8 +116,8 @@ func (e *StatusRefusedError) Error() string {
 // ChangeOrderStatus sets the order's status to status only if it is now
 // one of from, in one statement, so two callers cannot both win. It returns
 // a *StatusRefusedError naming the current status otherwise.
-func (s *Store) ChangeOrderStatus(ctx context.Context, orderID, status string, from []string) error {
-	var current *string
+func (s *Store) ChangeOrderStatus(ctx context.Context, orderID string, status contract.OrderStatus, from []contract.OrderStatus) error {
+	var current *contract.OrderStatus
 	err := s.pool.QueryRow(ctx, `
 		WITH changed AS (
 		    UPDATE orders SET status = $2, updated_at = now()
@@ -226,7 +227,7 @@ func prefixed(prefix, columns string) string {
 // ClosedOrder is an order whose row is closed while its incident is open.
 type ClosedOrder struct {
 	ID     string
-	Status string
+	Status contract.OrderStatus
 }
 
 // ClosedOrdersWithOpenIncidents finds orders marked Fulfilled or Cancelled
@@ -394,9 +395,9 @@ func (s *Store) ReviseIncident(ctx context.Context, r IncidentRevision) error {
 type Task struct {
 	ID           string
 	OrderID      string
-	Role         string
+	Role         contract.Role
 	Title        string
-	Status       string
+	Status       contract.TaskStatus
 	CreatedAt    time.Time
 	CompletedAt  *time.Time
 	CompletedBy  *string
@@ -420,7 +421,7 @@ type NewTask struct {
 	IdemKey    string
 	OrderID    string
 	IncidentID string
-	Role       string
+	Role       contract.Role
 	Title      string
 }
 
@@ -453,8 +454,8 @@ func (s *Store) Task(ctx context.Context, id string) (Task, error) {
 
 // TaskFilter narrows ListTasks; empty fields match everything.
 type TaskFilter struct {
-	Role    string
-	Status  string
+	Role    contract.Role
+	Status  contract.TaskStatus
 	OrderID string
 }
 
@@ -501,7 +502,7 @@ func (s *Store) CompleteTask(ctx context.Context, c TaskCompletion) (Task, error
 			}
 		}
 		t, err = s.Task(ctx, c.TaskID)
-		if err == nil && t.Status == "obsolete" {
+		if err == nil && t.Status == contract.TaskObsolete {
 			return t, fmt.Errorf("task %s: %w", c.TaskID, ErrTaskClosed)
 		}
 		return t, err
@@ -541,7 +542,7 @@ type EpisodeClosure struct {
 	CurrentStatus  string
 	// OrderStatus (Fulfilled or Cancelled) is recorded on the order unless
 	// the row already says Fulfilled or Cancelled; empty leaves it alone.
-	OrderStatus string
+	OrderStatus contract.OrderStatus
 	// Note is why the episode ended (fulfilment note, cancel reason).
 	Note string
 }
@@ -627,16 +628,13 @@ func (s *Store) RecordNotification(ctx context.Context, n Notification) (rec Not
 	return rec, false, nil
 }
 
-// SweepRun is the record of one sweep.
+// SweepRun is the record of one sweep. sweep_runs keeps no NotStarted:
+// each such order's current_status says so.
 type SweepRun struct {
-	SweepID             string
-	AsOf                time.Time
-	OrdersFound         int
-	TotalBackorderValue map[string]string
-	WorkflowsStarted    int
-	AlreadyRunning      int
-	Reconciled          int
-	Finished            bool
+	SweepID string
+	AsOf    time.Time
+	contract.SweepTally
+	Finished bool
 }
 
 // SaveSweepRun creates or updates a sweep's record.

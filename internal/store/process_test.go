@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/internal/testing/pgtest"
 )
@@ -41,7 +42,7 @@ func TestOrderDetail(t *testing.T) {
 	o, err := s.Order(ctx, "SO-1001")
 	require.NoError(t, err)
 	assert.Equal(t, "SO-1001", o.ID)
-	assert.Equal(t, "Backordered", o.Status)
+	assert.Equal(t, "Backordered", string(o.Status))
 	assert.Equal(t, "2026-11-01", o.PromisedDate.Format(time.DateOnly))
 	assert.Equal(t, time.UTC, o.PromisedDate.Location(), "a civil date is midnight UTC")
 	assert.Equal(t, "USD", o.Currency)
@@ -90,7 +91,7 @@ func TestSetOrderStatus(t *testing.T) {
 	require.NoError(t, s.SetOrderStatus(ctx, "SO-1001", "Fulfilled"))
 	o, err := s.Order(ctx, "SO-1001")
 	require.NoError(t, err)
-	assert.Equal(t, "Fulfilled", o.Status)
+	assert.Equal(t, "Fulfilled", string(o.Status))
 
 	err = s.SetOrderStatus(ctx, "SO-404", "Fulfilled")
 	assert.ErrorIs(t, err, store.ErrNotFound)
@@ -101,7 +102,7 @@ func TestSetOrderStatus(t *testing.T) {
 	assert.NotErrorIs(t, err, store.ErrNotFound)
 	o, err = s.Order(ctx, "SO-1002")
 	require.NoError(t, err)
-	assert.Equal(t, "Backordered", o.Status)
+	assert.Equal(t, "Backordered", string(o.Status))
 }
 
 func TestMarkOrderCheckedNotFound(t *testing.T) {
@@ -122,7 +123,7 @@ func TestListTasks(t *testing.T) {
 	s, ctx := processStore(t)
 	create := func(key, order, role string) store.Task {
 		t.Helper()
-		task, err := s.CreateTask(ctx, store.NewTask{IdemKey: key, OrderID: order, Role: role, Title: role + " for " + order})
+		task, err := s.CreateTask(ctx, store.NewTask{IdemKey: key, OrderID: order, Role: contract.Role(role), Title: role + " for " + order})
 		require.NoError(t, err)
 		return task
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/acme/backorders/internal/contract"
 )
 
 // SeedOptions says how much demo data Seed generates.
@@ -263,22 +265,22 @@ func (g *seeder) nextOrder(row []any) []any {
 	g.lastID++
 	id := fmt.Sprintf("SO-%07d", g.lastID)
 
-	var status string
+	var status contract.OrderStatus
 	var promised time.Time
 	backordered, highValue := false, false
 	switch r := g.rng.IntN(100); {
 	case overdue:
-		status, promised, backordered = "Backordered", g.asOf.AddDate(0, 0, -g.between(1, 90)), true
+		status, promised, backordered = contract.OrderBackordered, g.asOf.AddDate(0, 0, -g.between(1, 90)), true
 		highValue = g.overdueDone%highValueEvery == 0
 		g.overdueDone++
 	case r < 10: // backordered, but the promise still stands
-		status, promised, backordered = "Backordered", g.asOf.AddDate(0, 0, g.between(0, 45)), true
+		status, promised, backordered = contract.OrderBackordered, g.asOf.AddDate(0, 0, g.between(0, 45)), true
 	case r < 45:
-		status, promised = "Pending", g.asOf.AddDate(0, 0, g.between(-10, 60))
+		status, promised = contract.OrderPending, g.asOf.AddDate(0, 0, g.between(-10, 60))
 	case r < 90:
-		status, promised = "Fulfilled", g.asOf.AddDate(0, 0, -g.between(1, 180))
+		status, promised = contract.OrderFulfilled, g.asOf.AddDate(0, 0, -g.between(1, 180))
 	default:
-		status, promised = "Cancelled", g.asOf.AddDate(0, 0, g.between(-120, 30))
+		status, promised = contract.OrderCancelled, g.asOf.AddDate(0, 0, g.between(-120, 30))
 	}
 	currency := "USD"
 	switch r := g.rng.IntN(100); {

@@ -9,9 +9,9 @@ import (
 
 	"github.com/acme/backorders/activities"
 	"github.com/acme/backorders/internal/backorder"
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/notify"
 	"github.com/acme/backorders/internal/store"
-	"github.com/acme/backorders/workflows"
 )
 
 // baseline does what a cron script would: the same database writes and
@@ -55,43 +55,43 @@ func (r *run) baseline(ctx context.Context) error {
 // calls.
 func handleWithoutTemporal(ctx context.Context, acts *activities.Activities, orderID string) error {
 	episode := "baseline/" + orderID
-	assessed, err := acts.AssessBackorder(ctx, activities.AssessInput{OrderID: orderID, AsOf: asOfDate})
+	assessed, err := acts.AssessBackorder(ctx, contract.AssessInput{OrderID: orderID, AsOf: asOfDate})
 	if err != nil {
 		return err
 	}
-	if err := acts.MarkOrderChecked(ctx, activities.MarkOrderCheckedInput{OrderID: orderID, CurrentStatus: "Backorder: investigating shortage"}); err != nil {
+	if err := acts.MarkOrderChecked(ctx, contract.MarkOrderCheckedInput{OrderID: orderID, CurrentStatus: "Backorder: investigating shortage"}); err != nil {
 		return err
 	}
-	if _, err := acts.CreateTask(ctx, activities.CreateTaskInput{EpisodeKey: episode, OrderID: orderID, Role: workflows.RoleProcurementManager, Title: "Investigate shortage"}); err != nil {
+	if _, err := acts.CreateTask(ctx, contract.CreateTaskInput{EpisodeKey: episode, OrderID: orderID, Role: contract.RoleProcurementManager, Title: "Investigate shortage"}); err != nil {
 		return err
 	}
-	leadTimes, err := acts.LookupLeadTimes(ctx, activities.LookupLeadTimesInput{OrderID: orderID})
+	leadTimes, err := acts.LookupLeadTimes(ctx, contract.LookupLeadTimesInput{OrderID: orderID})
 	if err != nil {
 		return err
 	}
 	asOf, _ := backorder.ParseDate(asOfDate)
 	eta := backorder.ETA(asOf, asOf, leadTimes.MaxDays).Format(backorder.DateLayout)
-	incident, err := acts.OpenIncident(ctx, activities.OpenIncidentInput{
+	incident, err := acts.OpenIncident(ctx, contract.OpenIncidentInput{
 		EpisodeKey: episode, OrderID: orderID, DelayDays: assessed.DelayDays, BackorderValue: assessed.BackorderValue,
 		Currency: assessed.Currency, ETA: eta, LeadTimes: leadTimes,
 	})
 	if err != nil {
 		return err
 	}
-	if _, err := acts.NotifyCustomer(ctx, activities.NotifyCustomerInput{IncidentID: incident, OrderID: orderID, ETA: eta, ETAVersion: 1}); err != nil {
+	if _, err := acts.NotifyCustomer(ctx, contract.NotifyCustomerInput{IncidentID: incident, OrderID: orderID, ETA: eta, ETAVersion: 1}); err != nil {
 		return err
 	}
 	if assessed.AlertWarehouse {
-		if _, err := acts.AlertWarehouse(ctx, activities.AlertWarehouseInput{
+		if _, err := acts.AlertWarehouse(ctx, contract.AlertWarehouseInput{
 			IncidentID: incident, OrderID: orderID, BackorderValue: assessed.BackorderValue, Currency: assessed.Currency, ETA: eta,
 		}); err != nil {
 			return err
 		}
 	}
-	if _, err := acts.CreateTask(ctx, activities.CreateTaskInput{EpisodeKey: episode, OrderID: orderID, IncidentID: incident, Role: workflows.RoleInventoryClerk, Title: "Adjust expected arrivals"}); err != nil {
+	if _, err := acts.CreateTask(ctx, contract.CreateTaskInput{EpisodeKey: episode, OrderID: orderID, IncidentID: incident, Role: contract.RoleInventoryClerk, Title: "Adjust expected arrivals"}); err != nil {
 		return err
 	}
-	return acts.MarkOrderChecked(ctx, activities.MarkOrderCheckedInput{OrderID: orderID, CurrentStatus: awaitingStatus})
+	return acts.MarkOrderChecked(ctx, contract.MarkOrderCheckedInput{OrderID: orderID, CurrentStatus: awaitingStatus})
 }
 
 // freshDatabase drops and recreates a benchmark database and migrates it.

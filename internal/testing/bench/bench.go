@@ -27,8 +27,8 @@ import (
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
-	"github.com/acme/backorders/activities"
 	"github.com/acme/backorders/internal/backorder"
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/internal/testing/localproc"
 	"github.com/acme/backorders/workflows"
@@ -96,7 +96,7 @@ const (
 	asOfDate = "2026-11-27"
 	// awaitingStatus is what the workflow writes to orders.current_status
 	// when it reaches awaiting_fulfillment.
-	awaitingStatus = activities.CurrentStatusAwaiting
+	awaitingStatus = contract.CurrentStatusAwaiting
 	// clientConcurrency bounds the benchmark's own parallel calls (signals,
 	// calibration starts).
 	clientConcurrency = 64
@@ -241,12 +241,12 @@ func (r *run) identify(ctx context.Context) error {
 func (r *run) sweep(ctx context.Context) error {
 	start := time.Now()
 	sweepRun, err := r.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: workflows.SweepWorkflowID(asOfDate, "bench"), TaskQueue: taskQueue,
-	}, workflows.SweepWorkflowName, workflows.SweepInput{AsOf: asOfDate})
+		ID: contract.SweepWorkflowID(asOfDate, "bench"), TaskQueue: taskQueue,
+	}, contract.SweepWorkflowName, contract.SweepInput{AsOf: asOfDate})
 	if err != nil {
 		return err
 	}
-	err = r.waitFor(ctx, "awaiting_fulfillment", 60*time.Minute, func() (int, error) {
+	err = r.waitFor(ctx, string(contract.StageAwaitingFulfillment), 60*time.Minute, func() (int, error) {
 		// Through the partial index of backordered orders: a count over all
 		// million orders, four times a second, would steal the CPU measured.
 		return r.countSQL(ctx, `SELECT count(*) FROM orders
@@ -305,7 +305,7 @@ func (r *run) perOrderLatencies(ctx context.Context) ([]float64, error) {
 	}
 	latencies := make([]float64, 0, len(orders))
 	for _, o := range orders {
-		if s, ok := started[workflows.BackorderWorkflowID(o.ID)]; ok {
+		if s, ok := started[contract.BackorderWorkflowID(o.ID)]; ok {
 			latencies = append(latencies, o.At.Sub(s).Seconds())
 		}
 	}
@@ -321,7 +321,7 @@ func (r *run) history(ctx context.Context) error {
 	}
 	var events, transitions int64
 	for _, id := range ids {
-		d, err := r.temporal.DescribeWorkflow(ctx, workflows.BackorderWorkflowID(id), "")
+		d, err := r.temporal.DescribeWorkflow(ctx, contract.BackorderWorkflowID(id), "")
 		if err != nil {
 			return err
 		}
@@ -332,7 +332,7 @@ func (r *run) history(ctx context.Context) error {
 	r.results.HistoryEventsPerOrder = float64(events) / float64(len(ids))
 	r.results.StateTransitionsPerOrder = float64(transitions) / float64(len(ids))
 
-	iter := r.temporal.GetWorkflowHistory(ctx, workflows.BackorderWorkflowID(ids[0]), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	iter := r.temporal.GetWorkflowHistory(ctx, contract.BackorderWorkflowID(ids[0]), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	var shape []string
 	for iter.HasNext() {
 		event, err := iter.Next()
@@ -379,7 +379,7 @@ func (r *run) fulfil(ctx context.Context) error {
 		return err
 	}
 	err = localproc.Parallel(ids, clientConcurrency, func(id string) error {
-		return r.temporal.SignalWorkflow(ctx, workflows.BackorderWorkflowID(id), "", workflows.SignalOrderFulfilled, workflows.OrderFulfilledSignal{})
+		return r.temporal.SignalWorkflow(ctx, contract.BackorderWorkflowID(id), "", contract.SignalOrderFulfilled, contract.OrderFulfilledSignal{})
 	})
 	if err != nil {
 		return err

@@ -10,8 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/testing/fakes"
-	"github.com/acme/backorders/workflows"
 )
 
 // Drills are the fault drills of the reliability contract, in order.
@@ -396,13 +396,13 @@ func signalWithoutWorker(ctx context.Context, r *run) error {
 		if err != nil {
 			return fmt.Errorf("result of %s: %w", id, err)
 		}
-		roles := map[string]string{}
+		roles := map[contract.Role]contract.TaskStatus{}
 		for _, t := range st.Tasks {
 			roles[t.Role] = t.Status
 		}
-		if st.Stage != workflows.StageFulfilled || roles[workflows.RoleProcurementManager] != "done" || roles[workflows.RoleInventoryClerk] != "obsolete" {
+		if st.Stage != contract.StageFulfilled || roles[contract.RoleProcurementManager] != contract.TaskDone || roles[contract.RoleInventoryClerk] != contract.TaskObsolete {
 			wrong = append(wrong, fmt.Sprintf("%s(%s, procurement %s, clerk %s)", id, st.Stage,
-				roles[workflows.RoleProcurementManager], roles[workflows.RoleInventoryClerk]))
+				roles[contract.RoleProcurementManager], roles[contract.RoleInventoryClerk]))
 		}
 	}
 	r.check("both signals acted on (fulfilled, procurement task done)", len(wrong) == 0, "%d/%d%s", r.n-len(wrong), r.n, badList(wrong))

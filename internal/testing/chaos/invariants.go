@@ -9,7 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/acme/backorders/workflows"
+	"github.com/acme/backorders/internal/contract"
 )
 
 // Check is one invariant, pass or fail.
@@ -129,7 +129,7 @@ func (s *Stack) CheckInvariants(ctx context.Context, exp Expected, opts CheckOpt
 	}
 	var wantTasks []string
 	for _, id := range exp.Orders {
-		wantTasks = append(wantTasks, id+"/"+workflows.RoleProcurementManager, id+"/"+workflows.RoleInventoryClerk)
+		wantTasks = append(wantTasks, id+"/"+string(contract.RoleProcurementManager), id+"/"+string(contract.RoleInventoryClerk))
 	}
 	bad = offenders(wantTasks, tasks, func(string) int { return 1 })
 	add("two tasks per order (one per role)", len(bad) == 0, "%d tasks%s", sum(tasks), badList(bad))

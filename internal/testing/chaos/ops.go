@@ -10,9 +10,9 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/internal/testing/localproc"
-	"github.com/acme/backorders/workflows"
 )
 
 const (
@@ -74,8 +74,8 @@ func (s *Stack) Seed(ctx context.Context, overdue int, asOf time.Time) (Expected
 // StartSweep starts a sweep at the as-of date, as `starter sweep` does.
 func (s *Stack) StartSweep(ctx context.Context, asOf string) error {
 	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: workflows.SweepWorkflowID(asOf, "chaos"), TaskQueue: taskQueue,
-	}, workflows.SweepWorkflowName, workflows.SweepInput{AsOf: asOf})
+		ID: contract.SweepWorkflowID(asOf, "chaos"), TaskQueue: taskQueue,
+	}, contract.SweepWorkflowName, contract.SweepInput{AsOf: asOf})
 	return err
 }
 
@@ -109,11 +109,11 @@ func (s *Stack) Completed(ctx context.Context) (int, error) {
 // Fulfilled, then the workflow is signalled.
 func (s *Stack) Fulfil(ctx context.Context, orders []string) error {
 	return localproc.Parallel(orders, clientConcurrency, func(id string) error {
-		if err := retry(ctx, func(ctx context.Context) error { return s.Store.SetOrderStatus(ctx, id, "Fulfilled") }); err != nil {
+		if err := retry(ctx, func(ctx context.Context) error { return s.Store.SetOrderStatus(ctx, id, contract.OrderFulfilled) }); err != nil {
 			return err
 		}
 		return retry(ctx, func(ctx context.Context) error {
-			return s.Temporal.SignalWorkflow(ctx, workflows.BackorderWorkflowID(id), "", workflows.SignalOrderFulfilled, workflows.OrderFulfilledSignal{Note: "chaos drill"})
+			return s.Temporal.SignalWorkflow(ctx, contract.BackorderWorkflowID(id), "", contract.SignalOrderFulfilled, contract.OrderFulfilledSignal{Note: "chaos drill"})
 		})
 	})
 }
@@ -123,7 +123,7 @@ func (s *Stack) Fulfil(ctx context.Context, orders []string) error {
 func (s *Stack) CompleteProcurementTasks(ctx context.Context, orders []string) error {
 	return localproc.Parallel(orders, clientConcurrency, func(id string) error {
 		var taskID string
-		err := s.Store.Pool().QueryRow(ctx, `SELECT id FROM tasks WHERE order_id = $1 AND role = $2`, id, workflows.RoleProcurementManager).Scan(&taskID)
+		err := s.Store.Pool().QueryRow(ctx, `SELECT id FROM tasks WHERE order_id = $1 AND role = $2`, id, contract.RoleProcurementManager).Scan(&taskID)
 		if err != nil {
 			return fmt.Errorf("procurement task of %s: %w", id, err)
 		}
@@ -132,7 +132,7 @@ func (s *Stack) CompleteProcurementTasks(ctx context.Context, orders []string) e
 			return err
 		}
 		return retry(ctx, func(ctx context.Context) error {
-			return s.Temporal.SignalWorkflow(ctx, workflows.BackorderWorkflowID(id), "", workflows.SignalTaskCompleted, workflows.TaskCompletedSignal{
+			return s.Temporal.SignalWorkflow(ctx, contract.BackorderWorkflowID(id), "", contract.SignalTaskCompleted, contract.TaskCompletedSignal{
 				TaskID: taskID, CompletedBy: "chaos", Note: "supplier chased", CompletedAt: at.Format(time.RFC3339),
 			})
 		})
@@ -140,11 +140,11 @@ func (s *Stack) CompleteProcurementTasks(ctx context.Context, orders []string) e
 }
 
 // Result reads a completed per-order workflow's final state.
-func (s *Stack) Result(ctx context.Context, orderID string) (workflows.BackorderState, error) {
-	var st workflows.BackorderState
+func (s *Stack) Result(ctx context.Context, orderID string) (contract.BackorderState, error) {
+	var st contract.BackorderState
 	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	err := s.Temporal.GetWorkflow(rctx, workflows.BackorderWorkflowID(orderID), "").Get(rctx, &st)
+	err := s.Temporal.GetWorkflow(rctx, contract.BackorderWorkflowID(orderID), "").Get(rctx, &st)
 	return st, err
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/acme/backorders/internal/config"
+	"github.com/acme/backorders/internal/contract"
 )
 
 const (
@@ -81,7 +82,7 @@ func TestComposeWorkerMatchesConfigDefaults(t *testing.T) {
 	for _, name := range []string{workerServiceName, setupServiceName} {
 		s := service(t, p, name)
 		assert.Equal(t, config.DefaultTemporalNamespace, env(t, s, "TEMPORAL_NAMESPACE"), name)
-		assert.Equal(t, config.DefaultTaskQueue, env(t, s, "BACKORDER_TASK_QUEUE"), name)
+		assert.Equal(t, contract.DefaultTaskQueue, env(t, s, "BACKORDER_TASK_QUEUE"), name)
 		assert.NotEmpty(t, env(t, s, "BACKORDER_TIMEZONE"), name)
 	}
 }
