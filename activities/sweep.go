@@ -34,7 +34,7 @@ func (a *Activities) BeginSweep(ctx context.Context, in contract.BeginSweepInput
 
 // FindOverdueBackorders returns the next page, in order id order, of orders
 // that are Backordered with a promised date before the as-of date, and
-// stamps them checked (step 3 for parked orders too): last_checked_at and
+// stamps them checked (step 4 for parked orders too): last_checked_at and
 // the delay on their open incidents, in one statement for the page.
 func (a *Activities) FindOverdueBackorders(ctx context.Context, in contract.FindOverdueInput) ([]contract.OverdueOrder, error) {
 	asOf, err := backorder.ParseDate(in.AsOf)

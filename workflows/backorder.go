@@ -12,7 +12,7 @@ import (
 
 // lifecycleChange marks the lifecycle rework (notices beside the other
 // steps, a daily delay refresh, adoption, escalation). Runs started before
-// it replay their recorded order; see README "Changing workflows safely".
+// it replay their recorded order; see docs/development.md, "Changing workflows safely".
 // Delete the legacy branches once no such run remains.
 const lifecycleChange = "lifecycle-2026-11"
 
@@ -137,7 +137,7 @@ func (w *backorderWorkflow) handleBackorder(ctx workflow.Context) error {
 	db := withDatabaseOptions(ctx)
 	s := &w.state
 
-	// 1-2. Delay in days and backorder value.
+	// 2-3. The money at stake (backorder value) and the delay in days.
 	var assessed contract.Assessment
 	if err := workflow.ExecuteLocalActivity(db, contract.ActivityAssessBackorder, contract.AssessInput{OrderID: s.OrderID, AsOf: s.AsOf}).Get(ctx, &assessed); err != nil {
 		return err
@@ -162,18 +162,18 @@ func (w *backorderWorkflow) handleBackorder(ctx workflow.Context) error {
 		return err
 	}
 
-	// 3. Keep the order record current.
+	// 4. Keep the order record current.
 	if err := w.markOrder(ctx, "Backorder: investigating shortage"); err != nil {
 		return err
 	}
 
-	// 4. Procurement investigates the shortage.
+	// 5. Procurement investigates the shortage.
 	if err := w.createTask(ctx, contract.RoleProcurementManager, "",
 		fmt.Sprintf("Investigate shortage on order %s (%d days late, %s %s at stake)", s.OrderID, s.DelayDays, s.BackorderValue, s.Currency)); err != nil {
 		return err
 	}
 
-	// 5-6. Supplier lead times and the new ETA (estimated arrival date).
+	// 6-7. Supplier lead times and the new ETA (estimated arrival date).
 	leadTimes, err := w.lookupLeadTimes(ctx)
 	if err != nil {
 		return err
@@ -183,7 +183,7 @@ func (w *backorderWorkflow) handleBackorder(ctx workflow.Context) error {
 		return err
 	}
 
-	// 7. Incident log entry with its mitigation plan (an adopted episode
+	// 8. Incident log entry with its mitigation plan (an adopted episode
 	// keeps its incident; a date that passed meanwhile is revised on it).
 	if err := workflow.ExecuteLocalActivity(db, contract.ActivityOpenIncident, contract.OpenIncidentInput{
 		EpisodeKey: s.EpisodeKey, OrderID: s.OrderID, DelayDays: s.DelayDays,
@@ -220,19 +220,19 @@ func (w *backorderWorkflow) handleBackorder(ctx workflow.Context) error {
 			return err
 		}
 	} else {
-		// 10. The inventory clerk adjusts expected arrivals.
+		// 11. The inventory clerk adjusts expected arrivals.
 		if err := w.createTask(ctx, contract.RoleInventoryClerk, "",
 			fmt.Sprintf("Adjust expected stock arrivals for order %s (new ETA %s)", s.OrderID, eta)); err != nil {
 			return err
 		}
-		// 9. High value: an active alert now; the SMS goes out beside the
+		// 10. High value: an active alert now; the SMS goes out beside the
 		// rest, once quiet hours allow.
 		if assessed.AlertWarehouse {
 			if err := w.alertWarehouse(ctx); err != nil {
 				return err
 			}
 		}
-		// 8. Tell the customer, beside the rest: a slow or failing email
+		// 9. Tell the customer, beside the rest: a slow or failing email
 		// provider holds up nothing else.
 		if !tell {
 			workflow.GetLogger(ctx).Info("customer not told of the revised ETA: notice cap reached", "notices", s.CustomerNotices)
@@ -294,7 +294,7 @@ func (w *backorderWorkflow) firstETA(ctx workflow.Context, leadTimes contract.Le
 	return eta, e.ETAVersion + 1
 }
 
-// close is step 12: drop notices not yet sent, clear alerts, resolve the
+// close ends step 13: drop notices not yet sent, clear alerts, resolve the
 // incident with the note or reason that came with the outcome, close open
 // tasks, and record the order's status, in one transaction.
 func (w *backorderWorkflow) close(ctx workflow.Context) error {

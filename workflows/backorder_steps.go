@@ -13,7 +13,7 @@ import (
 )
 
 // The steps both phases of the per-order workflow take (the handling of
-// steps 1 to 10 in backorder.go, the wait of step 11 in backorder_wait.go):
+// steps 2 to 11 in backorder.go, the wait of step 13 in backorder_wait.go):
 // each runs one activity, or sends a notice beside the other steps, and
 // keeps the state in step with it. Then the helpers they share.
 

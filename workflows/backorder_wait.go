@@ -12,7 +12,7 @@ import (
 	"github.com/acme/backorders/internal/contract"
 )
 
-// Step 11, the wait for the order's outcome: fulfilment or cancellation
+// Step 13 begins with the wait for the order's outcome: fulfilment or cancellation
 // signals end it; task completions and ETA revisions (updates, or the
 // task-completed signal) are served meanwhile; the delay is refreshed each
 // business day and the order re-checked whenever its ETA passes; a long
@@ -27,9 +27,9 @@ const (
 	minRecheckDelay = time.Minute
 )
 
-// awaitOutcome is step 11: wait for fulfilment or cancellation, handle task
-// completions and ETA revisions meanwhile, keep the delay current, and
-// re-check when the ETA passes.
+// awaitOutcome is the wait of step 13: for fulfilment or cancellation,
+// handling task completions and ETA revisions meanwhile, keeping the delay
+// current, and re-checking when the ETA passes.
 func (w *backorderWorkflow) awaitOutcome(ctx workflow.Context) error {
 	for w.outcome == "" {
 		if w.historyIsLarge(ctx) {

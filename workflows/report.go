@@ -13,9 +13,9 @@ import (
 // week before that, not the week before it actually started.
 var scheduledStartTimeKey = temporal.NewSearchAttributeKeyTime("TemporalScheduledStartTime")
 
-// WeeklyReportWorkflow computes the backorder report of an ISO week in
-// PostgreSQL, stores it, and emails it when asked (scheduled runs do,
-// on-demand ones do not). It returns the report.
+// WeeklyReportWorkflow is step 12: it computes the backorder report of an
+// ISO week in PostgreSQL, stores it, and emails it when asked (scheduled
+// runs do, on-demand ones do not). It returns the report.
 func WeeklyReportWorkflow(ctx workflow.Context, in contract.WeeklyReportInput) (report.Report, error) {
 	week := in.Week
 	if week == "" {

@@ -63,7 +63,8 @@ func SweepWorkflow(ctx workflow.Context, in contract.SweepInput) (contract.Sweep
 	return p.Result, nil
 }
 
-// startPage starts the per-order workflows of one page of overdue orders.
+// startPage is step 1 for one page: find the overdue backorders, then
+// start their per-order workflows.
 func startPage(ctx workflow.Context, p *contract.SweepProgress) error {
 	var orders []contract.OverdueOrder
 	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx), contract.ActivityFindOverdueBackorders, contract.FindOverdueInput{

@@ -19,10 +19,10 @@ func newImportCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import --file F",
 		Short: "Validate a JSON file of suppliers, products, customers and orders and write it in one transaction",
-		Long: `import reads the JSON format described in README.md, checks all of it, and
+		Long: `import reads the JSON format described in docs/operations.md, checks all of it, and
 writes it all or nothing. Every problem is listed by its JSON path, in
 one pass: the file's own and its references to rows in neither the file
-nor the database. Limits (ids, names, file size) are in README.md.
+nor the database. Limits (ids, names, file size) are in docs/operations.md.
 Importing the same ids again updates them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -31,7 +31,7 @@ Importing the same ids again updates them.`,
 				if pathErr := (*fs.PathError)(nil); errors.As(err, &pathErr) {
 					err = pathErr.Err
 				}
-				return fmt.Errorf("cannot read --file %s: %w: give the path of a JSON import file (the format is in README.md)", file, err)
+				return fmt.Errorf("cannot read --file %s: %w: give the path of a JSON import file (the format is in docs/operations.md)", file, err)
 			}
 			defer f.Close()
 			// Every problem in one pass: the file's own, then its references

@@ -38,7 +38,7 @@ var fileProblems = []string{
 	`orders[2].id: "` + strings.Repeat("9", 40) + `"… is 1100 characters long; an id is at most 128 characters of A-Z, a-z, 0-9, '.', '_', ':' and '-': give it a shorter id`,
 }
 
-// The README promises every problem in one run: the file's own and its
+// docs/operations.md promises every problem in one run: the file's own and its
 // unknown references together, each by JSON path, and nothing written.
 func TestImportListsEveryProblemInOnePass(t *testing.T) {
 	s, dbURL := ordersDB(t, map[string]string{"SO-OLD": "Pending"}) // SUP-1, SKU-1, CUST-1 are stored

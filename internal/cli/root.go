@@ -1,6 +1,6 @@
 // Package cli is the starter command: set-up, data, sweeps, and the human
 // side of the process (status, tasks, fulfilment). Every command reads its
-// settings from the environment (see README.md) and fails with one line
+// settings from the environment (see docs/operations.md) and fails with one line
 // that says what went wrong and what to do.
 package cli
 
@@ -137,7 +137,7 @@ order status, human tasks, ETA revisions, fulfilment and cancellation.
 
 Settings come from the environment: DATABASE_URL, TEMPORAL_ADDRESS,
 TEMPORAL_NAMESPACE, BACKORDER_TASK_QUEUE, BACKORDER_TIMEZONE and the
-others listed in README.md.`,
+others listed in docs/operations.md.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {

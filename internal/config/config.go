@@ -1,5 +1,5 @@
 // Package config reads the process's settings from the environment, with
-// the defaults documented in the README, and rejects bad values with one
+// the defaults documented in docs/operations.md, and rejects bad values with one
 // error that names the variable and what to set it to.
 package config
 

@@ -93,7 +93,7 @@ func DefaultAsOf(now time.Time) time.Time {
 	return fixed
 }
 
-// RecoveryBound is the README's promise: every drill's system is back to
+// RecoveryBound is docs/reliability.md's promise: every drill's system is back to
 // work within this long of its fault's end.
 const RecoveryBound = 15 * time.Second
 

@@ -52,7 +52,7 @@ func (v Verdict) Failed() []string {
 type CheckOptions struct {
 	// UncertainSends: the fault can leave a provider call's outcome
 	// unknown (the worker died inside it, or the provider answered after
-	// the client gave up). The README's bounds then still hold exactly: an
+	// the client gave up). docs/reliability.md's bounds then still hold exactly: an
 	// email reaches the fake at most twice, and twice only if its ledger
 	// row counts an uncertain send; an SMS at most once; a message the
 	// fake never accepted is listed as unknown (starter notifications
@@ -61,7 +61,7 @@ type CheckOptions struct {
 	UncertainSends bool
 }
 
-// maxCopies is the README's bound on the copies of one message.
+// maxCopies is docs/reliability.md's bound on the copies of one message.
 var maxCopies = map[string]int{"email": 2, "sms": 1}
 
 type ledgerRow struct {
@@ -191,7 +191,7 @@ func (s *Stack) CheckInvariants(ctx context.Context, exp Expected, opts CheckOpt
 }
 
 // checkMessages checks that each order in want got its message on
-// channel within the README's bounds (see CheckOptions), no other order
+// channel within docs/reliability.md's bounds (see CheckOptions), no other order
 // got any, and the ledger tells the truth: a row says sent only if the
 // fake accepted the message.
 func (s *Stack) checkMessages(v *Verdict, channel string, acceptedKeys []string, ledger map[string]ledgerRow, want []string, wanted map[string]bool, opts CheckOptions) {

@@ -24,7 +24,7 @@ import (
 
 // recordHistories turns on TestRecordHistories. The histories it writes are
 // what workflows/replay_test.go replays in `make test`; re-record only for an
-// intended change made safe with workflow.GetVersion (README, "Changing
+// intended change made safe with workflow.GetVersion (docs/development.md, "Changing
 // workflows safely"). Histories named legacy_* were recorded before
 // lifecycle-2026-11 and keep that branch replayable: never re-record them.
 var recordHistories = flag.Bool("record-histories", false,

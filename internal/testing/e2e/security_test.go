@@ -270,8 +270,8 @@ func (s *stack) securityRows() string {
 	return text.String()
 }
 
-// The worker runs the whole process as the least-privilege role README.md
-// documents, created from README's own SQL: provider sends and failures, a
+// The worker runs the whole process as the least-privilege role docs/operations.md
+// documents, created from that page's own SQL: provider sends and failures, a
 // refused SMS that suppresses the number, a task completion with a new ETA,
 // fulfilment, cancellation, reconciliation and the weekly report. Nothing
 // is denied, and the role cannot do what the worker must not.
@@ -351,15 +351,15 @@ func TestWorkerRunsWithLeastPrivilege(t *testing.T) {
 	}
 }
 
-// createWorkerRole runs README.md's least-privilege SQL for this test's
+// createWorkerRole runs docs/operations.md's least-privilege SQL for this test's
 // database, under a role name of its own (roles belong to the whole
 // server), and returns a DATABASE_URL that logs in as it.
 func (s *stack) createWorkerRole() string {
 	s.t.Helper()
-	readme, err := os.ReadFile("../../../README.md")
+	doc, err := os.ReadFile("../../../docs/operations.md")
 	require.NoError(s.t, err)
-	_, security, ok := strings.Cut(string(readme), "\n### Security\n")
-	require.True(s.t, ok, "README.md has a Security section")
+	_, security, ok := strings.Cut(string(doc), "\n## Security\n")
+	require.True(s.t, ok, "docs/operations.md has a Security section")
 	_, block, ok := strings.Cut(security, "```sql\n")
 	require.True(s.t, ok, "the Security section has a SQL block")
 	block, _, ok = strings.Cut(block, "```")
@@ -391,10 +391,10 @@ func (s *stack) createWorkerRole() string {
 			continue
 		}
 		_, err := s.db.Exec(s.t.Context(), strings.Join(lines, " "))
-		require.NoError(s.t, err, "README's SQL: %s", strings.Join(lines, " "))
+		require.NoError(s.t, err, "docs/operations.md's SQL: %s", strings.Join(lines, " "))
 		statements++
 	}
-	require.GreaterOrEqual(s.t, statements, 5, "README's SQL block:\n%s", block)
+	require.GreaterOrEqual(s.t, statements, 5, "docs/operations.md's SQL block:\n%s", block)
 
 	dbURL.User = url.UserPassword(role, password)
 	return dbURL.String()
