@@ -252,7 +252,7 @@ func (a *Activities) NotifyCustomer(ctx context.Context, in contract.NotifyCusto
 	if err != nil {
 		return contract.NotificationOutcome{}, badData(contract.ErrTypeInvalidInput, err)
 	}
-	sent, err := a.Notifier.Send(ctx, store.Notification{
+	sent, err := a.Notifier.Send(ctx, notify.Message{
 		Key:     fmt.Sprintf("%s/customer-eta/v%d", in.IncidentID, in.ETAVersion),
 		OrderID: order.ID, IncidentID: in.IncidentID, Channel: notify.Email,
 		Recipient: order.CustomerEmail, Subject: email.Subject, Body: email.Text, HTMLBody: email.HTML,
@@ -290,7 +290,7 @@ func (a *Activities) SMSAllowedAt(_ context.Context, in contract.SMSAllowedAtInp
 func (a *Activities) TextWarehouse(ctx context.Context, in contract.AlertWarehouseInput) (contract.NotificationOutcome, error) {
 	ctx, stop := notify.Attempt(ctx)
 	defer stop()
-	sent, err := a.Notifier.Send(ctx, store.Notification{
+	sent, err := a.Notifier.Send(ctx, notify.Message{
 		Key:     in.IncidentID + "/warehouse-sms",
 		OrderID: in.OrderID, IncidentID: in.IncidentID, Channel: notify.SMS,
 		Recipient: a.Settings.WarehouseManagerPhone,

@@ -13,7 +13,6 @@ import (
 	"github.com/acme/backorders/internal/backorder"
 	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/notify"
-	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/internal/testing/fakes"
 	"github.com/acme/backorders/internal/testing/fakes/sendgridfake"
 	"github.com/acme/backorders/internal/testing/fakes/twiliofake"
@@ -46,7 +45,7 @@ func (h *harness) throughProviders(sg *sendgridfake.Server, tw *twiliofake.Serve
 	h.acts.Notifier = d
 }
 
-func (h *harness) records(orderID string) []store.NotificationRecord {
+func (h *harness) records(orderID string) []notify.LedgerRecord {
 	h.t.Helper()
 	recs, err := h.s.ListNotifications(h.ctx, orderID)
 	require.NoError(h.t, err)
@@ -55,7 +54,8 @@ func (h *harness) records(orderID string) []store.NotificationRecord {
 
 func TestNotifyCustomerRetryAfter500SendsOnce(t *testing.T) {
 	h := newHarness(t, func(s *Settings) { s.SupportEmail = "help@shop.example" })
-	sg := sendgridfake.New(t, sendGridKey)
+	sg := sendgridfake.New(sendGridKey)
+	t.Cleanup(sg.Close)
 	h.throughProviders(sg, nil)
 	incident, _ := h.openIncident("SO-1", "ep-1", "2026-12-07")
 	in := contract.NotifyCustomerInput{IncidentID: incident, OrderID: "SO-1", ETA: "2026-12-07", ETAVersion: 1}
@@ -97,7 +97,8 @@ func TestNotifyCustomerRetryAfter500SendsOnce(t *testing.T) {
 
 func TestNotifyCustomerBadAddressDoesNotStall(t *testing.T) {
 	h := newHarness(t)
-	sg := sendgridfake.New(t, sendGridKey)
+	sg := sendgridfake.New(sendGridKey)
+	t.Cleanup(sg.Close)
 	h.throughProviders(sg, nil)
 	_, err := h.s.Pool().Exec(h.ctx, `UPDATE customers SET email = 'jane.example.com' WHERE id = 'C-1'`)
 	require.NoError(t, err)
@@ -134,7 +135,8 @@ func TestTextWarehouseOncePerIncident(t *testing.T) {
 
 func TestTextWarehouseThroughTwilio(t *testing.T) {
 	h := newHarness(t, func(s *Settings) { s.WarehouseManagerPhone = twilioPhone })
-	tw := twiliofake.New(t, twilioSID, twilioToken)
+	tw := twiliofake.New(twilioSID, twilioToken)
+	t.Cleanup(tw.Close)
 	h.throughProviders(nil, tw)
 	incident, _ := h.openIncident("SO-5", "ep-5", "2026-12-07")
 	in := contract.AlertWarehouseInput{IncidentID: incident, OrderID: "SO-5", BackorderValue: "1000.01", Currency: "EUR", ETA: "2026-12-07"}
@@ -154,7 +156,8 @@ func TestTextWarehouseThroughTwilio(t *testing.T) {
 
 func TestTextWarehouseSuppressedAfterUnsubscribe(t *testing.T) {
 	h := newHarness(t, func(s *Settings) { s.WarehouseManagerPhone = twilioPhone })
-	tw := twiliofake.New(t, twilioSID, twilioToken)
+	tw := twiliofake.New(twilioSID, twilioToken)
+	t.Cleanup(tw.Close)
 	h.throughProviders(nil, tw)
 	tw.Push(twiliofake.Unsubscribed())
 

@@ -10,7 +10,6 @@ import (
 	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/notify"
 	"github.com/acme/backorders/internal/report"
-	"github.com/acme/backorders/internal/store"
 )
 
 // PreviousReportWeek is the last complete ISO week (YYYY-Www) before At in
@@ -20,8 +19,9 @@ func (a *Activities) PreviousReportWeek(_ context.Context, in contract.ReportWee
 	return report.WeekOf(in.At, a.Settings.Location).Add(-1).String(), nil
 }
 
-// ComputeWeeklyReport computes the week's report in PostgreSQL. A week in
-// progress is measured now; a week that has not started is bad input.
+// ComputeWeeklyReport computes the week's report in PostgreSQL, with the
+// store's report SQL. A week in progress is measured now; a week that has
+// not started is bad input.
 func (a *Activities) ComputeWeeklyReport(ctx context.Context, in contract.ComputeReportInput) (report.Report, error) {
 	week, err := report.ParseWeek(in.Week)
 	if err != nil {
@@ -73,13 +73,13 @@ func (a *Activities) EmailReport(ctx context.Context, in contract.EmailReportInp
 	if err := report.WriteCSV(&data, r); err != nil {
 		return contract.EmailOutcome{}, err
 	}
-	attachments := []store.Attachment{
+	attachments := []notify.Attachment{
 		{Filename: "backorder-trend-" + r.Week + ".png", ContentType: "image/png", Content: chart.Bytes(), Inline: true, ContentID: reportChartID},
 		{Filename: "backorder-report-" + r.Week + ".csv", ContentType: "text/csv", Content: data.Bytes()},
 	}
 	var out contract.EmailOutcome
 	for _, to := range a.Settings.ReportRecipients {
-		sent, err := a.Notifier.Send(ctx, store.Notification{
+		sent, err := a.Notifier.Send(ctx, notify.Message{
 			Key: reportEmailKey(r.Week, to), Channel: notify.Email, Recipient: to,
 			Subject: r.Summary(), Body: text.String(), HTMLBody: html.String(), Attachments: attachments,
 		})

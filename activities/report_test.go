@@ -19,7 +19,6 @@ import (
 	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/notify"
 	"github.com/acme/backorders/internal/report"
-	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/internal/testing/fakes"
 	"github.com/acme/backorders/internal/testing/fakes/sendgridfake"
 	"github.com/acme/backorders/internal/testing/pgtest"
@@ -28,10 +27,10 @@ import (
 // capture is a notifier that keeps what it is handed.
 type capture struct {
 	mu   sync.Mutex
-	sent []store.Notification
+	sent []notify.Message
 }
 
-func (c *capture) Send(_ context.Context, n store.Notification) (notify.Outcome, error) {
+func (c *capture) Send(_ context.Context, n notify.Message) (notify.Outcome, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.sent = append(c.sent, n)
@@ -190,7 +189,8 @@ func TestPreviousReportWeekInBusinessTimezone(t *testing.T) {
 // client and the fake, as the worker does with SENDGRID_API_KEY set.
 func throughSendGrid(t *testing.T, acts *Activities) *sendgridfake.Server {
 	t.Helper()
-	sg := sendgridfake.New(t, sendGridKey)
+	sg := sendgridfake.New(sendGridKey)
+	t.Cleanup(sg.Close)
 	acts.Notifier = notify.Delivery{Ledger: acts.Store, ResendUnknown: true, Log: slog.New(slog.DiscardHandler),
 		Provider: notify.NewSendGrid(notify.SendGridOptions{APIKey: sendGridKey, From: "reports@shop.example", BaseURL: sg.URL})}
 	return sg
@@ -224,7 +224,7 @@ func TestEmailReportKeepsTheProviderRetryClass(t *testing.T) {
 // refusing is a notifier that fails every send with err.
 type refusing struct{ err error }
 
-func (r refusing) Send(context.Context, store.Notification) (notify.Outcome, error) {
+func (r refusing) Send(context.Context, notify.Message) (notify.Outcome, error) {
 	return notify.Outcome{}, r.err
 }
 

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acme/backorders/internal/notify"
-	"github.com/acme/backorders/internal/store"
 )
 
 // notificationJSON is the public JSON of `starter notifications --json`.
@@ -56,7 +55,7 @@ person must decide about. "notifications resend KEY" sends one again.`,
 			if err != nil {
 				return err
 			}
-			var recs []store.NotificationRecord
+			var recs []notify.LedgerRecord
 			if stuck {
 				recs, err = db.StuckNotifications(cmd.Context(), olderThan)
 			} else {

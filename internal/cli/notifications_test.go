@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/acme/backorders/internal/store"
+	"github.com/acme/backorders/internal/notify"
 	"github.com/acme/backorders/internal/testing/fakes/sendgridfake"
 	"github.com/acme/backorders/internal/testing/pgtest"
 )
@@ -19,15 +19,15 @@ func TestNotificationsCommand(t *testing.T) {
 	s, dbURL := pgtest.NewStore(t)
 	t.Setenv("DATABASE_URL", dbURL)
 	ctx := context.Background()
-	for _, n := range []store.Notification{
+	for _, n := range []notify.Message{
 		{Key: "INC-1/customer-eta/v1", OrderID: "SO-1", Channel: "email", Recipient: "jane@example.com", Body: "b"},
 		{Key: "INC-1/warehouse-sms", OrderID: "SO-1", Channel: "sms", Recipient: "+14155550100", Body: "b"},
 		{Key: "INC-2/customer-eta/v1", OrderID: "SO-2", Channel: "email", Recipient: "bob@example.com", Body: "b"},
 	} {
-		_, _, err := s.ClaimNotification(ctx, n, store.ClaimPolicy{MaxUncertainSends: 2})
+		_, _, err := s.ClaimNotification(ctx, n, notify.ClaimPolicy{MaxUncertainSends: 2})
 		require.NoError(t, err)
 	}
-	_, _, err := s.SettleNotification(ctx, "INC-1/customer-eta/v1", 1, store.StatusSent, "sg-1", "")
+	_, _, err := s.SettleNotification(ctx, "INC-1/customer-eta/v1", 1, notify.StatusSent, "sg-1", "")
 	require.NoError(t, err)
 	_, err = s.FailNotification(ctx, "INC-1/warehouse-sms", 1, "recipient is on the sms suppression list")
 	require.NoError(t, err)
@@ -72,13 +72,13 @@ func TestNotificationsStuckAndResend(t *testing.T) {
 	t.Setenv("DATABASE_URL", dbURL)
 	ctx := context.Background()
 	for _, key := range []string{"INC-1/customer-eta/v1", "INC-2/customer-eta/v1", "INC-3/customer-eta/v1"} {
-		_, _, err := s.ClaimNotification(ctx, store.Notification{Key: key, OrderID: "SO-1", Channel: "email", Recipient: "jane@example.com", Subject: "Delayed", Body: "b"},
-			store.ClaimPolicy{MaxUncertainSends: 2})
+		_, _, err := s.ClaimNotification(ctx, notify.Message{Key: key, OrderID: "SO-1", Channel: "email", Recipient: "jane@example.com", Subject: "Delayed", Body: "b"},
+			notify.ClaimPolicy{MaxUncertainSends: 2})
 		require.NoError(t, err)
 	}
-	_, _, err := s.SettleNotification(ctx, "INC-1/customer-eta/v1", 1, store.StatusUnknown, "", "no answer from SendGrid")
+	_, _, err := s.SettleNotification(ctx, "INC-1/customer-eta/v1", 1, notify.StatusUnknown, "", "no answer from SendGrid")
 	require.NoError(t, err)
-	_, _, err = s.SettleNotification(ctx, "INC-2/customer-eta/v1", 1, store.StatusSent, "sg-2", "")
+	_, _, err = s.SettleNotification(ctx, "INC-2/customer-eta/v1", 1, notify.StatusSent, "sg-2", "")
 	require.NoError(t, err)
 	_, err = s.Pool().Exec(ctx, `UPDATE notifications SET updated_at = now() - interval '1 hour' WHERE key <> 'INC-2/customer-eta/v1'`)
 	require.NoError(t, err)
@@ -102,7 +102,8 @@ func TestNotificationsStuckAndResend(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "email is recorded only with this configuration")
 
-	fake := sendgridfake.New(t, "SG.cli-key")
+	fake := sendgridfake.New("SG.cli-key")
+	t.Cleanup(fake.Close)
 	t.Setenv("SENDGRID_API_KEY", "SG.cli-key")
 	t.Setenv("SENDGRID_FROM", "backorders@shop.example")
 	t.Setenv("SENDGRID_BASE_URL", fake.URL)
@@ -120,7 +121,7 @@ func TestNotificationsStuckAndResend(t *testing.T) {
 	assert.Contains(t, out, "INC-1/customer-eta/v1 sent again (provider id "+fake.Accepted()[0].MessageID+"), as pat decided")
 	rec, err := s.NotificationByKey(ctx, "INC-1/customer-eta/v1")
 	require.NoError(t, err)
-	assert.Equal(t, store.StatusSent, rec.Status)
+	assert.Equal(t, notify.StatusSent, rec.Status)
 	assert.Equal(t, "pat", rec.ResentBy)
 	assert.Equal(t, 2, rec.Attempts)
 }

@@ -1,7 +1,7 @@
 package contract
 
 // Statuses of a message in the notifications ledger, which a
-// NotificationOutcome carries (internal/store keeps them as Status*).
+// NotificationOutcome carries (internal/notify names them Status*).
 const (
 	// NotificationRecorded: kept in the ledger instead of handed to a
 	// provider.

@@ -25,10 +25,10 @@ type lostSettles struct {
 	fail int
 }
 
-func (l *lostSettles) SettleNotification(ctx context.Context, key string, attempt int, status, id, lastError string) (store.NotificationRecord, bool, error) {
+func (l *lostSettles) SettleNotification(ctx context.Context, key string, attempt int, status, id, lastError string) (notify.LedgerRecord, bool, error) {
 	if l.fail > 0 {
 		l.fail--
-		return store.NotificationRecord{}, false, errors.New("recording notification: FATAL: terminating connection due to administrator command (SQLSTATE 57P01)")
+		return notify.LedgerRecord{}, false, errors.New("recording notification: FATAL: terminating connection due to administrator command (SQLSTATE 57P01)")
 	}
 	return l.Store.SettleNotification(ctx, key, attempt, status, id, lastError)
 }
@@ -38,7 +38,8 @@ func (l *lostSettles) SettleNotification(ctx context.Context, key string, attemp
 // and not sent again (the db-outage fault drill sent such emails twice).
 func TestAcceptedButUnrecordedIsNotSentAgain(t *testing.T) {
 	f := newFixture(t)
-	fake := sendgridfake.New(t, sendGridKey)
+	fake := sendgridfake.New(sendGridKey)
+	t.Cleanup(fake.Close)
 	ledger := &lostSettles{Store: f.s, fail: 2}
 	d := notify.Delivery{
 		Ledger: ledger, ResendUnknown: true, Log: f.log,
@@ -95,7 +96,8 @@ func attempts(t *testing.T, send func(ctx context.Context) (notify.Outcome, erro
 // sent", and an SMS is never sent twice). Before, that SMS was lost.
 func TestNothingTakenButUnrecordedIsSentByTheNextAttempt(t *testing.T) {
 	f := newFixture(t)
-	fake := twiliofake.New(t, twilioSID, twilioToken)
+	fake := twiliofake.New(twilioSID, twilioToken)
+	t.Cleanup(fake.Close)
 	fake.Push(fakes.Status(500))
 	d := f.twilio(fake.URL, "", 0)
 	d.Ledger = &lostSettles{Store: f.s, fail: 1}
@@ -143,7 +145,8 @@ func (l *lostBeforeCall) Suppression(ctx context.Context, channel, recipient str
 // row found pending is never sent, so the retry would have dropped it.
 func TestDatabaseLostBeforeTheCallStillSendsTheSMS(t *testing.T) {
 	f := newFixture(t)
-	fake := twiliofake.New(t, twilioSID, twilioToken)
+	fake := twiliofake.New(twilioSID, twilioToken)
+	t.Cleanup(fake.Close)
 	d := f.twilio(fake.URL, "", 0)
 	ledger := &lostBeforeCall{Store: f.s, fail: true}
 	d.Ledger = ledger

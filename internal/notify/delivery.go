@@ -8,7 +8,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/acme/backorders/internal/contract"
-	"github.com/acme/backorders/internal/store"
 )
 
 // DefaultTimeout bounds one provider call: both APIs answer in well under
@@ -30,17 +29,18 @@ type Provider interface {
 	CheckRecipient(recipient string) error
 	// Deliver sends n and returns the provider's id for it. Its errors
 	// are *failure, saying whether trying again can help.
-	Deliver(ctx context.Context, n store.Notification) (messageID string, err error)
+	Deliver(ctx context.Context, n Message) (messageID string, err error)
 }
 
-// DeliveryLedger is the ledger a Delivery claims and settles rows in.
+// DeliveryLedger is the ledger a Delivery claims and settles rows in
+// (internal/store implements it).
 // Settles are fenced: they apply only while the attempt that claimed the
 // row still holds it.
 type DeliveryLedger interface {
-	ClaimNotification(ctx context.Context, n store.Notification, policy store.ClaimPolicy) (store.NotificationRecord, bool, error)
-	SettleNotification(ctx context.Context, key string, attempt int, status, providerMessageID, lastError string) (store.NotificationRecord, bool, error)
+	ClaimNotification(ctx context.Context, n Message, policy ClaimPolicy) (LedgerRecord, bool, error)
+	SettleNotification(ctx context.Context, key string, attempt int, status, providerMessageID, lastError string) (LedgerRecord, bool, error)
 	FailNotification(ctx context.Context, key string, attempt int, lastError string) (bool, error)
-	ClaimResend(ctx context.Context, key, by string, stuckAfter time.Duration) (store.Notification, store.NotificationRecord, error)
+	ClaimResend(ctx context.Context, key, by string, stuckAfter time.Duration) (Message, LedgerRecord, error)
 	Suppress(ctx context.Context, channel, recipient, reason, sourceKey string) error
 	Suppression(ctx context.Context, channel, recipient string) (reason string, suppressed bool, err error)
 }
@@ -80,7 +80,7 @@ func (d Delivery) maxUncertainSends() int {
 }
 
 // Send delivers n unless its key was handled before.
-func (d Delivery) Send(ctx context.Context, n store.Notification) (Outcome, error) {
+func (d Delivery) Send(ctx context.Context, n Message) (Outcome, error) {
 	book := notebookOf(ctx)
 	note, noted := book.find(n.Key)
 	if noted && note.Accepted {
@@ -93,7 +93,7 @@ func (d Delivery) Send(ctx context.Context, n store.Notification) (Outcome, erro
 	if err != nil {
 		return Outcome{}, err
 	}
-	policy := store.ClaimPolicy{MaxUncertainSends: d.maxUncertainSends()}
+	policy := ClaimPolicy{MaxUncertainSends: d.maxUncertainSends()}
 	if noted {
 		policy.NothingTakenBy = note.Attempt
 	}
@@ -131,8 +131,8 @@ func (d Delivery) Resend(ctx context.Context, key, by string) (Outcome, error) {
 
 // recordAccepted settles a message an earlier attempt got accepted but
 // could not record.
-func (d Delivery) recordAccepted(ctx context.Context, book *notebook, n store.Notification, note attemptNote) (Outcome, error) {
-	rec, applied, err := d.Ledger.SettleNotification(ctx, n.Key, note.Attempt, store.StatusSent, note.ProviderMessageID, "")
+func (d Delivery) recordAccepted(ctx context.Context, book *notebook, n Message, note attemptNote) (Outcome, error) {
+	rec, applied, err := d.Ledger.SettleNotification(ctx, n.Key, note.Attempt, StatusSent, note.ProviderMessageID, "")
 	if err != nil {
 		book.remember(ctx, note)
 		return Outcome{}, err
@@ -143,12 +143,12 @@ func (d Delivery) recordAccepted(ctx context.Context, book *notebook, n store.No
 	}
 	d.Log.Info("notification sent by an earlier attempt; recorded now", "key", n.Key, "channel", n.Channel,
 		"order_id", n.OrderID, "provider", d.Provider.Name(), "message_id", note.ProviderMessageID)
-	return Outcome{Status: store.StatusSent, ProviderMessageID: note.ProviderMessageID}, nil
+	return Outcome{Status: StatusSent, ProviderMessageID: note.ProviderMessageID}, nil
 }
 
 // deliver makes the provider call of claimed attempt number attempt (or
 // records the failure f found before it) and settles the row.
-func (d Delivery) deliver(ctx context.Context, book *notebook, n store.Notification, attempt int, f *failure) (Outcome, error) {
+func (d Delivery) deliver(ctx context.Context, book *notebook, n Message, attempt int, f *failure) (Outcome, error) {
 	log := d.Log.With("key", n.Key, "channel", n.Channel, "order_id", n.OrderID, "provider", d.Provider.Name(), "attempt", attempt)
 	var id string
 	if f == nil {
@@ -163,7 +163,7 @@ func (d Delivery) deliver(ctx context.Context, book *notebook, n store.Notificat
 	settleCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 	defer cancel()
 	if f == nil {
-		rec, applied, err := d.Ledger.SettleNotification(settleCtx, n.Key, attempt, store.StatusSent, id, "")
+		rec, applied, err := d.Ledger.SettleNotification(settleCtx, n.Key, attempt, StatusSent, id, "")
 		if err != nil {
 			book.remember(ctx, attemptNote{Key: n.Key, Attempt: attempt, Accepted: true, ProviderMessageID: id})
 			return Outcome{}, err
@@ -174,11 +174,11 @@ func (d Delivery) deliver(ctx context.Context, book *notebook, n store.Notificat
 			return outcomeOf(rec), nil
 		}
 		log.Info("notification sent", "message_id", id)
-		return Outcome{Status: store.StatusSent, ProviderMessageID: id}, nil
+		return Outcome{Status: StatusSent, ProviderMessageID: id}, nil
 	}
 	switch f.class {
 	case retryable, refusedCredentials:
-		rec, applied, err := d.Ledger.SettleNotification(settleCtx, n.Key, attempt, store.StatusRetrying, "", f.msg)
+		rec, applied, err := d.Ledger.SettleNotification(settleCtx, n.Key, attempt, StatusRetrying, "", f.msg)
 		if err != nil {
 			book.remember(ctx, attemptNote{Key: n.Key, Attempt: attempt})
 			return Outcome{}, err
@@ -194,7 +194,7 @@ func (d Delivery) deliver(ctx context.Context, book *notebook, n store.Notificat
 		}
 		return Outcome{}, f.temporalError()
 	case uncertain:
-		rec, applied, err := d.Ledger.SettleNotification(settleCtx, n.Key, attempt, store.StatusUnknown, "", f.msg)
+		rec, applied, err := d.Ledger.SettleNotification(settleCtx, n.Key, attempt, StatusUnknown, "", f.msg)
 		if err != nil || !applied {
 			// Still pending: the next attempt counts it as uncertain.
 			return outcomeOf(rec), err
@@ -204,7 +204,7 @@ func (d Delivery) deliver(ctx context.Context, book *notebook, n store.Notificat
 			return Outcome{}, f.temporalError()
 		}
 		log.Warn("notification outcome unknown; not sending again (starter notifications --stuck)", "error", f.msg)
-		return Outcome{Status: store.StatusUnknown, Error: f.msg}, nil
+		return Outcome{Status: StatusUnknown, Error: f.msg}, nil
 	}
 	if f.class == unsubscribed {
 		if err := d.Ledger.Suppress(settleCtx, n.Channel, n.Recipient, f.msg, n.Key); err != nil {
@@ -218,17 +218,17 @@ func (d Delivery) deliver(ctx context.Context, book *notebook, n store.Notificat
 	if applied {
 		log.Warn("notification failed for good", "error", f.msg)
 	}
-	return Outcome{Status: store.StatusFailed, Error: f.msg}, nil
+	return Outcome{Status: StatusFailed, Error: f.msg}, nil
 }
 
 // outcomeOf is the outcome of a key handled by another attempt.
-func outcomeOf(rec store.NotificationRecord) Outcome {
+func outcomeOf(rec LedgerRecord) Outcome {
 	return Outcome{Status: rec.Status, ProviderMessageID: rec.ProviderMessageID, Error: rec.LastError, Duplicate: true}
 }
 
 // precheck finds what rules a message out before any request: a
 // suppressed or malformed recipient.
-func (d Delivery) precheck(ctx context.Context, n store.Notification) (*failure, error) {
+func (d Delivery) precheck(ctx context.Context, n Message) (*failure, error) {
 	reason, suppressed, err := d.Ledger.Suppression(ctx, n.Channel, n.Recipient)
 	if err != nil {
 		return nil, err

@@ -7,7 +7,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/acme/backorders/internal/contract"
-	"github.com/acme/backorders/internal/store"
 )
 
 // Dispatcher routes each message to the notifier of its channel: SendGrid
@@ -18,7 +17,7 @@ type Dispatcher struct {
 }
 
 // Send implements Notifier.
-func (d Dispatcher) Send(ctx context.Context, n store.Notification) (Outcome, error) {
+func (d Dispatcher) Send(ctx context.Context, n Message) (Outcome, error) {
 	switch n.Channel {
 	case Email:
 		return d.Email.Send(ctx, n)

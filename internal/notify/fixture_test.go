@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/acme/backorders/internal/notify"
 	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/internal/testing/pgtest"
 )
@@ -50,22 +51,22 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func (f *fixture) email(key string) store.Notification {
-	return store.Notification{
+func (f *fixture) email(key string) notify.Message {
+	return notify.Message{
 		Key: key, OrderID: "SO-1", IncidentID: f.incident, Channel: "email", Recipient: "jane@example.com",
 		Subject: "Your order SO-1 is delayed", Body: "Dear Jane Doe, ...", HTMLBody: "<p>Dear Jane Doe, ...</p>",
 	}
 }
 
-func (f *fixture) sms(key, phone string) store.Notification {
-	return store.Notification{
+func (f *fixture) sms(key, phone string) notify.Message {
+	return notify.Message{
 		Key: key, OrderID: "SO-1", IncidentID: f.incident, Channel: "sms", Recipient: phone,
 		Body: "Backorder SO-1: 1500.00 USD at risk, new ETA 2026-12-07.",
 	}
 }
 
 // row is the ledger row of key.
-func (f *fixture) row(key string) store.NotificationRecord {
+func (f *fixture) row(key string) notify.LedgerRecord {
 	f.t.Helper()
 	recs, err := f.s.ListNotifications(f.ctx, "SO-1")
 	require.NoError(f.t, err)
@@ -75,7 +76,7 @@ func (f *fixture) row(key string) store.NotificationRecord {
 		}
 	}
 	f.t.Fatalf("no ledger row %s", key)
-	return store.NotificationRecord{}
+	return notify.LedgerRecord{}
 }
 
 // deliveryFailures is what the incident says went undelivered.

@@ -1,8 +1,9 @@
 // Package notify delivers the process's messages. Every notifier writes
-// the ledger (store.Notification, unique per key) so a message meant once
-// is recorded, and sent, once however often an activity is retried:
-// Recorder only records; Delivery sends through a Provider (SendGrid for
-// email, Twilio for SMS); Dispatcher picks one per channel.
+// the ledger (one row per Message key, which internal/store keeps) so a
+// message meant once is recorded, and sent, once however often an
+// activity is retried: Recorder only records; Delivery sends through a
+// Provider (SendGrid for email, Twilio for SMS); Dispatcher picks one per
+// channel.
 package notify
 
 import (
@@ -10,7 +11,6 @@ import (
 	"log/slog"
 
 	"github.com/acme/backorders/internal/contract"
-	"github.com/acme/backorders/internal/store"
 )
 
 // Channels.
@@ -25,17 +25,13 @@ type Outcome = contract.NotificationOutcome
 
 // Notifier sends one message.
 type Notifier interface {
-	Send(ctx context.Context, n store.Notification) (Outcome, error)
+	Send(ctx context.Context, n Message) (Outcome, error)
 }
 
-// Ledger is where messages are recorded.
+// Ledger is where messages are recorded (internal/store implements it).
 type Ledger interface {
-	RecordNotification(ctx context.Context, n store.Notification) (store.NotificationRecord, bool, error)
+	RecordNotification(ctx context.Context, n Message) (LedgerRecord, bool, error)
 }
-
-// StatusRecorded marks a message the recording notifier kept instead of
-// handing to a provider.
-const StatusRecorded = store.StatusRecorded
 
 // Recorder is the default notifier: it records every message, fully
 // rendered, in the ledger and logs it, so the process runs without provider
@@ -48,7 +44,7 @@ type Recorder struct {
 // Send records n once per key. A key handled before, by this recorder or
 // by a provider when one was configured, answers with its row's own
 // status: a failed message is not reported delivered.
-func (r Recorder) Send(ctx context.Context, n store.Notification) (Outcome, error) {
+func (r Recorder) Send(ctx context.Context, n Message) (Outcome, error) {
 	n.Status = StatusRecorded
 	rec, inserted, err := r.Ledger.RecordNotification(ctx, n)
 	if err != nil {

@@ -46,11 +46,11 @@ func TestRecorderRecordsOncePerKey(t *testing.T) {
 	var logs bytes.Buffer
 	r := notify.Recorder{Ledger: s, Log: slog.New(slog.NewTextHandler(&logs, nil))}
 
-	n := store.Notification{
+	n := notify.Message{
 		Key: "INC-1/weekly-report/2026-W48", OrderID: "SO-1", IncidentID: "INC-1", Channel: notify.Email,
 		Recipient: "jane@example.com", Subject: "Weekly backorder report",
 		Body: "Dear Jane, 3 orders are late.", HTMLBody: `<p>Dear Jane</p><img src="cid:chart">`,
-		Attachments: []store.Attachment{
+		Attachments: []notify.Attachment{
 			{Filename: "chart.png", ContentType: "image/png", Content: []byte{0x89, 'P', 'N', 'G'}, Inline: true, ContentID: "chart"},
 			{Filename: "backorders.csv", ContentType: "text/csv", Content: []byte("order_id\nSO-1\n")},
 		},
@@ -105,8 +105,8 @@ func TestRecorderReportsWhatTheLedgerSays(t *testing.T) {
 	s, _ := pgtest.NewStore(t)
 	ctx := context.Background()
 	r := notify.Recorder{Ledger: s, Log: slog.New(slog.DiscardHandler)}
-	n := store.Notification{Key: "k", Channel: notify.SMS, Recipient: "+14155550100", Body: "b"}
-	_, _, err := s.ClaimNotification(ctx, n, store.ClaimPolicy{MaxUncertainSends: 1})
+	n := notify.Message{Key: "k", Channel: notify.SMS, Recipient: "+14155550100", Body: "b"}
+	_, _, err := s.ClaimNotification(ctx, n, notify.ClaimPolicy{MaxUncertainSends: 1})
 	require.NoError(t, err)
 	_, err = s.FailNotification(ctx, n.Key, 1, "Twilio answered HTTP 400")
 	require.NoError(t, err)
@@ -122,7 +122,7 @@ func TestRecorderPlainSMS(t *testing.T) {
 	ctx := context.Background()
 	r := notify.Recorder{Ledger: s, Log: slog.New(slog.DiscardHandler)}
 
-	out, err := r.Send(ctx, store.Notification{Key: "SO-9/sms", OrderID: "SO-9", Channel: notify.SMS, Recipient: "+15555550100",
+	out, err := r.Send(ctx, notify.Message{Key: "SO-9/sms", OrderID: "SO-9", Channel: notify.SMS, Recipient: "+15555550100",
 		Body: "Backorder SO-9: 1200.00 USD at risk, new ETA 2026-12-07."})
 	require.NoError(t, err)
 	assert.False(t, out.Duplicate)
@@ -141,7 +141,7 @@ func TestRecorderReportsLedgerErrors(t *testing.T) {
 	s.Close() // the database is gone
 	var logs bytes.Buffer
 	r := notify.Recorder{Ledger: s, Log: slog.New(slog.NewTextHandler(&logs, nil))}
-	out, err := r.Send(context.Background(), store.Notification{Key: "k", OrderID: "SO-1", Channel: notify.Email, Body: "b"})
+	out, err := r.Send(context.Background(), notify.Message{Key: "k", OrderID: "SO-1", Channel: notify.Email, Body: "b"})
 	require.Error(t, err, "the activity fails and Temporal retries it")
 	assert.Contains(t, err.Error(), "recording email notification k")
 	assert.Equal(t, notify.Outcome{}, out)

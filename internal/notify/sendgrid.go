@@ -13,7 +13,6 @@ import (
 	"github.com/sendgrid/sendgrid-go/helpers/mail"
 
 	"github.com/acme/backorders/internal/address"
-	"github.com/acme/backorders/internal/store"
 )
 
 // SendGrid delivers email through SendGrid's v3 mail send API with the
@@ -56,7 +55,7 @@ func (*SendGrid) CheckRecipient(recipient string) error { return address.Email(r
 // Deliver implements Provider: one POST /v3/mail/send, not retried here
 // (the library's retry helper sleeps inside the activity and gives up with
 // a bare error; Temporal retries instead, at the provider's pace).
-func (s *SendGrid) Deliver(ctx context.Context, n store.Notification) (string, error) {
+func (s *SendGrid) Deliver(ctx context.Context, n Message) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	x := &exchange{ctx: ctx, timeout: s.timeout}
@@ -76,7 +75,7 @@ func (s *SendGrid) Deliver(ctx context.Context, n store.Notification) (string, e
 
 // message is the mail: both parts, attachments, and the ledger key in
 // custom_args, which SendGrid hands back with every delivery event.
-func (s *SendGrid) message(n store.Notification) *mail.SGMailV3 {
+func (s *SendGrid) message(n Message) *mail.SGMailV3 {
 	m := mail.NewV3Mail()
 	m.SetFrom(s.from)
 	m.Subject = n.Subject

@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/acme/backorders/internal/notify"
-	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/internal/testing/fakes"
 	"github.com/acme/backorders/internal/testing/fakes/sendgridfake"
 )
@@ -29,9 +28,10 @@ func (f *fixture) sendGrid(baseURL string, timeout time.Duration) notify.Deliver
 
 func TestSendGridRequestAsSent(t *testing.T) {
 	f := newFixture(t)
-	fake := sendgridfake.New(t, sendGridKey)
+	fake := sendgridfake.New(sendGridKey)
+	t.Cleanup(fake.Close)
 	n := f.email("INC-1/customer-eta/v1")
-	n.Attachments = []store.Attachment{
+	n.Attachments = []notify.Attachment{
 		{Filename: "chart.png", ContentType: "image/png", Content: []byte("PNG"), Inline: true, ContentID: "chart"},
 		{Filename: "backorders.csv", ContentType: "text/csv", Content: []byte("order_id\nSO-1\n")},
 	}
@@ -72,7 +72,8 @@ func TestSendGridRequestAsSent(t *testing.T) {
 
 func TestSendGridSendsOncePerKey(t *testing.T) {
 	f := newFixture(t)
-	fake := sendgridfake.New(t, sendGridKey)
+	fake := sendgridfake.New(sendGridKey)
+	t.Cleanup(fake.Close)
 	d := f.sendGrid(fake.URL, 0)
 	first, err := d.Send(f.ctx, f.email("k"))
 	require.NoError(t, err)
@@ -108,7 +109,8 @@ func TestSendGridRetryableFailures(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
-			fake := sendgridfake.New(t, sendGridKey)
+			fake := sendgridfake.New(sendGridKey)
+			t.Cleanup(fake.Close)
 			if tc.resetIn != 0 {
 				tc.reply.Header = http.Header{"X-Ratelimit-Reset": {strconv.FormatInt(time.Now().Add(tc.resetIn).Unix(), 10)}}
 			}
@@ -144,7 +146,8 @@ func TestSendGridPermanentFailures(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
-			fake := sendgridfake.New(t, sendGridKey)
+			fake := sendgridfake.New(sendGridKey)
+			t.Cleanup(fake.Close)
 			fake.Push(tc.reply)
 			d := f.sendGrid(fake.URL, 0)
 
@@ -167,7 +170,8 @@ func TestSendGridPermanentFailures(t *testing.T) {
 
 func TestSendGridUnauthorizedHidesTheKey(t *testing.T) {
 	f := newFixture(t)
-	fake := sendgridfake.New(t, "SG.the-right-key")
+	fake := sendgridfake.New("SG.the-right-key")
+	t.Cleanup(fake.Close)
 	_, err := f.sendGrid(fake.URL, 0).Send(f.ctx, f.email("k"))
 	requireRetry(t, err, 5*time.Minute)
 	assert.Contains(t, err.Error(), "check the SendGrid credentials")
@@ -178,7 +182,8 @@ func TestSendGridUnauthorizedHidesTheKey(t *testing.T) {
 
 	var out notify.Outcome
 	// Even a relay that echoes the request does not leak it.
-	echo := sendgridfake.New(t, sendGridKey)
+	echo := sendgridfake.New(sendGridKey)
+	t.Cleanup(echo.Close)
 	echo.Push(fakes.Reply{Status: 400, Body: `{"errors":[{"message":"bad header Authorization: Bearer ` + sendGridKey + `"}]}`})
 	out, err = f.sendGrid(echo.URL, 0).Send(f.ctx, f.email("k2"))
 	require.NoError(t, err)
@@ -201,7 +206,8 @@ func TestSendGridUnauthorizedHidesTheKey(t *testing.T) {
 
 func TestSendGridInvalidRecipientIsNotSent(t *testing.T) {
 	f := newFixture(t)
-	fake := sendgridfake.New(t, sendGridKey)
+	fake := sendgridfake.New(sendGridKey)
+	t.Cleanup(fake.Close)
 	n := f.email("k")
 	n.Recipient = "jane at example"
 	out, err := f.sendGrid(fake.URL, 0).Send(f.ctx, n)
@@ -222,7 +228,8 @@ func TestSendGridUncertainOutcomeIsRetried(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
-			fake := sendgridfake.New(t, sendGridKey)
+			fake := sendgridfake.New(sendGridKey)
+			t.Cleanup(fake.Close)
 			fake.Push(tc.reply)
 			d := f.sendGrid(fake.URL, 300*time.Millisecond)
 
@@ -245,7 +252,8 @@ func TestSendGridUncertainOutcomeIsRetried(t *testing.T) {
 // often Temporal retries (four attempts sent four emails before).
 func TestSendGridSlowProviderSendsAtMostTwice(t *testing.T) {
 	f := newFixture(t)
-	fake := sendgridfake.New(t, sendGridKey)
+	fake := sendgridfake.New(sendGridKey)
+	t.Cleanup(fake.Close)
 	for range 6 {
 		fake.Push(fakes.Slow(time.Second))
 	}

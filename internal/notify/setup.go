@@ -4,14 +4,20 @@ import (
 	"log/slog"
 
 	"github.com/acme/backorders/internal/config"
-	"github.com/acme/backorders/internal/store"
 )
+
+// LedgerStore keeps the ledger for every notifier: the recorder's and the
+// deliveries' (internal/store implements it).
+type LedgerStore interface {
+	Ledger
+	DeliveryLedger
+}
 
 // New picks each channel's delivery from the configuration: the provider
 // when its variables are set (config checks they are all set or none),
 // else the recording notifier. cfg.EmailRoute and cfg.SMSRoute say which,
 // for people.
-func New(cfg config.Config, db *store.Store, logger *slog.Logger) (Dispatcher, error) {
+func New(cfg config.Config, db LedgerStore, logger *slog.Logger) (Dispatcher, error) {
 	recorder := Recorder{Ledger: db, Log: logger}
 	d := Dispatcher{Email: recorder, SMS: recorder}
 	if sg := cfg.SendGrid; sg.Enabled() {

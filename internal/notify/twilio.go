@@ -12,7 +12,6 @@ import (
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 
 	"github.com/acme/backorders/internal/address"
-	"github.com/acme/backorders/internal/store"
 )
 
 // smsValidity is how long Twilio may hold an SMS in its queue: an alert
@@ -76,7 +75,7 @@ func (*Twilio) Name() string { return "Twilio" }
 func (*Twilio) CheckRecipient(recipient string) error { return address.Phone(recipient) }
 
 // Deliver implements Provider: one message create.
-func (t *Twilio) Deliver(ctx context.Context, n store.Notification) (string, error) {
+func (t *Twilio) Deliver(ctx context.Context, n Message) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
 	x := &exchange{ctx: ctx, timeout: t.timeout, target: t.target}

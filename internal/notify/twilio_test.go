@@ -33,7 +33,8 @@ func (f *fixture) twilio(baseURL, callback string, timeout time.Duration) notify
 
 func TestTwilioRequestAsSent(t *testing.T) {
 	f := newFixture(t)
-	fake := twiliofake.New(t, twilioSID, twilioToken)
+	fake := twiliofake.New(twilioSID, twilioToken)
+	t.Cleanup(fake.Close)
 	n := f.sms("INC-1/warehouse-sms", managerSMS)
 
 	out, err := f.twilio(fake.URL, "https://hooks.shop.example/twilio?source=backorders", 0).Send(f.ctx, n)
@@ -64,7 +65,8 @@ func TestTwilioRequestAsSent(t *testing.T) {
 
 func TestTwilioWithoutStatusCallback(t *testing.T) {
 	f := newFixture(t)
-	fake := twiliofake.New(t, twilioSID, twilioToken)
+	fake := twiliofake.New(twilioSID, twilioToken)
+	t.Cleanup(fake.Close)
 	_, err := f.twilio(fake.URL, "", 0).Send(f.ctx, f.sms("k", managerSMS))
 	require.NoError(t, err)
 	require.Len(t, fake.Requests(), 1)
@@ -73,7 +75,8 @@ func TestTwilioWithoutStatusCallback(t *testing.T) {
 
 func TestTwilioSendsOncePerKey(t *testing.T) {
 	f := newFixture(t)
-	fake := twiliofake.New(t, twilioSID, twilioToken)
+	fake := twiliofake.New(twilioSID, twilioToken)
+	t.Cleanup(fake.Close)
 	d := f.twilio(fake.URL, "", 0)
 	first, err := d.Send(f.ctx, f.sms("k", managerSMS))
 	require.NoError(t, err)
@@ -96,7 +99,8 @@ func TestTwilioRetryableFailures(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
-			fake := twiliofake.New(t, twilioSID, twilioToken)
+			fake := twiliofake.New(twilioSID, twilioToken)
+			t.Cleanup(fake.Close)
 			fake.Push(tc.reply)
 			d := f.twilio(fake.URL, "", 0)
 
@@ -125,7 +129,8 @@ func TestTwilioPermanentFailures(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
-			fake := twiliofake.New(t, twilioSID, twilioToken)
+			fake := twiliofake.New(twilioSID, twilioToken)
+			t.Cleanup(fake.Close)
 			fake.Push(tc.reply)
 			out, err := f.twilio(fake.URL, "", 0).Send(f.ctx, f.sms("k", managerSMS))
 			require.NoError(t, err)
@@ -141,7 +146,8 @@ func TestTwilioPermanentFailures(t *testing.T) {
 
 func TestTwilioUnsubscribedNumberIsSuppressed(t *testing.T) {
 	f := newFixture(t)
-	fake := twiliofake.New(t, twilioSID, twilioToken)
+	fake := twiliofake.New(twilioSID, twilioToken)
+	t.Cleanup(fake.Close)
 	fake.Push(twiliofake.Unsubscribed())
 	d := f.twilio(fake.URL, "", 0)
 
@@ -178,7 +184,8 @@ func TestTwilioUncertainOutcomeIsNotResent(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
-			fake := twiliofake.New(t, twilioSID, twilioToken)
+			fake := twiliofake.New(twilioSID, twilioToken)
+			t.Cleanup(fake.Close)
 			fake.Push(tc.reply)
 			d := f.twilio(fake.URL, "", 300*time.Millisecond)
 
@@ -199,7 +206,8 @@ func TestTwilioUncertainOutcomeIsNotResent(t *testing.T) {
 
 func TestTwilioCallEndsWithTheActivity(t *testing.T) {
 	f := newFixture(t)
-	fake := twiliofake.New(t, twilioSID, twilioToken)
+	fake := twiliofake.New(twilioSID, twilioToken)
+	t.Cleanup(fake.Close)
 	fake.Push(fakes.Slow(5 * time.Second))
 	ctx, cancel := context.WithTimeout(f.ctx, 200*time.Millisecond)
 	defer cancel()
@@ -214,7 +222,8 @@ func TestTwilioCallEndsWithTheActivity(t *testing.T) {
 
 func TestTwilioUnauthorizedHidesTheToken(t *testing.T) {
 	f := newFixture(t)
-	fake := twiliofake.New(t, twilioSID, "another-token")
+	fake := twiliofake.New(twilioSID, "another-token")
+	t.Cleanup(fake.Close)
 	_, err := f.twilio(fake.URL, "", 0).Send(f.ctx, f.sms("k", managerSMS))
 	requireRetry(t, err, 5*time.Minute)
 	assert.Contains(t, err.Error(), "HTTP 401: error 20003: Authenticate (check the Twilio credentials)")
@@ -235,7 +244,8 @@ func TestTwilioUnreachableIsRetried(t *testing.T) {
 
 func TestTwilioInvalidNumberIsNotSent(t *testing.T) {
 	f := newFixture(t)
-	fake := twiliofake.New(t, twilioSID, twilioToken)
+	fake := twiliofake.New(twilioSID, twilioToken)
+	t.Cleanup(fake.Close)
 	for _, phone := range []string{"+15555550100", "415-555-0100"} {
 		out, err := f.twilio(fake.URL, "", 0).Send(f.ctx, f.sms("k"+phone, phone))
 		require.NoError(t, err)

@@ -2,11 +2,22 @@ package store
 
 import (
 	"context"
+	"embed"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
 )
+
+// Database admin: creating, dropping and migrating databases.
+
+//go:embed migrations/*.sql
+var migrations embed.FS
 
 // DatabaseURL is serverURL pointed at database name on the same server.
 func DatabaseURL(serverURL, name string) (string, error) {
@@ -61,4 +72,44 @@ func onServer(ctx context.Context, serverURL string, statements ...string) error
 		}
 	}
 	return nil
+}
+
+// Migrate brings the schema up to date with the embedded goose migrations.
+func (s *Store) Migrate(ctx context.Context) error {
+	db := stdlib.OpenDBFromPool(s.pool)
+	defer db.Close()
+	provider, err := goose.NewProvider(goose.DialectPostgres, db, mustSub(migrations, "migrations"))
+	if err != nil {
+		return fmt.Errorf("loading migrations: %w", err)
+	}
+	if _, err := provider.Up(ctx); err != nil {
+		return fmt.Errorf("applying migrations: %w", err)
+	}
+	return nil
+}
+
+// EnsureDatabase creates the database named in databaseURL when it does not
+// exist yet, connecting to the server's "postgres" database to do so.
+func EnsureDatabase(ctx context.Context, databaseURL string) error {
+	cfg, err := pgx.ParseConfig(databaseURL)
+	if err != nil {
+		return fmt.Errorf("DATABASE_URL is not a valid PostgreSQL URL: %w", err)
+	}
+	err = onServer(ctx, databaseURL, "CREATE DATABASE "+pgx.Identifier{cfg.Database}.Sanitize())
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "42P04" { // duplicate_database
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("creating database %q: %w", cfg.Database, err)
+	}
+	return nil
+}
+
+func mustSub(f fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(err) // the directory is embedded at build time
+	}
+	return sub
 }

@@ -1,5 +1,11 @@
-// Package store is the PostgreSQL side of the process: the order model,
-// incidents, tasks, the notification ledger, alerts and sweep runs.
+// Package store is the PostgreSQL side of the process, one job a file:
+// the connection (store.go), database admin and migrations
+// (databases.go), the order process's queries (orders.go, sweep.go,
+// episode.go, tasks.go), the notification ledger (ledger.go), import
+// (import.go), the seed generator (seed.go), the weekly report's SQL
+// (report.go), and the counts the fault drills and the benchmark check
+// their runs with (audit.go).
+//
 // Every write that an activity makes is idempotent: it is keyed by a
 // deterministic key under a unique constraint, so an at-least-once retry
 // finds what the first attempt wrote instead of writing it twice.
@@ -7,10 +13,8 @@ package store
 
 import (
 	"context"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"slices"
 	"strings"
 	"time"
@@ -18,12 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
 )
-
-//go:embed migrations/*.sql
-var migrations embed.FS
 
 // defaultMaxConns is the pool size when DATABASE_URL sets none
 // (pool_max_conns=N sets it).
@@ -63,40 +62,10 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 // Close releases the pool.
 func (s *Store) Close() { s.pool.Close() }
 
-// Pool exposes the pool to tests and benchmarks that need raw SQL.
+// Pool is a test seam: the store's tests and the tests of its callers
+// set up and inspect rows with raw SQL through it. Product code, the
+// fault drills and the benchmark use the typed queries instead.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
-
-// Migrate brings the schema up to date with the embedded goose migrations.
-func (s *Store) Migrate(ctx context.Context) error {
-	db := stdlib.OpenDBFromPool(s.pool)
-	defer db.Close()
-	provider, err := goose.NewProvider(goose.DialectPostgres, db, mustSub(migrations, "migrations"))
-	if err != nil {
-		return fmt.Errorf("loading migrations: %w", err)
-	}
-	if _, err := provider.Up(ctx); err != nil {
-		return fmt.Errorf("applying migrations: %w", err)
-	}
-	return nil
-}
-
-// EnsureDatabase creates the database named in databaseURL when it does not
-// exist yet, connecting to the server's "postgres" database to do so.
-func EnsureDatabase(ctx context.Context, databaseURL string) error {
-	cfg, err := pgx.ParseConfig(databaseURL)
-	if err != nil {
-		return fmt.Errorf("DATABASE_URL is not a valid PostgreSQL URL: %w", err)
-	}
-	err = onServer(ctx, databaseURL, "CREATE DATABASE "+pgx.Identifier{cfg.Database}.Sanitize())
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "42P04" { // duplicate_database
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("creating database %q: %w", cfg.Database, err)
-	}
-	return nil
-}
 
 // connectTimeout bounds a connection attempt when DATABASE_URL sets no
 // connect_timeout: pgx has none, so a server that accepts the TCP
@@ -147,12 +116,4 @@ func redact(cfg *pgx.ConnConfig) string {
 // inTx runs fn in one transaction: all of it lands, or none.
 func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, s.pool, fn)
-}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // the directory is embedded at build time
-	}
-	return sub
 }

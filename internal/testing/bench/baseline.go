@@ -12,6 +12,7 @@ import (
 	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/notify"
 	"github.com/acme/backorders/internal/store"
+	"github.com/acme/backorders/internal/testing/systest"
 )
 
 // baseline does what a cron script would: the same database writes and
@@ -19,7 +20,7 @@ import (
 // loop with no Temporal, on a database of its own. The gap to the real
 // thing is the price of durability.
 func (r *run) baseline(ctx context.Context) error {
-	db, err := freshDatabase(ctx, r.opts.ServerURL, baselineDatabase)
+	db, _, err := systest.FreshDatabase(ctx, r.opts.ServerURL, baselineDatabase, true)
 	if err != nil {
 		return err
 	}
@@ -92,21 +93,4 @@ func handleWithoutTemporal(ctx context.Context, acts *activities.Activities, ord
 		return err
 	}
 	return acts.MarkOrderChecked(ctx, contract.MarkOrderCheckedInput{OrderID: orderID, CurrentStatus: awaitingStatus})
-}
-
-// freshDatabase drops and recreates a benchmark database and migrates it.
-func freshDatabase(ctx context.Context, serverURL, name string) (*store.Store, error) {
-	dbURL, err := store.CreateDatabase(ctx, serverURL, name, true)
-	if err != nil {
-		return nil, err
-	}
-	db, err := store.Open(ctx, dbURL)
-	if err != nil {
-		return nil, err
-	}
-	if err := db.Migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
 }

@@ -9,9 +9,9 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -20,17 +20,16 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/acme/backorders/internal/backorder"
 	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/internal/testing/localproc"
+	"github.com/acme/backorders/internal/testing/systest"
 	"github.com/acme/backorders/workflows"
 )
 
@@ -106,10 +105,9 @@ type run struct {
 	opts     Options
 	results  Results
 	db       *store.Store
+	server   *systest.DevServer
 	temporal client.Client
-	server   *localproc.Process
 	worker   *localproc.Process
-	port     int
 	asOf     time.Time
 }
 
@@ -152,11 +150,8 @@ func (r *run) close() {
 	if r.worker != nil {
 		_ = r.worker.Stop(syscall.SIGINT, 20*time.Second)
 	}
-	if r.temporal != nil {
-		r.temporal.Close()
-	}
 	if r.server != nil {
-		_ = r.server.Stop(syscall.SIGINT, 20*time.Second)
+		r.server.Close(20 * time.Second)
 	}
 	if r.db != nil {
 		r.db.Close()
@@ -165,19 +160,18 @@ func (r *run) close() {
 
 func (r *run) startStack(ctx context.Context) error {
 	var err error
-	if r.db, err = freshDatabase(ctx, r.opts.ServerURL, benchDatabase); err != nil {
+	var dbURL string
+	if r.db, dbURL, err = systest.FreshDatabase(ctx, r.opts.ServerURL, benchDatabase, true); err != nil {
 		return err
 	}
-	if r.server, r.port, r.temporal, err = startDevServer(ctx, r.opts.WorkDir); err != nil {
+	// The dev server as make demo runs it, on a free port and a SQLite file.
+	if r.server, err = systest.StartDevServer(ctx, systest.DevServerOptions{Dir: r.opts.WorkDir, Env: os.Environ()}); err != nil {
 		return err
 	}
-	dbURL, err := store.DatabaseURL(r.opts.ServerURL, benchDatabase)
-	if err != nil {
-		return err
-	}
+	r.temporal = r.server.Client()
 	env := append(os.Environ(),
 		"DATABASE_URL="+dbURL,
-		"TEMPORAL_ADDRESS="+r.temporalAddress(),
+		"TEMPORAL_ADDRESS="+r.server.Address(),
 		"BACKORDER_TASK_QUEUE="+taskQueue,
 		"BACKORDER_TIMEZONE=UTC",
 		"WAREHOUSE_MANAGER_PHONE=+15555550100",
@@ -185,8 +179,6 @@ func (r *run) startStack(ctx context.Context) error {
 	r.worker, err = localproc.Start("worker", filepath.Join(r.opts.WorkDir, "worker.log"), append(env, r.opts.WorkerEnv...), nil, r.opts.WorkerBinary)
 	return err
 }
-
-func (r *run) temporalAddress() string { return fmt.Sprintf("127.0.0.1:%d", r.port) }
 
 func (r *run) seed(ctx context.Context) error {
 	start := time.Now()
@@ -249,8 +241,7 @@ func (r *run) sweep(ctx context.Context) error {
 	err = r.waitFor(ctx, string(contract.StageAwaitingFulfillment), 60*time.Minute, func() (int, error) {
 		// Through the partial index of backordered orders: a count over all
 		// million orders, four times a second, would steal the CPU measured.
-		return r.countSQL(ctx, `SELECT count(*) FROM orders
-			WHERE status = 'Backordered' AND promised_date < $1 AND current_status = $2`, r.asOf, awaitingStatus)
+		return r.db.CountOverdueInCurrentStatus(ctx, r.asOf, awaitingStatus)
 	})
 	if err != nil {
 		return err
@@ -291,22 +282,14 @@ func (r *run) perOrderLatencies(ctx context.Context) ([]float64, error) {
 			break
 		}
 	}
-	rows, err := r.db.Pool().Query(ctx, `SELECT id, last_checked_at FROM orders WHERE current_status = $1`, awaitingStatus)
-	if err != nil {
-		return nil, err
-	}
-	type checked struct {
-		ID string
-		At time.Time
-	}
-	orders, err := pgx.CollectRows(rows, pgx.RowToStructByPos[checked])
+	orders, err := r.db.OrdersInCurrentStatus(ctx, awaitingStatus)
 	if err != nil {
 		return nil, err
 	}
 	latencies := make([]float64, 0, len(orders))
 	for _, o := range orders {
 		if s, ok := started[contract.BackorderWorkflowID(o.ID)]; ok {
-			latencies = append(latencies, o.At.Sub(s).Seconds())
+			latencies = append(latencies, o.LastCheckedAt.Sub(s).Seconds())
 		}
 	}
 	return latencies, nil
@@ -359,7 +342,7 @@ func (r *run) memory(context.Context) error {
 	if r.results.WorkerRSSMB, err = r.worker.RSSMB(); err != nil {
 		return err
 	}
-	if r.results.ServerRSSMB, err = r.server.RSSMB(); err != nil {
+	if r.results.ServerRSSMB, err = r.server.Process().RSSMB(); err != nil {
 		return err
 	}
 	r.progressf("with %d workflows parked: worker %.0f MB, dev server %.0f MB resident",
@@ -375,7 +358,7 @@ func (r *run) fulfil(ctx context.Context) error {
 		return err
 	}
 	start := time.Now()
-	if _, err := r.db.Pool().Exec(ctx, `UPDATE orders SET status = 'Fulfilled' WHERE current_status = $1`, awaitingStatus); err != nil {
+	if err := r.db.SetStatusByCurrentStatus(ctx, awaitingStatus, contract.OrderFulfilled); err != nil {
 		return err
 	}
 	err = localproc.Parallel(ids, clientConcurrency, func(id string) error {
@@ -388,7 +371,7 @@ func (r *run) fulfil(ctx context.Context) error {
 		// The workflow resolves its incident as its last step; counting that
 		// in Postgres spares the dev server's SQLite visibility store, which
 		// the measurement would otherwise load.
-		return r.countSQL(ctx, `SELECT count(*) FROM incidents WHERE status = 'resolved'`)
+		return r.db.CountResolvedIncidents(ctx)
 	})
 	if err != nil {
 		return err
@@ -433,54 +416,28 @@ func (r *run) calibrate(ctx context.Context) error {
 	return nil
 }
 
+// waitFor polls count until every overdue order is counted, reporting
+// progress every ten seconds.
 func (r *run) waitFor(ctx context.Context, what string, limit time.Duration, count func() (int, error)) error {
-	deadline := time.Now().Add(limit)
-	lastReport := time.Now()
-	for {
-		n, err := count()
-		if err != nil {
-			return err
-		}
-		if n >= r.opts.Overdue {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("only %d of %d orders %s after %s", n, r.opts.Overdue, what, limit)
-		}
-		if time.Since(lastReport) > 10*time.Second {
-			r.progressf("%d/%d %s", n, r.opts.Overdue, what)
-			lastReport = time.Now()
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(500 * time.Millisecond):
-		}
+	n := 0
+	wait := systest.Wait{What: what, Limit: limit, Every: 500 * time.Millisecond,
+		Report: func(status string, _ time.Duration) { r.progressf("%s", status) }}
+	err := wait.Until(ctx, func(context.Context) (bool, string, error) {
+		var err error
+		n, err = count()
+		return n >= r.opts.Overdue, fmt.Sprintf("%d/%d %s", n, r.opts.Overdue, what), err
+	})
+	var notReached *systest.NotReachedError
+	if errors.As(err, &notReached) {
+		return fmt.Errorf("only %d of %d orders %s after %s", n, r.opts.Overdue, what, limit)
 	}
-}
-
-func (r *run) countSQL(ctx context.Context, sql string, args ...any) (int, error) {
-	var n int
-	err := r.db.Pool().QueryRow(ctx, sql, args...).Scan(&n)
-	return n, err
-}
-
-func (r *run) countWorkflows(ctx context.Context, query string) (int, error) {
-	resp, err := r.temporal.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: query})
-	if err != nil {
-		return 0, err
-	}
-	return int(resp.Count), nil
+	return err
 }
 
 // sampleOrders lists up to n order ids that reached awaiting_fulfillment
 // (or later), in id order.
 func (r *run) sampleOrders(ctx context.Context, n int) ([]string, error) {
-	rows, err := r.db.Pool().Query(ctx, `SELECT order_id FROM incidents ORDER BY order_id LIMIT $1`, n)
-	if err != nil {
-		return nil, err
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	ids, err := r.db.OrdersWithIncidents(ctx, n)
 	if err == nil && len(ids) == 0 {
 		err = fmt.Errorf("no incidents recorded")
 	}
@@ -517,8 +474,6 @@ func machine() string {
 	}
 	return fmt.Sprintf("%d cores %s%s, %s/%s, %s", runtime.NumCPU(), cpu, mem, runtime.GOOS, runtime.GOARCH, runtime.Version())
 }
-
-func logAdapter(l *slog.Logger) log.Logger { return log.NewStructuredLogger(l) }
 
 // WriteJSON writes the results where `make bench` keeps them.
 func WriteJSON(path string, res Results) error {

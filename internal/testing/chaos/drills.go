@@ -281,7 +281,7 @@ func lockSuppliers(ctx context.Context, r *run) error {
 	// start-to-close); later ones would block only in the email step,
 	// whose 30 s timeout outlasts the lock.
 	err := r.st.waitUntil(ctx, "the first order assessed", r.opts.Limit, func(ctx context.Context) (bool, string, error) {
-		got, err := r.st.countSQL(ctx, `SELECT count(*) FROM orders WHERE last_checked_at IS NOT NULL`)
+		got, err := within(ctx, r.st.Store.CountCheckedOrders)
 		return got >= 1, fmt.Sprintf("%d assessed", got), err
 	})
 	if err != nil {

@@ -7,9 +7,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/acme/backorders/internal/contract"
+	"github.com/acme/backorders/internal/notify"
 )
 
 // Check is one invariant, pass or fail.
@@ -64,11 +63,6 @@ type CheckOptions struct {
 // maxCopies is docs/reliability.md's bound on the copies of one message.
 var maxCopies = map[string]int{"email": 2, "sms": 1}
 
-type ledgerRow struct {
-	Key, OrderID, Channel, Status string
-	Attempts, UncertainSends      int
-}
-
 // CheckInvariants checks, after fulfilment, everything the drills promise:
 // every overdue order was handled once and closed, one incident and two
 // tasks per order, each intended message accepted by the fake provider
@@ -105,27 +99,33 @@ func (s *Stack) CheckInvariants(ctx context.Context, exp Expected, opts CheckOpt
 	}
 
 	// Postgres: orders closed, incidents and tasks once each.
-	closed, err := s.countSQL(ctx, `SELECT count(*) FROM orders WHERE id = ANY($1) AND current_status = $2`, exp.Orders, closedStatus)
+	closed, err := within(ctx, func(ctx context.Context) (int, error) {
+		return s.Store.CountInCurrentStatus(ctx, exp.Orders, closedStatus)
+	})
 	if err != nil {
 		return v, err
 	}
 	add("every order closed after fulfilment", closed == n, "%d/%d", closed, n)
 
-	incidents, err := s.perOrder(ctx, `SELECT order_id, count(*) FROM incidents GROUP BY order_id`)
+	incidents, err := s.Store.IncidentsPerOrder(ctx)
 	if err != nil {
 		return v, err
 	}
 	bad := offenders(exp.Orders, incidents, func(string) int { return 1 })
 	add("exactly one incident per order", len(bad) == 0, "%d orders, %d incidents%s", len(incidents), sum(incidents), badList(bad))
-	unresolved, err := s.countSQL(ctx, `SELECT count(*) FROM incidents WHERE status <> 'resolved'`)
+	unresolved, err := within(ctx, s.Store.CountUnresolvedIncidents)
 	if err != nil {
 		return v, err
 	}
 	add("every incident resolved", unresolved == 0, "%d open", unresolved)
 
-	tasks, err := s.perOrder(ctx, `SELECT order_id || '/' || role, count(*) FROM tasks GROUP BY order_id, role`)
+	taskCounts, err := s.Store.TaskCounts(ctx)
 	if err != nil {
 		return v, err
+	}
+	tasks := map[string]int{}
+	for _, c := range taskCounts {
+		tasks[c.OrderID+"/"+string(c.Role)] = c.Tasks
 	}
 	var wantTasks []string
 	for _, id := range exp.Orders {
@@ -134,7 +134,7 @@ func (s *Stack) CheckInvariants(ctx context.Context, exp Expected, opts CheckOpt
 	bad = offenders(wantTasks, tasks, func(string) int { return 1 })
 	add("two tasks per order (one per role)", len(bad) == 0, "%d tasks%s", sum(tasks), badList(bad))
 
-	alerts, err := s.countSQL(ctx, `SELECT count(*) FROM active_alerts`)
+	alerts, err := within(ctx, s.Store.CountActiveAlerts)
 	if err != nil {
 		return v, err
 	}
@@ -194,7 +194,7 @@ func (s *Stack) CheckInvariants(ctx context.Context, exp Expected, opts CheckOpt
 // channel within docs/reliability.md's bounds (see CheckOptions), no other order
 // got any, and the ledger tells the truth: a row says sent only if the
 // fake accepted the message.
-func (s *Stack) checkMessages(v *Verdict, channel string, acceptedKeys []string, ledger map[string]ledgerRow, want []string, wanted map[string]bool, opts CheckOptions) {
+func (s *Stack) checkMessages(v *Verdict, channel string, acceptedKeys []string, ledger map[string]notify.LedgerRecord, want []string, wanted map[string]bool, opts CheckOptions) {
 	perOrder := map[string]int{}
 	unattributed := 0
 	for _, key := range acceptedKeys {
@@ -205,7 +205,7 @@ func (s *Stack) checkMessages(v *Verdict, channel string, acceptedKeys []string,
 		}
 		perOrder[row.OrderID]++
 	}
-	rowsOf := map[string][]ledgerRow{}
+	rowsOf := map[string][]notify.LedgerRecord{}
 	for _, r := range ledger {
 		if r.Channel == channel {
 			rowsOf[r.OrderID] = append(rowsOf[r.OrderID], r)
@@ -279,35 +279,17 @@ func (s *Stack) checkMessages(v *Verdict, channel string, acceptedKeys []string,
 		Detail: fmt.Sprintf("%d rows%s", len(want)-len(ledgerBad), badList(ledgerBad))})
 }
 
-func (s *Stack) ledger(ctx context.Context) (map[string]ledgerRow, error) {
-	rows, err := s.Store.Pool().Query(ctx, `SELECT key, order_id, channel, status, attempts, uncertain_sends FROM notifications`)
+// ledger is the notifications ledger by key.
+func (s *Stack) ledger(ctx context.Context) (map[string]notify.LedgerRecord, error) {
+	list, err := s.Store.ListNotifications(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ledgerRow])
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]ledgerRow, len(list))
+	out := make(map[string]notify.LedgerRecord, len(list))
 	for _, r := range list {
 		out[r.Key] = r
 	}
 	return out, nil
-}
-
-func (s *Stack) perOrder(ctx context.Context, query string) (map[string]int, error) {
-	rows, err := s.Store.Pool().Query(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]int{}
-	var key string
-	var n int
-	_, err = pgx.ForEachRow(rows, []any{&key, &n}, func() error {
-		out[key] = n
-		return nil
-	})
-	return out, err
 }
 
 // offenders lists keys whose count is not want(key), and keys counted that

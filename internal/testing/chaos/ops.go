@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/internal/testing/localproc"
+	"github.com/acme/backorders/internal/testing/systest"
 )
 
 const (
@@ -42,27 +43,16 @@ func (s *Stack) Seed(ctx context.Context, overdue int, asOf time.Time) (Expected
 	if _, err := s.Store.Seed(ctx, store.SeedOptions{Orders: overdue + extra, Overdue: overdue, AsOf: asOf, Seed: 1}); err != nil {
 		return Expected{}, err
 	}
-	rows, err := s.Store.Pool().Query(ctx, `
-		SELECT o.id, COALESCE(sum(l.backordered_quantity * l.unit_price), 0) > $2::numeric
-		FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id
-		WHERE o.status = 'Backordered' AND o.promised_date < $1
-		GROUP BY o.id ORDER BY o.id`, asOf, smsThreshold)
+	got, err := s.Store.OverdueOrderValues(ctx, asOf)
 	if err != nil {
 		return Expected{}, err
 	}
+	threshold := decimal.RequireFromString(smsThreshold)
 	exp := Expected{AsOf: asOf.Format(time.DateOnly), HighValue: map[string]bool{}}
-	type row struct {
-		ID   string
-		High bool
-	}
-	got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
-	if err != nil {
-		return Expected{}, err
-	}
-	for _, r := range got {
-		exp.Orders = append(exp.Orders, r.ID)
-		if r.High {
-			exp.HighValue[r.ID] = true
+	for _, o := range got {
+		exp.Orders = append(exp.Orders, o.ID)
+		if o.BackorderValue.GreaterThan(threshold) {
+			exp.HighValue[o.ID] = true
 		}
 	}
 	if len(exp.Orders) != overdue {
@@ -85,19 +75,9 @@ func (s *Stack) StartSweep(ctx context.Context, asOf string) error {
 // the other steps, so the stage alone does not mean the customer was told,
 // and a fulfilment before a notice rightly suppresses it.
 func (s *Stack) Awaiting(ctx context.Context) (int, error) {
-	return s.countSQL(ctx, `
-		WITH settled AS (
-		    SELECT order_id, channel FROM notifications
-		    WHERE status IN ('sent', 'recorded', 'failed')
-		       OR (status = 'unknown' AND (channel = 'sms' OR uncertain_sends >= 2)))
-		SELECT count(*) FROM orders o
-		WHERE o.current_status = $1
-		  AND EXISTS (SELECT 1 FROM settled n WHERE n.order_id = o.id AND n.channel = 'email')
-		  AND (SELECT count(*) FROM notifications n WHERE n.order_id = o.id) =
-		      (SELECT count(*) FROM settled n WHERE n.order_id = o.id)
-		  AND (NOT EXISTS (SELECT 1 FROM active_alerts a WHERE a.order_id = o.id)
-		       OR EXISTS (SELECT 1 FROM settled n WHERE n.order_id = o.id AND n.channel = 'sms'))`,
-		awaitingStatus)
+	return within(ctx, func(ctx context.Context) (int, error) {
+		return s.Store.CountAwaitingNoticesSettled(ctx, awaitingStatus)
+	})
 }
 
 // Completed counts per-order workflows that completed.
@@ -122,11 +102,14 @@ func (s *Stack) Fulfil(ctx context.Context, orders []string) error {
 // each order's procurement task: done in Postgres, then the signal.
 func (s *Stack) CompleteProcurementTasks(ctx context.Context, orders []string) error {
 	return localproc.Parallel(orders, clientConcurrency, func(id string) error {
-		var taskID string
-		err := s.Store.Pool().QueryRow(ctx, `SELECT id FROM tasks WHERE order_id = $1 AND role = $2`, id, contract.RoleProcurementManager).Scan(&taskID)
+		tasks, err := s.Store.ListTasks(ctx, store.TaskFilter{OrderID: id, Role: contract.RoleProcurementManager})
+		if err == nil && len(tasks) == 0 {
+			err = store.ErrNotFound
+		}
 		if err != nil {
 			return fmt.Errorf("procurement task of %s: %w", id, err)
 		}
+		taskID := tasks[0].ID
 		at := time.Now().UTC()
 		if _, err := s.Store.CompleteTask(ctx, store.TaskCompletion{TaskID: taskID, CompletedBy: "chaos", Note: "supplier chased", At: at}); err != nil {
 			return err
@@ -153,40 +136,13 @@ func (s *Stack) Result(ctx context.Context, orderID string) (contract.BackorderS
 // are tolerated until the deadline and then reported; a worker that died
 // on its own fails at once.
 func (s *Stack) waitUntil(ctx context.Context, what string, limit time.Duration, check func(context.Context) (bool, string, error)) error {
-	start := time.Now()
-	deadline := start.Add(limit)
-	lastLog := start
-	var lastErr error
-	status := ""
-	for {
-		done, st, err := check(ctx)
-		if err == nil {
-			status, lastErr = st, nil
-			if done {
-				return nil
-			}
-		} else {
-			lastErr = err
-		}
-		if err := s.checkWorkers(); err != nil {
-			return fmt.Errorf("waiting for %s: %w", what, err)
-		}
-		if time.Now().After(deadline) {
-			if lastErr != nil {
-				return fmt.Errorf("%s: not reached within %s (%s; last error: %v)", what, limit, status, lastErr)
-			}
-			return fmt.Errorf("%s: not reached within %s (%s)", what, limit, status)
-		}
-		if time.Since(lastLog) >= 10*time.Second {
-			s.opts.Logf("waiting for %s: %s (%.0fs)", what, status, time.Since(start).Seconds())
-			lastLog = time.Now()
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+	wait := systest.Wait{
+		What: what, Limit: limit, Every: 100 * time.Millisecond, TolerateErrors: true, Guard: s.checkWorkers,
+		Report: func(status string, waited time.Duration) {
+			s.opts.Logf("waiting for %s: %s (%.0fs)", what, status, waited.Seconds())
+		},
 	}
+	return wait.Until(ctx, check)
 }
 
 // waitAwaiting waits until at least n orders are awaiting fulfilment.

@@ -6,24 +6,19 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"syscall"
 	"time"
 
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/log"
 
 	"github.com/acme/backorders/internal/store"
-	"github.com/acme/backorders/internal/testing/devstack"
 	"github.com/acme/backorders/internal/testing/fakes/sendgridfake"
 	"github.com/acme/backorders/internal/testing/fakes/twiliofake"
 	"github.com/acme/backorders/internal/testing/localproc"
+	"github.com/acme/backorders/internal/testing/systest"
 )
 
 // Provider credentials the worker is given; the fakes accept only these.
@@ -65,10 +60,8 @@ type Stack struct {
 	dropDB func()
 	pg     *privatePostgres
 
-	serverPort  int
-	server      *localproc.Process
-	serverStart int
-	Temporal    client.Client
+	server   *systest.DevServer
+	Temporal client.Client
 
 	mu          sync.Mutex
 	workers     []*localproc.Process
@@ -76,7 +69,6 @@ type Stack struct {
 
 	SendGrid *sendgridfake.Server
 	Twilio   *twiliofake.Server
-	fakes    cleanups
 
 	env []string
 }
@@ -98,14 +90,12 @@ func NewStack(ctx context.Context, opts StackOptions) (_ *Stack, err error) {
 	if err := s.startDatabase(ctx); err != nil {
 		return nil, err
 	}
-	if s.serverPort, err = localproc.FreePort(); err != nil {
+	if s.server, err = systest.StartDevServer(ctx, systest.DevServerOptions{Dir: opts.Dir, Logf: opts.Logf}); err != nil {
 		return nil, err
 	}
-	if err := s.StartServer(ctx); err != nil {
-		return nil, err
-	}
-	s.SendGrid = sendgridfake.New(&s.fakes, sendGridAPIKey)
-	s.Twilio = twiliofake.New(&s.fakes, twilioAccountSID, twilioAuthToken)
+	s.Temporal = s.server.Client()
+	s.SendGrid = sendgridfake.New(sendGridAPIKey)
+	s.Twilio = twiliofake.New(twilioAccountSID, twilioAuthToken)
 	s.env = []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + os.Getenv("HOME"),
@@ -153,10 +143,8 @@ func (s *Stack) startDatabase(ctx context.Context) error {
 		}
 	}
 	var err error
-	if s.Store, err = store.Open(ctx, s.dbURL); err != nil {
-		return err
-	}
-	return s.Store.Migrate(ctx)
+	s.Store, err = systest.OpenMigrated(ctx, s.dbURL)
+	return err
 }
 
 // Close stops the workers and the dev server, drops the database (or
@@ -169,13 +157,15 @@ func (s *Stack) Close() {
 	for _, w := range workers {
 		_ = w.Stop(syscall.SIGINT, 10*time.Second)
 	}
-	if s.Temporal != nil {
-		s.Temporal.Close()
-	}
 	if s.server != nil {
-		_ = s.server.Stop(syscall.SIGINT, 15*time.Second)
+		s.server.Close(15 * time.Second)
 	}
-	s.fakes.run()
+	if s.Twilio != nil {
+		s.Twilio.Close()
+	}
+	if s.SendGrid != nil {
+		s.SendGrid.Close()
+	}
 	if s.Store != nil {
 		s.Store.Close()
 	}
@@ -188,63 +178,15 @@ func (s *Stack) Close() {
 }
 
 // TemporalAddress is the dev server's frontend, the same across restarts.
-func (s *Stack) TemporalAddress() string { return "127.0.0.1:" + strconv.Itoa(s.serverPort) }
+func (s *Stack) TemporalAddress() string { return s.server.Address() }
 
-// StartServer runs the pinned dev server on the stack's port with its
+// StartServer runs the dev server again on the stack's port with its
 // SQLite file (kept across restarts) and waits until it answers.
-func (s *Stack) StartServer(ctx context.Context) error {
-	cli, err := devstack.TemporalCLIPath()
-	if err != nil {
-		return err
-	}
-	s.serverStart++
-	args := append([]string{"server", "start-dev", "--headless", "--ip", "127.0.0.1",
-		"--port", strconv.Itoa(s.serverPort), "--db-filename", filepath.Join(s.opts.Dir, "temporal.db"), "--log-level", "error"},
-		devstack.DevServerArgs()...)
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
-	p, err := localproc.Start("temporal dev server", filepath.Join(s.opts.Dir, "temporal.log"), env, nil, cli, args...)
-	if err != nil {
-		return err
-	}
-	s.server = p
-	quiet := log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		if s.Temporal == nil {
-			dialCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
-			c, err := client.DialContext(dialCtx, client.Options{HostPort: s.TemporalAddress(), Logger: quiet})
-			cancel()
-			if err == nil {
-				s.Temporal = c
-			}
-		}
-		if s.Temporal != nil {
-			hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			_, err = s.Temporal.CheckHealth(hctx, &client.CheckHealthRequest{})
-			cancel()
-			if err == nil {
-				// Health answers before the namespace is loaded; a
-				// visibility call proves the server is fully up.
-				if _, err = s.countWorkflows(ctx, `WorkflowType = "none"`); err == nil {
-					s.opts.Logf("dev server up on %s (start %d)", s.TemporalAddress(), s.serverStart)
-					return nil
-				}
-			}
-		}
-		if p.Exited() {
-			return fmt.Errorf("the dev server exited at start:\n%s", p.Tail(2000))
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			_ = p.Kill()
-			return fmt.Errorf("the dev server did not answer on %s within 90s: %v\n%s", s.TemporalAddress(), err, p.Tail(2000))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
+func (s *Stack) StartServer(ctx context.Context) error { return s.server.Start(ctx) }
 
 // KillServer kills the dev server with SIGKILL.
 func (s *Stack) KillServer() error {
-	s.opts.Logf("SIGKILL dev server (pid %d)", s.server.PID())
+	s.opts.Logf("SIGKILL dev server (pid %d)", s.server.Process().PID())
 	return s.server.Kill()
 }
 
@@ -348,22 +290,18 @@ func (s *Stack) WorkerLogTail(n int) string {
 	return localproc.TailFile(filepath.Join(s.opts.Dir, fmt.Sprintf("worker-%d.log", s.workerStart)), n)
 }
 
-func (s *Stack) countSQL(ctx context.Context, query string, args ...any) (int, error) {
-	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	var n int
-	err := s.Store.Pool().QueryRow(qctx, query, args...).Scan(&n)
-	return n, err
+// countWorkflows counts the workflows a visibility query matches, giving
+// up after 5 s (the server may be down, as a drill intends).
+func (s *Stack) countWorkflows(ctx context.Context, query string) (int, error) {
+	return within(ctx, func(ctx context.Context) (int, error) { return systest.CountWorkflows(ctx, s.Temporal, query) })
 }
 
-func (s *Stack) countWorkflows(ctx context.Context, query string) (int, error) {
+// within runs a query, giving up after 5 s (the database or the server
+// may be down, as a drill intends).
+func within[T any](ctx context.Context, query func(context.Context) (T, error)) (T, error) {
 	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	resp, err := s.Temporal.CountWorkflow(qctx, &workflowservice.CountWorkflowExecutionsRequest{Query: query})
-	if err != nil {
-		return 0, err
-	}
-	return int(resp.Count), nil
+	return query(qctx)
 }
 
 func randomHex(n int) string {

@@ -36,8 +36,10 @@ func TestNotificationsThroughProviderFakes(t *testing.T) {
 		token   = "e2etesttoken"
 		manager = "+14155550100"
 	)
-	sg := sendgridfake.New(t, apiKey)
-	tw := twiliofake.New(t, sid, token)
+	sg := sendgridfake.New(apiKey)
+	t.Cleanup(sg.Close)
+	tw := twiliofake.New(sid, token)
+	t.Cleanup(tw.Close)
 	// Each provider fails its first request; Temporal retries, and still
 	// each message goes out once.
 	sg.Push(fakes.Status(500))

@@ -41,8 +41,10 @@ func TestSecretsStayOutOfLogsHistoriesAndErrors(t *testing.T) {
 		sid    = "AC5ec0de7a11b9e4c3f2d1a0b9c8d7e6f5"
 		token  = "tk9Wq2Lx7Rv4Nz1Bm8Hc5Jd3"
 	)
-	sg := sendgridfake.New(t, apiKey)
-	tw := twiliofake.New(t, sid, token)
+	sg := sendgridfake.New(apiKey)
+	t.Cleanup(sg.Close)
+	tw := twiliofake.New(sid, token)
+	t.Cleanup(tw.Close)
 	// A provider (or a proxy) that echoes what it was sent: in a short
 	// message, and where a long one is cut short (the ledger keeps 300
 	// characters of a provider's explanation).
@@ -281,8 +283,10 @@ func TestWorkerRunsWithLeastPrivilege(t *testing.T) {
 		sid    = "AC00000000000000000000000000000001"
 		token  = "leastprivilegetoken0"
 	)
-	sg := sendgridfake.New(t, apiKey)
-	tw := twiliofake.New(t, sid, token)
+	sg := sendgridfake.New(apiKey)
+	t.Cleanup(sg.Close)
+	tw := twiliofake.New(sid, token)
+	t.Cleanup(tw.Close)
 	sg.Push(fakes.Status(500), fakes.Status(400)) // a retry, then an email that fails for good
 	tw.Push(twiliofake.Unsubscribed())            // the number replied STOP: suppressed
 	s := newStack(t,

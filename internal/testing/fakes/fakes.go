@@ -1,6 +1,7 @@
 // Package fakes holds what the provider fakes (sendgridfake, twiliofake)
-// share: a scripted queue of replies and the HTTP mechanics of answering
-// badly on purpose (slowly, or not at all).
+// share: a scripted queue of replies, the HTTP mechanics of answering
+// badly on purpose (slowly, or not at all), and the record of the
+// requests received.
 package fakes
 
 import (

@@ -10,8 +10,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"sync"
-	"testing"
 
 	"github.com/acme/backorders/internal/testing/fakes"
 )
@@ -78,44 +76,27 @@ type Request struct {
 	MessageID string
 }
 
-// Server is a running fake.
+// Server is a running fake. Requests and Accepted list what it received.
 type Server struct {
 	fakes.Script
+	*fakes.Recorder[Request]
 	// URL is the base URL to hand the client (SENDGRID_BASE_URL).
 	URL    string
 	apiKey string
-
-	mu       sync.Mutex
-	requests []Request
+	srv    *httptest.Server
 }
 
-// New starts a fake on 127.0.0.1 that accepts apiKey, stopped when the
-// test ends.
-func New(t testing.TB, apiKey string) *Server {
-	s := &Server{apiKey: apiKey}
-	srv := httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(srv.Close)
-	s.URL = srv.URL
+// New starts a fake on 127.0.0.1 that accepts apiKey; Close stops it
+// (tests: t.Cleanup(fake.Close)).
+func New(apiKey string) *Server {
+	s := &Server{apiKey: apiKey, Recorder: fakes.NewRecorder(func(r Request) bool { return r.Accepted })}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.URL = s.srv.URL
 	return s
 }
 
-// Requests returns every request received, in order.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
-
-// Accepted returns the requests whose mail was accepted.
-func (s *Server) Accepted() []Request {
-	var out []Request
-	for _, r := range s.Requests() {
-		if r.Accepted {
-			out = append(out, r)
-		}
-	}
-	return out
-}
+// Close stops the fake, waiting for the requests it is answering.
+func (s *Server) Close() { s.srv.Close() }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	raw, _ := io.ReadAll(r.Body)
@@ -131,13 +112,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		reply = s.Next()
 	}
-	s.mu.Lock()
-	rec.Accepted = reply.Success()
-	if rec.Accepted {
-		rec.MessageID = fmt.Sprintf("sg-msg-%d", len(s.requests)+1)
-	}
-	s.requests = append(s.requests, rec)
-	s.mu.Unlock()
+	rec = s.Record(func(number int) Request {
+		rec.Accepted = reply.Success()
+		if rec.Accepted {
+			rec.MessageID = fmt.Sprintf("sg-msg-%d", number)
+		}
+		return rec
+	})
 
 	if rec.Accepted {
 		w.Header().Set("X-Message-Id", rec.MessageID)

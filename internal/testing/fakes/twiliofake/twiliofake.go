@@ -12,8 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sync"
-	"testing"
 
 	"github.com/acme/backorders/internal/testing/fakes"
 )
@@ -46,26 +44,28 @@ type Request struct {
 	SID      string
 }
 
-// Server is a running fake.
+// Server is a running fake. Requests and Accepted list what it received.
 type Server struct {
 	fakes.Script
+	*fakes.Recorder[Request]
 	// URL is the base URL to hand the client (TWILIO_BASE_URL).
 	URL                   string
 	accountSID, authToken string
-
-	mu       sync.Mutex
-	requests []Request
+	srv                   *httptest.Server
 }
 
-// New starts a fake on 127.0.0.1 for one account, stopped when the test
-// ends.
-func New(t testing.TB, accountSID, authToken string) *Server {
-	s := &Server{accountSID: accountSID, authToken: authToken}
-	srv := httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(srv.Close)
-	s.URL = srv.URL
+// New starts a fake on 127.0.0.1 for one account; Close stops it (tests:
+// t.Cleanup(fake.Close)).
+func New(accountSID, authToken string) *Server {
+	s := &Server{accountSID: accountSID, authToken: authToken,
+		Recorder: fakes.NewRecorder(func(r Request) bool { return r.Accepted })}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.URL = s.srv.URL
 	return s
 }
+
+// Close stops the fake, waiting for the requests it is answering.
+func (s *Server) Close() { s.srv.Close() }
 
 // Error answers with an HTTP status and a Twilio error code.
 func Error(status, code int) fakes.Reply {
@@ -74,24 +74,6 @@ func Error(status, code int) fakes.Reply {
 
 // Unsubscribed answers as Twilio does for a recipient who replied STOP.
 func Unsubscribed() fakes.Reply { return Error(http.StatusBadRequest, CodeUnsubscribed) }
-
-// Requests returns every request received, in order.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
-
-// Accepted returns the requests whose message was accepted.
-func (s *Server) Accepted() []Request {
-	var out []Request
-	for _, r := range s.Requests() {
-		if r.Accepted {
-			out = append(out, r)
-		}
-	}
-	return out
-}
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	rec := Request{Method: r.Method, Path: r.URL.Path, Header: fakes.WithoutAuth(r.Header)}
@@ -112,13 +94,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		To: r.PostForm.Get("To"), From: r.PostForm.Get("From"), Body: r.PostForm.Get("Body"),
 		ValidityPeriod: r.PostForm.Get("ValidityPeriod"), StatusCallback: r.PostForm.Get("StatusCallback"),
 	}
-	s.mu.Lock()
-	rec.Accepted = reply.Success()
-	if rec.Accepted {
-		rec.SID = newSID()
-	}
-	s.requests = append(s.requests, rec)
-	s.mu.Unlock()
+	rec = s.Record(func(int) Request {
+		rec.Accepted = reply.Success()
+		if rec.Accepted {
+			rec.SID = newSID()
+		}
+		return rec
+	})
 
 	if rec.Accepted {
 		body, _ := json.Marshal(map[string]any{

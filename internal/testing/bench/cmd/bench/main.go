@@ -10,27 +10,23 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strconv"
 	"text/tabwriter"
 
-	"github.com/acme/backorders/internal/config"
 	"github.com/acme/backorders/internal/testing/bench"
+	"github.com/acme/backorders/internal/testing/systest"
 )
 
 func main() {
 	out := flag.String("out", "bench/results.json", "where to write the results")
-	workerBin := flag.String("worker", "bin/worker", "the worker binary to measure")
-	flag.Usage = func() {
-		fmt.Fprintln(flag.CommandLine.Output(), `Usage: bench [--out FILE] [--worker BIN]
+	workerBin := systest.WorkerFlag("the worker binary to measure")
+	systest.Usage(`Usage: bench [--out FILE] [--worker BIN]
 
 Runs the whole backorder process on its own dev server and databases and
 reports throughput, latency, the no-op ceiling, memory, a plain-loop
 baseline, the weekly report time and the invariants.
 
 Environment: BENCH_ORDERS (default 1000000), BENCH_OVERDUE (default 10000),
-DATABASE_URL (its server hosts the benchmark's databases).`)
-		flag.PrintDefaults()
-	}
+DATABASE_URL (its server hosts the benchmark's databases).`, nil)
 	flag.Parse()
 	if err := run(*out, *workerBin); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -39,20 +35,16 @@ DATABASE_URL (its server hosts the benchmark's databases).`)
 }
 
 func run(out, workerBin string) error {
-	orders, err := sizeFromEnv("BENCH_ORDERS", 1_000_000)
+	orders, err := systest.IntFromEnv("BENCH_ORDERS", 1_000_000, 1)
 	if err != nil {
 		return err
 	}
-	overdue, err := sizeFromEnv("BENCH_OVERDUE", 10_000)
+	overdue, err := systest.IntFromEnv("BENCH_OVERDUE", 10_000, 1)
 	if err != nil {
 		return err
 	}
 	if overdue > orders {
 		return fmt.Errorf("BENCH_OVERDUE=%d is more than BENCH_ORDERS=%d", overdue, orders)
-	}
-	cfg, err := config.Load()
-	if err != nil {
-		return err
 	}
 	workDir, err := os.MkdirTemp("", "backorders-bench")
 	if err != nil {
@@ -61,7 +53,7 @@ func run(out, workerBin string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	res, err := bench.Run(ctx, bench.Options{
-		Orders: orders, Overdue: overdue, ServerURL: cfg.DatabaseURL,
+		Orders: orders, Overdue: overdue, ServerURL: systest.ServerURL(),
 		WorkerBinary: workerBin, WorkDir: workDir, Progress: os.Stderr,
 	})
 	if err != nil {
@@ -70,18 +62,6 @@ func run(out, workerBin string) error {
 	_ = os.RemoveAll(workDir)
 	printTable(res)
 	return bench.WriteJSON(out, res)
-}
-
-func sizeFromEnv(name string, def int) (int, error) {
-	v := os.Getenv(name)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		return 0, fmt.Errorf("%s=%q must be a whole number of at least 1", name, v)
-	}
-	return n, nil
 }
 
 func printTable(r bench.Results) {

@@ -11,24 +11,22 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
-	"github.com/acme/backorders/internal/config"
 	"github.com/acme/backorders/internal/testing/chaos"
+	"github.com/acme/backorders/internal/testing/systest"
 )
 
 func main() {
-	workerBin := flag.String("worker", "bin/worker", "the worker binary to run, kill and restart")
+	workerBin := systest.WorkerFlag("the worker binary to run, kill and restart")
 	only := flag.String("drill", "", "comma-separated drill names to run (default: all)")
-	flag.Usage = func() {
-		out := flag.CommandLine.Output()
-		fmt.Fprintln(out, `Usage: chaos [--worker BIN] [--drill NAME,...]
+	systest.Usage(`Usage: chaos [--worker BIN] [--drill NAME,...]
 
 Runs the fault drills: for each, a sweep of overdue orders on its own dev
 server, database and worker, with fake SendGrid and Twilio servers; the
@@ -40,12 +38,11 @@ CHAOS_PROVIDER_OUTAGE (20s), CHAOS_LOCK_HOLD (15s), CHAOS_SERVER_DOWN (3s),
 DATABASE_URL (its server hosts the drills' databases; the outage drill
 brings its own throwaway cluster), TEMPORAL_CLI_PATH.
 
-Drills:`)
+Drills:`, func(out io.Writer) {
 		for _, d := range chaos.Drills {
 			fmt.Fprintf(out, "  %-18s %s\n", d.Name, d.Title)
 		}
-		flag.PrintDefaults()
-	}
+	})
 	flag.Parse()
 	ok, err := run(*workerBin, *only)
 	if err != nil {
@@ -69,12 +66,9 @@ func run(workerBin, only string) (bool, error) {
 			drills = append(drills, d)
 		}
 	}
-	opts := chaos.Options{WorkerBinary: workerBin, ServerURL: config.DefaultDatabaseURL}
-	if u := os.Getenv("DATABASE_URL"); u != "" {
-		opts.ServerURL = u
-	}
+	opts := chaos.Options{WorkerBinary: workerBin, ServerURL: systest.ServerURL()}
 	var err error
-	if opts.Orders, err = intFromEnv("CHAOS_ORDERS", 300); err != nil {
+	if opts.Orders, err = systest.IntFromEnv("CHAOS_ORDERS", 300, 4); err != nil {
 		return false, err
 	}
 	for _, d := range []struct {
@@ -86,7 +80,7 @@ func run(workerBin, only string) (bool, error) {
 		{"CHAOS_LOCK_HOLD", &opts.LockHold},
 		{"CHAOS_SERVER_DOWN", &opts.ServerDown},
 	} {
-		if *d.into, err = durationFromEnv(d.name); err != nil {
+		if *d.into, err = systest.DurationFromEnv(d.name); err != nil {
 			return false, err
 		}
 	}
@@ -152,28 +146,4 @@ func printTable(results []chaos.Result) {
 	for _, r := range results {
 		fmt.Printf("  %-18s %s\n", r.Drill, r.Title)
 	}
-}
-
-func intFromEnv(name string, def int) (int, error) {
-	v := os.Getenv(name)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 4 {
-		return 0, fmt.Errorf("%s=%q must be a whole number of at least 4", name, v)
-	}
-	return n, nil
-}
-
-func durationFromEnv(name string) (time.Duration, error) {
-	v := os.Getenv(name)
-	if v == "" {
-		return 0, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%s=%q must be a positive duration such as 30s", name, v)
-	}
-	return d, nil
 }

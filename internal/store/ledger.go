@@ -8,62 +8,59 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/acme/backorders/internal/contract"
+	"github.com/acme/backorders/internal/notify"
 )
 
-// Statuses of a notifications ledger row: the contract's, since a
-// notification's outcome carries its row's status to the workflows.
-const (
-	StatusRecorded = contract.NotificationRecorded
-	StatusPending  = contract.NotificationPending
-	StatusRetrying = contract.NotificationRetrying
-	StatusSent     = contract.NotificationSent
-	StatusUnknown  = contract.NotificationUnknown
-	StatusFailed   = contract.NotificationFailed
-)
+// The notifications ledger: one row per intended message, claimed and
+// settled around each provider call, and the suppression list. The
+// notifier (internal/notify) owns the message and record types and the
+// ledger interfaces this implements.
 
-// NotificationRecord is a ledger row without its content.
-type NotificationRecord struct {
-	Key               string
-	OrderID           string
-	Channel           string
-	Recipient         string
-	Status            string
-	ProviderMessageID string
-	// Attempts counts the provider calls claimed; the current claim's
-	// number is its fencing token.
-	Attempts  int
-	LastError string
-	// UncertainSends counts the calls whose outcome is not known: each may
-	// have delivered a copy.
-	UncertainSends int
-	// ResentBy is who asked for a manual resend, if anyone did.
-	ResentBy  string
-	CreatedAt time.Time
-	UpdatedAt time.Time
-}
+var (
+	_ notify.Ledger         = (*Store)(nil)
+	_ notify.DeliveryLedger = (*Store)(nil)
+)
 
 const recordColumns = `key, order_id, channel, recipient, status, coalesce(provider_message_id, ''),
 	attempts, coalesce(last_error, ''), uncertain_sends, coalesce(resent_by, ''), created_at, updated_at`
 
-func scanRecord(row pgx.Row) (NotificationRecord, error) {
-	var r NotificationRecord
+func scanRecord(row pgx.Row) (notify.LedgerRecord, error) {
+	var r notify.LedgerRecord
 	err := row.Scan(&r.Key, &r.OrderID, &r.Channel, &r.Recipient, &r.Status, &r.ProviderMessageID,
 		&r.Attempts, &r.LastError, &r.UncertainSends, &r.ResentBy, &r.CreatedAt, &r.UpdatedAt)
 	return r, err
 }
 
-// ClaimPolicy says when a message whose earlier outcome is not known may
-// be sent again.
-type ClaimPolicy struct {
-	// MaxUncertainSends is how many calls with an unknown outcome a
-	// message may have: it is sent again while it has fewer. 2 for email
-	// (a customer gets it at most twice), 1 for SMS (never resent).
-	MaxUncertainSends int
-	// NothingTakenBy is the attempt that found the provider took nothing
-	// but could not record it (the activity's heartbeat details say so);
-	// its pending row is sent again. 0 when there is none.
-	NothingTakenBy int
+// attachmentNames is what the ledger keeps of a message's attachments:
+// their names, not their content.
+func attachmentNames(n notify.Message) []string {
+	names := make([]string, len(n.Attachments))
+	for i, a := range n.Attachments {
+		names[i] = a.Filename
+	}
+	return names
+}
+
+// RecordNotification writes a ledger row once per key; inserted is false
+// when the key has a row already, and rec is the row as it stands (it may
+// say failed or unknown if a provider handled the key before).
+func (s *Store) RecordNotification(ctx context.Context, n notify.Message) (rec notify.LedgerRecord, inserted bool, err error) {
+	rec, err = scanRecord(s.pool.QueryRow(ctx, `
+		INSERT INTO notifications (key, order_id, incident_id, channel, recipient, subject, body, html_body, attachments, status, attempts, sent_at)
+		VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, $7, $8, $9, $10, 1, now())
+		ON CONFLICT (key) DO NOTHING
+		RETURNING `+recordColumns,
+		n.Key, n.OrderID, n.IncidentID, n.Channel, n.Recipient, n.Subject, n.Body, n.HTMLBody, attachmentNames(n), n.Status))
+	if err == nil {
+		return rec, true, nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		rec, err = scanRecord(s.pool.QueryRow(ctx, `SELECT `+recordColumns+` FROM notifications WHERE key = $1`, n.Key))
+	}
+	if err != nil {
+		return rec, false, fmt.Errorf("recording %s notification %s: %w", n.Channel, n.Key, err)
+	}
+	return rec, false, nil
 }
 
 // lostAttempt is what a pending row says once no attempt holds it.
@@ -81,7 +78,7 @@ const lostAttempt = "an earlier attempt ended without a result; the provider may
 // policy.NothingTakenBy says that very attempt got nothing through. An
 // unknown row is claimed again while its uncertain sends are fewer than
 // policy.MaxUncertainSends.
-func (s *Store) ClaimNotification(ctx context.Context, n Notification, policy ClaimPolicy) (rec NotificationRecord, claimed bool, err error) {
+func (s *Store) ClaimNotification(ctx context.Context, n notify.Message, policy notify.ClaimPolicy) (rec notify.LedgerRecord, claimed bool, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		rec, err = scanRecord(tx.QueryRow(ctx, `
 			INSERT INTO notifications (key, order_id, incident_id, channel, recipient, subject, body, html_body,
@@ -89,7 +86,7 @@ func (s *Store) ClaimNotification(ctx context.Context, n Notification, policy Cl
 			VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, $7, $8, $9, 'pending', 1)
 			ON CONFLICT (key) DO NOTHING
 			RETURNING `+recordColumns,
-			n.Key, n.OrderID, n.IncidentID, n.Channel, n.Recipient, n.Subject, n.Body, n.HTMLBody, n.attachmentNames()))
+			n.Key, n.OrderID, n.IncidentID, n.Channel, n.Recipient, n.Subject, n.Body, n.HTMLBody, attachmentNames(n)))
 		if err == nil {
 			claimed = true
 			return nil
@@ -100,8 +97,8 @@ func (s *Store) ClaimNotification(ctx context.Context, n Notification, policy Cl
 		if rec, err = scanRecord(tx.QueryRow(ctx, `SELECT `+recordColumns+` FROM notifications WHERE key = $1 FOR UPDATE`, n.Key)); err != nil {
 			return err
 		}
-		nothingTaken := rec.Status == StatusPending && policy.NothingTakenBy > 0 && rec.Attempts == policy.NothingTakenBy
-		if rec.Status == StatusPending && !nothingTaken {
+		nothingTaken := rec.Status == notify.StatusPending && policy.NothingTakenBy > 0 && rec.Attempts == policy.NothingTakenBy
+		if rec.Status == notify.StatusPending && !nothingTaken {
 			if rec, err = scanRecord(tx.QueryRow(ctx, `
 				UPDATE notifications SET status = 'unknown', uncertain_sends = uncertain_sends + 1,
 				       last_error = $2, updated_at = now()
@@ -109,8 +106,8 @@ func (s *Store) ClaimNotification(ctx context.Context, n Notification, policy Cl
 				return err
 			}
 		}
-		if rec.Status == StatusRetrying || nothingTaken ||
-			(rec.Status == StatusUnknown && rec.UncertainSends < policy.MaxUncertainSends) {
+		if rec.Status == notify.StatusRetrying || nothingTaken ||
+			(rec.Status == notify.StatusUnknown && rec.UncertainSends < policy.MaxUncertainSends) {
 			claimed = true
 			rec, err = scanRecord(tx.QueryRow(ctx, `
 				UPDATE notifications SET status = 'pending', attempts = attempts + 1, updated_at = now()
@@ -130,7 +127,7 @@ func (s *Store) ClaimNotification(ctx context.Context, n Notification, policy Cl
 // attempt holds the claim: when a later attempt has taken the row over,
 // applied is false, nothing changes, and rec is the row as it stands. A
 // row that was sent keeps the last error seen before.
-func (s *Store) SettleNotification(ctx context.Context, key string, attempt int, status, providerMessageID, lastError string) (rec NotificationRecord, applied bool, err error) {
+func (s *Store) SettleNotification(ctx context.Context, key string, attempt int, status, providerMessageID, lastError string) (rec notify.LedgerRecord, applied bool, err error) {
 	rec, err = scanRecord(s.pool.QueryRow(ctx, `
 		UPDATE notifications SET status = $3,
 		       provider_message_id = coalesce(NULLIF($4, ''), provider_message_id),
@@ -195,7 +192,7 @@ var ErrNotResendable = errors.New("not resendable")
 // (untouched for longer than stuckAfter) becomes pending with one more
 // attempt, recording who asked. It returns the message with its content
 // and the claimed row.
-func (s *Store) ClaimResend(ctx context.Context, key, by string, stuckAfter time.Duration) (n Notification, rec NotificationRecord, err error) {
+func (s *Store) ClaimResend(ctx context.Context, key, by string, stuckAfter time.Duration) (n notify.Message, rec notify.LedgerRecord, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		if rec, err = scanRecord(tx.QueryRow(ctx, `SELECT `+recordColumns+` FROM notifications WHERE key = $1 FOR UPDATE`, key)); err != nil {
 			if errors.Is(err, pgx.ErrNoRows) {
@@ -204,9 +201,9 @@ func (s *Store) ClaimResend(ctx context.Context, key, by string, stuckAfter time
 			return err
 		}
 		switch rec.Status {
-		case StatusSent, StatusRecorded:
+		case notify.StatusSent, notify.StatusRecorded:
 			return fmt.Errorf("%s is %s already; resending would deliver it twice: %w", key, rec.Status, ErrNotResendable)
-		case StatusPending:
+		case notify.StatusPending:
 			if time.Since(rec.UpdatedAt) < stuckAfter {
 				return fmt.Errorf("%s is being sent right now (attempt %d); try again if it is still pending in %s: %w",
 					key, rec.Attempts, stuckAfter, ErrNotResendable)
@@ -233,7 +230,7 @@ func (s *Store) ClaimResend(ctx context.Context, key, by string, stuckAfter time
 }
 
 // NotificationByKey is the ledger row of key.
-func (s *Store) NotificationByKey(ctx context.Context, key string) (NotificationRecord, error) {
+func (s *Store) NotificationByKey(ctx context.Context, key string) (notify.LedgerRecord, error) {
 	rec, err := scanRecord(s.pool.QueryRow(ctx, `SELECT `+recordColumns+` FROM notifications WHERE key = $1`, key))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return rec, fmt.Errorf("no notification has key %q: see starter notifications: %w", key, ErrNotFound)
@@ -244,14 +241,14 @@ func (s *Store) NotificationByKey(ctx context.Context, key string) (Notification
 // StuckNotifications lists the rows not settled (pending, retrying or
 // unknown) for longer than olderThan, oldest first: messages a workflow
 // stopped waiting for, or whose outcome a person must decide.
-func (s *Store) StuckNotifications(ctx context.Context, olderThan time.Duration) ([]NotificationRecord, error) {
+func (s *Store) StuckNotifications(ctx context.Context, olderThan time.Duration) ([]notify.LedgerRecord, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+recordColumns+` FROM notifications
 		WHERE status IN ('pending', 'retrying', 'unknown') AND updated_at < now() - $1::interval
 		ORDER BY updated_at, key`, olderThan)
 	if err != nil {
 		return nil, fmt.Errorf("listing stuck notifications: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (NotificationRecord, error) { return scanRecord(r) })
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (notify.LedgerRecord, error) { return scanRecord(r) })
 }
 
 // Suppress puts a recipient on the suppression list of a channel.
@@ -281,11 +278,11 @@ func (s *Store) Suppression(ctx context.Context, channel, recipient string) (rea
 
 // ListNotifications lists the ledger, oldest first; orderID narrows it to
 // one order.
-func (s *Store) ListNotifications(ctx context.Context, orderID string) ([]NotificationRecord, error) {
+func (s *Store) ListNotifications(ctx context.Context, orderID string) ([]notify.LedgerRecord, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+recordColumns+` FROM notifications
 		WHERE $1 = '' OR order_id = $1 ORDER BY created_at, key`, orderID)
 	if err != nil {
 		return nil, fmt.Errorf("listing notifications: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (NotificationRecord, error) { return scanRecord(r) })
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (notify.LedgerRecord, error) { return scanRecord(r) })
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/acme/backorders/internal/notify"
 	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/internal/testing/pgtest"
 )
@@ -30,14 +31,14 @@ func deliveryStore(t *testing.T) (*store.Store, context.Context, string) {
 	return s, ctx, incident
 }
 
-func message(key, incident, channel string) store.Notification {
-	return store.Notification{Key: key, OrderID: "SO-1001", IncidentID: incident, Channel: channel,
+func message(key, incident, channel string) notify.Message {
+	return notify.Message{Key: key, OrderID: "SO-1001", IncidentID: incident, Channel: channel,
 		Recipient: "jane@example.com", Subject: "s", Body: "b", HTMLBody: "<p>b</p>"}
 }
 
 var (
-	email = store.ClaimPolicy{MaxUncertainSends: 2}
-	sms   = store.ClaimPolicy{MaxUncertainSends: 1}
+	email = notify.ClaimPolicy{MaxUncertainSends: 2}
+	sms   = notify.ClaimPolicy{MaxUncertainSends: 1}
 )
 
 func TestClaimNotificationLifecycle(t *testing.T) {
@@ -47,10 +48,10 @@ func TestClaimNotificationLifecycle(t *testing.T) {
 	rec, claimed, err := s.ClaimNotification(ctx, n, sms)
 	require.NoError(t, err)
 	assert.True(t, claimed, "a new message is claimed")
-	assert.Equal(t, store.StatusPending, rec.Status)
+	assert.Equal(t, notify.StatusPending, rec.Status)
 	assert.Equal(t, 1, rec.Attempts)
 
-	_, applied, err := s.SettleNotification(ctx, n.Key, 1, store.StatusRetrying, "", "HTTP 500")
+	_, applied, err := s.SettleNotification(ctx, n.Key, 1, notify.StatusRetrying, "", "HTTP 500")
 	require.NoError(t, err)
 	assert.True(t, applied)
 	rec, claimed, err = s.ClaimNotification(ctx, n, sms)
@@ -58,14 +59,14 @@ func TestClaimNotificationLifecycle(t *testing.T) {
 	assert.True(t, claimed, "nothing was accepted: the next attempt sends")
 	assert.Equal(t, 2, rec.Attempts)
 
-	_, applied, err = s.SettleNotification(ctx, n.Key, 2, store.StatusSent, "msg-1", "")
+	_, applied, err = s.SettleNotification(ctx, n.Key, 2, notify.StatusSent, "msg-1", "")
 	require.NoError(t, err)
 	assert.True(t, applied)
 	rec, claimed, err = s.ClaimNotification(ctx, n, email)
 	require.NoError(t, err)
 	assert.False(t, claimed, "sent is final")
-	assert.Equal(t, store.NotificationRecord{
-		Key: "k1", OrderID: "SO-1001", Channel: "email", Recipient: "jane@example.com", Status: store.StatusSent,
+	assert.Equal(t, notify.LedgerRecord{
+		Key: "k1", OrderID: "SO-1001", Channel: "email", Recipient: "jane@example.com", Status: notify.StatusSent,
 		ProviderMessageID: "msg-1", Attempts: 2, LastError: "HTTP 500", CreatedAt: rec.CreatedAt, UpdatedAt: rec.UpdatedAt,
 	}, rec)
 	var sentAt *time.Time
@@ -85,22 +86,22 @@ func TestSettleIsFencedByTheClaim(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, claimed)
 	require.Equal(t, 2, rec.Attempts)
-	_, applied, err := s.SettleNotification(ctx, n.Key, 2, store.StatusSent, "msg-2", "")
+	_, applied, err := s.SettleNotification(ctx, n.Key, 2, notify.StatusSent, "msg-2", "")
 	require.NoError(t, err)
 	require.True(t, applied)
 
 	// Attempt 1 answers late.
-	rec, applied, err = s.SettleNotification(ctx, n.Key, 1, store.StatusUnknown, "", "timeout")
+	rec, applied, err = s.SettleNotification(ctx, n.Key, 1, notify.StatusUnknown, "", "timeout")
 	require.NoError(t, err)
 	assert.False(t, applied)
-	assert.Equal(t, store.StatusSent, rec.Status)
+	assert.Equal(t, notify.StatusSent, rec.Status)
 	assert.Equal(t, "msg-2", rec.ProviderMessageID)
 	failed, err := s.FailNotification(ctx, n.Key, 1, "HTTP 400")
 	require.NoError(t, err)
 	assert.False(t, failed)
 	recs, err := s.ListNotifications(ctx, "SO-1001")
 	require.NoError(t, err)
-	assert.Equal(t, store.StatusSent, recs[0].Status)
+	assert.Equal(t, notify.StatusSent, recs[0].Status)
 	assert.Equal(t, 1, recs[0].UncertainSends, "attempt 1's call is counted as uncertain")
 }
 
@@ -108,19 +109,19 @@ func TestClaimNotificationUncertainOutcomes(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
 		left        string // the status an earlier attempt left
-		policy      store.ClaimPolicy
+		policy      notify.ClaimPolicy
 		wantClaimed bool
 		wantStatus  string
 	}{
-		{name: "sms after a timeout", left: store.StatusUnknown, policy: sms, wantStatus: store.StatusUnknown},
-		{name: "sms after a crash mid-call", left: store.StatusPending, policy: sms, wantStatus: store.StatusUnknown},
-		{name: "sms whose attempt noted the provider took nothing", left: store.StatusPending,
-			policy: store.ClaimPolicy{MaxUncertainSends: 1, NothingTakenBy: 1}, wantClaimed: true, wantStatus: store.StatusPending},
-		{name: "a note about another attempt does not count", left: store.StatusPending,
-			policy: store.ClaimPolicy{MaxUncertainSends: 1, NothingTakenBy: 7}, wantStatus: store.StatusUnknown},
-		{name: "email after a timeout", left: store.StatusUnknown, policy: email, wantClaimed: true, wantStatus: store.StatusPending},
-		{name: "email after a crash mid-call", left: store.StatusPending, policy: email, wantClaimed: true, wantStatus: store.StatusPending},
-		{name: "failed is final", left: store.StatusFailed, policy: email, wantStatus: store.StatusFailed},
+		{name: "sms after a timeout", left: notify.StatusUnknown, policy: sms, wantStatus: notify.StatusUnknown},
+		{name: "sms after a crash mid-call", left: notify.StatusPending, policy: sms, wantStatus: notify.StatusUnknown},
+		{name: "sms whose attempt noted the provider took nothing", left: notify.StatusPending,
+			policy: notify.ClaimPolicy{MaxUncertainSends: 1, NothingTakenBy: 1}, wantClaimed: true, wantStatus: notify.StatusPending},
+		{name: "a note about another attempt does not count", left: notify.StatusPending,
+			policy: notify.ClaimPolicy{MaxUncertainSends: 1, NothingTakenBy: 7}, wantStatus: notify.StatusUnknown},
+		{name: "email after a timeout", left: notify.StatusUnknown, policy: email, wantClaimed: true, wantStatus: notify.StatusPending},
+		{name: "email after a crash mid-call", left: notify.StatusPending, policy: email, wantClaimed: true, wantStatus: notify.StatusPending},
+		{name: "failed is final", left: notify.StatusFailed, policy: email, wantStatus: notify.StatusFailed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, ctx, incident := deliveryStore(t)
@@ -128,9 +129,9 @@ func TestClaimNotificationUncertainOutcomes(t *testing.T) {
 			_, _, err := s.ClaimNotification(ctx, n, tc.policy)
 			require.NoError(t, err)
 			switch tc.left {
-			case store.StatusFailed:
+			case notify.StatusFailed:
 				_, err = s.FailNotification(ctx, n.Key, 1, "HTTP 400")
-			case store.StatusUnknown:
+			case notify.StatusUnknown:
 				_, _, err = s.SettleNotification(ctx, n.Key, 1, tc.left, "", "timeout")
 			}
 			require.NoError(t, err)
@@ -139,7 +140,7 @@ func TestClaimNotificationUncertainOutcomes(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tc.wantClaimed, claimed)
 			assert.Equal(t, tc.wantStatus, rec.Status)
-			if tc.left == store.StatusPending && !tc.wantClaimed {
+			if tc.left == notify.StatusPending && !tc.wantClaimed {
 				assert.Contains(t, rec.LastError, "may have accepted it")
 			}
 		})
@@ -154,7 +155,7 @@ func TestEmailWithUnknownOutcomesIsSentAtMostTwice(t *testing.T) {
 		lose func(t *testing.T, s *store.Store, ctx context.Context, key string, attempt int)
 	}{
 		{name: "timeouts", lose: func(t *testing.T, s *store.Store, ctx context.Context, key string, attempt int) {
-			_, applied, err := s.SettleNotification(ctx, key, attempt, store.StatusUnknown, "", "timeout")
+			_, applied, err := s.SettleNotification(ctx, key, attempt, notify.StatusUnknown, "", "timeout")
 			require.NoError(t, err)
 			require.True(t, applied)
 		}},
@@ -168,7 +169,7 @@ func TestEmailWithUnknownOutcomesIsSentAtMostTwice(t *testing.T) {
 				rec, claimed, err := s.ClaimNotification(ctx, n, email)
 				require.NoError(t, err)
 				if !claimed {
-					assert.Equal(t, store.StatusUnknown, rec.Status)
+					assert.Equal(t, notify.StatusUnknown, rec.Status)
 					assert.Equal(t, 2, rec.UncertainSends)
 					continue
 				}
@@ -196,7 +197,7 @@ func TestFailNotificationTellsTheIncidentOnce(t *testing.T) {
 	recs, err := s.ListNotifications(ctx, "SO-1001")
 	require.NoError(t, err)
 	require.Len(t, recs, 1)
-	assert.Equal(t, store.StatusFailed, recs[0].Status)
+	assert.Equal(t, notify.StatusFailed, recs[0].Status)
 	assert.Equal(t, "not an email address", recs[0].LastError)
 
 	var raw []byte
@@ -226,13 +227,13 @@ func TestFailNotificationTellsTheIncidentOnce(t *testing.T) {
 func TestResendAndStuckNotifications(t *testing.T) {
 	s, ctx, incident := deliveryStore(t)
 	unknown, sent, pending := message("unknown", incident, "sms"), message("sent", incident, "email"), message("pending", incident, "email")
-	for _, n := range []store.Notification{unknown, sent, pending} {
+	for _, n := range []notify.Message{unknown, sent, pending} {
 		_, _, err := s.ClaimNotification(ctx, n, sms)
 		require.NoError(t, err)
 	}
-	_, _, err := s.SettleNotification(ctx, "unknown", 1, store.StatusUnknown, "", "timeout")
+	_, _, err := s.SettleNotification(ctx, "unknown", 1, notify.StatusUnknown, "", "timeout")
 	require.NoError(t, err)
-	_, _, err = s.SettleNotification(ctx, "sent", 1, store.StatusSent, "m-1", "")
+	_, _, err = s.SettleNotification(ctx, "sent", 1, notify.StatusSent, "m-1", "")
 	require.NoError(t, err)
 
 	stuck, err := s.StuckNotifications(ctx, 0)
@@ -255,12 +256,12 @@ func TestResendAndStuckNotifications(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, unknown.Body, n.Body)
 	assert.Equal(t, unknown.Recipient, n.Recipient)
-	assert.Equal(t, store.StatusPending, rec.Status)
+	assert.Equal(t, notify.StatusPending, rec.Status)
 	assert.Equal(t, 2, rec.Attempts)
 	assert.Equal(t, "pat", rec.ResentBy)
 }
 
-func keysOf(recs []store.NotificationRecord) []string {
+func keysOf(recs []notify.LedgerRecord) []string {
 	var keys []string
 	for _, r := range recs {
 		keys = append(keys, r.Key)
