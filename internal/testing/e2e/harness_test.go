@@ -123,6 +123,12 @@ func newStack(t *testing.T, extraEnv ...string) *stack {
 
 func (s *stack) startWorker() { s.startWorkerWith(s.env) }
 
+// withEnv is the same system seen with another environment: its workers
+// and starter commands use env; the database and dev server stay.
+func (s *stack) withEnv(env []string) *stack {
+	return &stack{t: s.t, env: env, db: s.db, metricsURL: s.metricsURL}
+}
+
 // startWorkerWith starts another worker process with its own environment;
 // it is stopped when the test ends.
 func (s *stack) startWorkerWith(env []string) {
