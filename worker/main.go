@@ -52,6 +52,9 @@ func run(logger *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
+	if err := db.CheckSchema(ctx); err != nil {
+		return err
+	}
 	c, err := temporalx.Dial(cfg, logger)
 	if err != nil {
 		return err

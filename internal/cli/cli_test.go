@@ -113,7 +113,7 @@ func TestWrongArgumentsGiveOneLine(t *testing.T) {
 
 func TestHelpIsNotAnError(t *testing.T) {
 	usingEnv(t)
-	for _, args := range [][]string{nil, {"--help"}, {"status", "--help"}, {"task", "--help"}} {
+	for _, args := range [][]string{nil, {"--help"}, {"status", "--help"}, {"task", "--help"}, {"migrate", "--help"}, {"setup", "--help"}} {
 		var out, errOut bytes.Buffer
 		assert.Equal(t, 0, cli.Main(args, &out, &errOut), "%v: %s", args, errOut.String())
 		assert.Contains(t, out.String(), "Usage:", "%v", args)
@@ -133,7 +133,7 @@ func TestBadSettingsGiveOneLine(t *testing.T) {
 func TestUnreachablePostgresGivesOneLine(t *testing.T) {
 	usingEnv(t)
 	for _, args := range [][]string{
-		{"tasks"}, {"notifications"}, {"fulfill", "SO-1"}, {"task", "complete", "T-1"}, {"setup"},
+		{"tasks"}, {"notifications"}, {"fulfill", "SO-1"}, {"task", "complete", "T-1"}, {"setup"}, {"migrate"},
 		{"import", "--file", "../testing/e2e/testdata/orders.json"},
 	} {
 		f := run(args...)

@@ -28,6 +28,8 @@ type env struct {
 	out, err io.Writer
 	db       *store.Store
 	temporal client.Client
+	// schemaChecked: db's schema version was checked (store).
+	schemaChecked bool
 }
 
 // Main runs the starter with args and returns the process exit code.
@@ -150,7 +152,7 @@ others listed in docs/operations.md.`,
 		},
 	}
 	root.AddCommand(
-		newSetupCmd(e), newImportCmd(e), newSeedCmd(e), newSweepCmd(e), newStatusCmd(e),
+		newSetupCmd(e), newMigrateCmd(e), newImportCmd(e), newSeedCmd(e), newSweepCmd(e), newStatusCmd(e),
 		newTasksCmd(e), newTaskCmd(e), newETACmd(e), newFulfillCmd(e), newCancelCmd(e), newReportCmd(e),
 		newNotificationsCmd(e),
 	)
@@ -161,7 +163,27 @@ others listed in docs/operations.md.`,
 	return root
 }
 
+// store opens the database for a command that reads or writes it, and
+// checks, once, that its schema is the version this build needs: against
+// an unmigrated or older database every such command fails with one line
+// saying to run `starter migrate`, not with a raw SQL error.
 func (e *env) store(ctx context.Context) (*store.Store, error) {
+	db, err := e.storeAsIs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !e.schemaChecked {
+		if err := db.CheckSchema(ctx); err != nil {
+			return nil, err
+		}
+		e.schemaChecked = true
+	}
+	return db, nil
+}
+
+// storeAsIs opens the database without checking its schema: for the
+// commands that bring the schema up to date (migrate, setup).
+func (e *env) storeAsIs(ctx context.Context) (*store.Store, error) {
 	if e.db == nil {
 		db, err := store.Open(ctx, e.cfg.DatabaseURL)
 		if err != nil {

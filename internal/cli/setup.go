@@ -22,20 +22,36 @@ func newSetupCmd(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "setup",
 		Short: "Create the database, run migrations, register search attributes and schedules (idempotent)",
-		Args:  cobra.NoArgs,
+		Long: `setup makes the system ready to run, and may run again at every deploy:
+
+  1. creates the database DATABASE_URL names when it is missing (through
+     the server's "postgres" database); one that exists is left as it is,
+     so a role without CREATEDB is fine once the database is there;
+  2. applies the pending schema migrations (as ` + "`starter migrate`" + ` does);
+  3. registers the search attributes the Web UI filters on;
+  4. creates or updates the sweep and weekly-report schedules.
+
+On managed PostgreSQL, where the role may not create databases, create the
+database yourself, run ` + "`starter migrate`" + `, then setup for the Temporal side.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			if err := store.EnsureDatabase(ctx, e.cfg.DatabaseURL); err != nil {
-				return err
-			}
-			db, err := e.store(ctx)
+			created, err := store.EnsureDatabase(ctx, e.cfg.DatabaseURL)
 			if err != nil {
 				return err
 			}
-			if err := db.Migrate(ctx); err != nil {
+			db, err := e.storeAsIs(ctx)
+			if err != nil {
 				return err
 			}
-			fmt.Fprintln(e.out, "database      migrated")
+			if created {
+				fmt.Fprintln(e.out, "database      created")
+			}
+			m, err := db.ApplyMigrations(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(e.out, "database      "+migrationSummary(m))
 			c, err := e.client()
 			if err != nil {
 				return err
@@ -45,7 +61,7 @@ func newSetupCmd(e *env) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(e.out, "search attrs  %d registered, %d already present\n", added, len(contract.SearchAttributeKeys)-added)
-			created, err := ensureSweepSchedule(ctx, c, e.cfg.TaskQueue, e.cfg.SweepInterval)
+			created, err = ensureSweepSchedule(ctx, c, e.cfg.TaskQueue, e.cfg.SweepInterval)
 			if err != nil {
 				return err
 			}

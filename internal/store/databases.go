@@ -10,11 +10,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
 )
 
-// Database admin: creating, dropping and migrating databases.
+// Database admin: creating and dropping databases. The embedded migrations
+// live here too; applying them and checking the schema version is schema.go.
 
 //go:embed migrations/*.sql
 var migrations embed.FS
@@ -74,36 +73,54 @@ func onServer(ctx context.Context, serverURL string, statements ...string) error
 	return nil
 }
 
-// Migrate brings the schema up to date with the embedded goose migrations.
-func (s *Store) Migrate(ctx context.Context) error {
-	db := stdlib.OpenDBFromPool(s.pool)
-	defer db.Close()
-	provider, err := goose.NewProvider(goose.DialectPostgres, db, mustSub(migrations, "migrations"))
-	if err != nil {
-		return fmt.Errorf("loading migrations: %w", err)
-	}
-	if _, err := provider.Up(ctx); err != nil {
-		return fmt.Errorf("applying migrations: %w", err)
-	}
-	return nil
-}
-
-// EnsureDatabase creates the database named in databaseURL when it does not
-// exist yet, connecting to the server's "postgres" database to do so.
-func EnsureDatabase(ctx context.Context, databaseURL string) error {
+// EnsureDatabase makes sure the database named in databaseURL exists and
+// says whether it created it. A database that exists is left alone, and
+// nothing is asked of the server for it: on managed PostgreSQL the role
+// may not create databases (CREATEDB) or connect to "postgres". A missing
+// one is created through the server's "postgres" database; when that is
+// refused, the error says to create it by hand and run `starter migrate`.
+func EnsureDatabase(ctx context.Context, databaseURL string) (created bool, err error) {
 	cfg, err := pgx.ParseConfig(databaseURL)
 	if err != nil {
-		return fmt.Errorf("DATABASE_URL is not a valid PostgreSQL URL: %w", err)
+		return false, fmt.Errorf("DATABASE_URL is not a valid PostgreSQL URL: %w", err)
 	}
-	err = onServer(ctx, databaseURL, "CREATE DATABASE "+pgx.Identifier{cfg.Database}.Sanitize())
+	boundConnect(cfg)
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err == nil {
+		_ = conn.Close(ctx)
+		return false, nil
+	}
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "42P04" { // duplicate_database
-		return nil
+	if !errors.As(err, &pgErr) || pgErr.Code != "3D000" { // invalid_catalog_name: the database is missing
+		return false, unreachable(cfg, err)
 	}
+	why := createDatabase(ctx, cfg)
+	switch {
+	case why == nil:
+		return true, nil
+	case errors.As(why, &pgErr) && pgErr.Code == "42P04": // duplicate_database: created meanwhile
+		return false, nil
+	}
+	return false, fmt.Errorf("database %q does not exist on %s:%d and could not be created (%s): create it (owned by the role in DATABASE_URL), "+
+		"run `starter migrate`, then `starter setup` for the Temporal side", cfg.Database, cfg.Host, cfg.Port, why)
+}
+
+// createDatabase creates cfg's database through the server's "postgres"
+// database. Its error is a reason, on one line, for EnsureDatabase to give.
+func createDatabase(ctx context.Context, cfg *pgx.ConnConfig) error {
+	admin := cfg.Copy()
+	admin.Database = "postgres"
+	conn, err := pgx.ConnectConfig(ctx, admin)
 	if err != nil {
-		return fmt.Errorf("creating database %q: %w", cfg.Database, err)
+		return fmt.Errorf("connecting to the server's \"postgres\" database to create it: %s", reasons(err))
 	}
-	return nil
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{cfg.Database}.Sanitize())
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "42501" { // insufficient_privilege
+		return fmt.Errorf("role %q may not create databases: %w", cfg.User, err)
+	}
+	return err
 }
 
 func mustSub(f fs.FS, dir string) fs.FS {

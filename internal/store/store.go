@@ -1,10 +1,10 @@
 // Package store is the PostgreSQL side of the process, one job a file:
-// the connection (store.go), database admin and migrations
-// (databases.go), the order process's queries (orders.go, sweep.go,
-// episode.go, tasks.go), the notification ledger (ledger.go), import
-// (import.go), the seed generator (seed.go), the weekly report's SQL
-// (report.go), and the counts the fault drills and the benchmark check
-// their runs with (audit.go).
+// the connection (store.go), database admin (databases.go), migrations
+// and the schema version check (schema.go), the order process's queries
+// (orders.go, sweep.go, episode.go, tasks.go), the notification ledger
+// (ledger.go), import (import.go), the seed generator (seed.go), the
+// weekly report's SQL (report.go), and the counts the fault drills and
+// the benchmark check their runs with (audit.go).
 //
 // Every write that an activity makes is idempotent: it is keyed by a
 // deterministic key under a unique constraint, so an at-least-once retry
@@ -79,9 +79,24 @@ func boundConnect(cfg *pgx.ConnConfig) {
 }
 
 // unreachable is the error for a server that could not be connected to,
-// on one line: pgconn puts each address it tried (and each TLS fallback)
-// on a line of its own.
+// on one line, saying what to do.
 func unreachable(cfg *pgx.ConnConfig, err error) error {
+	why := reasons(err)
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "3D000": // invalid_catalog_name
+		return fmt.Errorf("database %q does not exist on %s:%d: run `starter setup` to create it "+
+			"(or, where the role may not create databases, create it yourself and run `starter migrate`), or set DATABASE_URL",
+			cfg.Database, cfg.Host, cfg.Port)
+	case errors.As(err, &pgErr) && (pgErr.Code == "28P01" || pgErr.Code == "28000"): // invalid_password, invalid_authorization_specification
+		return fmt.Errorf("PostgreSQL at %s refused the login (%s): check the user and password in DATABASE_URL", redact(cfg), why)
+	}
+	return fmt.Errorf("cannot reach PostgreSQL at %s (%s): start it or set DATABASE_URL", redact(cfg), why)
+}
+
+// reasons is err on one line: pgconn puts each address it tried (and
+// each TLS fallback) on a line of its own.
+func reasons(err error) string {
 	var connectErr *pgconn.ConnectError
 	if errors.As(err, &connectErr) && connectErr.Unwrap() != nil {
 		err = connectErr.Unwrap()
@@ -90,22 +105,14 @@ func unreachable(cfg *pgx.ConnConfig, err error) error {
 	if joined, ok := err.(interface{ Unwrap() []error }); ok {
 		causes = joined.Unwrap()
 	}
-	var reasons []string
+	var parts []string
 	for _, cause := range causes {
-		reason := strings.Join(strings.Fields(cause.Error()), " ")
-		if !slices.Contains(reasons, reason) {
-			reasons = append(reasons, reason)
+		part := strings.Join(strings.Fields(cause.Error()), " ")
+		if !slices.Contains(parts, part) {
+			parts = append(parts, part)
 		}
 	}
-	why := strings.Join(reasons, "; ")
-	var pgErr *pgconn.PgError
-	switch {
-	case errors.As(err, &pgErr) && pgErr.Code == "3D000": // invalid_catalog_name
-		return fmt.Errorf("database %q does not exist on %s: run `starter setup` to create it, or set DATABASE_URL", cfg.Database, redact(cfg))
-	case errors.As(err, &pgErr) && (pgErr.Code == "28P01" || pgErr.Code == "28000"): // invalid_password, invalid_authorization_specification
-		return fmt.Errorf("PostgreSQL at %s refused the login (%s): check the user and password in DATABASE_URL", redact(cfg), why)
-	}
-	return fmt.Errorf("cannot reach PostgreSQL at %s (%s): start it or set DATABASE_URL", redact(cfg), why)
+	return strings.Join(parts, "; ")
 }
 
 // redact names the server without the password.
