@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"go.temporal.io/sdk/activity"
 	"time"
 
 	"github.com/acme/backorders/internal/backorder"
@@ -118,5 +119,14 @@ func (a *Activities) RecordSweep(ctx context.Context, in contract.RecordSweepInp
 	if err != nil {
 		return badData(contract.ErrTypeInvalidInput, fmt.Errorf("as-of date: %w", err))
 	}
-	return a.Store.SaveSweepRun(ctx, store.SweepRun{SweepID: in.SweepID, AsOf: asOf, SweepTally: in.SweepTally, Finished: in.Finished})
+	if err := a.Store.SaveSweepRun(ctx, store.SweepRun{SweepID: in.SweepID, AsOf: asOf, SweepTally: in.SweepTally, Finished: in.Finished}); err != nil {
+		return err
+	}
+	if in.Finished {
+		// The finished sweep's totals, once per sweep, for the metrics.
+		m := activity.GetMetricsHandler(ctx)
+		m.Counter("backorder_orders_swept").Inc(int64(in.OrdersFound))
+		m.Counter("backorder_workflows_started").Inc(int64(in.WorkflowsStarted))
+	}
+	return nil
 }

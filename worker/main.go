@@ -9,31 +9,43 @@ import (
 	"log/slog"
 	"os"
 
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/acme/backorders/activities"
 	"github.com/acme/backorders/internal/config"
 	"github.com/acme/backorders/internal/notify"
 	"github.com/acme/backorders/internal/store"
+	"github.com/acme/backorders/internal/telemetry"
 	"github.com/acme/backorders/internal/temporalx"
 	"github.com/acme/backorders/workflows"
 )
 
 func main() {
 	flag.Usage = func() {
-		fmt.Fprint(flag.CommandLine.Output(), `Usage: worker
+		fmt.Fprint(flag.CommandLine.Output(), `Usage: worker [-probe URL]
 
 Runs the backorder worker: the per-order and sweep workflows and their
-activities, until interrupted (SIGINT or SIGTERM stop it gracefully).
+activities, until interrupted (SIGINT or SIGTERM stop it gracefully, letting
+running activities finish for BACKORDER_WORKER_STOP_TIMEOUT). It serves
+/metrics, /healthz and /readyz on BACKORDER_METRICS_ADDR.
+
+With -probe URL it only fetches URL and exits 0 on HTTP 200, 1 otherwise:
+a health check for images without curl (docker-compose.yml).
 
 Environment: DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
-BACKORDER_TASK_QUEUE, BACKORDER_TIMEZONE, BACKORDER_DEFAULT_LEAD_TIME_DAYS,
-BACKORDER_SMS_THRESHOLD, WAREHOUSE_MANAGER_PHONE, BACKORDER_REPORT_RECIPIENTS,
-BACKORDER_SUPPORT_EMAIL, WAREHOUSE_SMS_QUIET_HOURS, SENDGRID_* and TWILIO_*
-(see docs/operations.md).
+TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE, BACKORDER_TASK_QUEUE,
+BACKORDER_TIMEZONE, BACKORDER_DEFAULT_LEAD_TIME_DAYS, BACKORDER_SMS_THRESHOLD,
+WAREHOUSE_MANAGER_PHONE, BACKORDER_REPORT_RECIPIENTS, BACKORDER_SUPPORT_EMAIL,
+WAREHOUSE_SMS_QUIET_HOURS, BACKORDER_METRICS_ADDR,
+BACKORDER_WORKER_STOP_TIMEOUT, SENDGRID_* and TWILIO_* (see docs/operations.md).
 `)
 	}
+	probe := flag.String("probe", "", "fetch this URL and exit 0 on HTTP 200 (a container health check)")
 	flag.Parse()
+	if *probe != "" {
+		os.Exit(telemetry.Probe(*probe))
+	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if err := run(logger); err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
@@ -55,11 +67,30 @@ func run(logger *slog.Logger) error {
 	if err := db.CheckSchema(ctx); err != nil {
 		return err
 	}
-	c, err := temporalx.Dial(cfg, logger)
+	metrics := telemetry.New()
+	defer metrics.Close()
+	c, err := temporalx.Dial(cfg, logger, metrics.Handler)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
+	ready := &telemetry.Readiness{Checks: map[string]func(context.Context) error{
+		"postgres": db.Ping,
+		"temporal": func(ctx context.Context) error {
+			_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
+			return err
+		},
+	}}
+	if cfg.MetricsAddr != "" {
+		if err := metrics.RegisterGauges(db.ReadGauges); err != nil {
+			return err
+		}
+		srv, err := telemetry.Serve(cfg.MetricsAddr, metrics, ready)
+		if err != nil {
+			return fmt.Errorf("serving metrics on BACKORDER_METRICS_ADDR=%s: %w (set another address, or set it empty to serve none)", cfg.MetricsAddr, err)
+		}
+		defer func() { _ = srv.Shutdown(context.Background()) }()
+	}
 	notifier, err := notify.New(cfg, db, logger)
 	if err != nil {
 		return err
@@ -87,6 +118,14 @@ func run(logger *slog.Logger) error {
 	workflows.Register(w)
 	w.RegisterActivity(acts)
 	logger.Info("worker starting", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace,
-		"email", cfg.EmailRoute(), "sms", cfg.SMSRoute(), "sms_threshold", cfg.SMSThreshold.String())
-	return w.Run(worker.InterruptCh())
+		"email", cfg.EmailRoute(), "sms", cfg.SMSRoute(), "sms_threshold", cfg.SMSThreshold.String(),
+		"metrics", cfg.MetricsAddr)
+	if err := w.Start(); err != nil {
+		return err
+	}
+	ready.Polling(true)
+	<-worker.InterruptCh()
+	ready.Polling(false)
+	w.Stop()
+	return nil
 }

@@ -199,7 +199,7 @@ func (e *env) client() (client.Client, error) {
 		// The SDK's own logging is noise on a terminal; errors reach the user
 		// through the returned error instead.
 		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-		c, err := temporalx.Dial(e.cfg, quiet)
+		c, err := temporalx.Dial(e.cfg, quiet, nil)
 		if err != nil {
 			return nil, err
 		}

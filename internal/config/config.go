@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -25,6 +26,10 @@ const (
 	DefaultLeadTimeDays      = 14
 	DefaultSMSThreshold      = "1000.00"
 	DefaultSweepInterval     = time.Hour
+	// DefaultMetricsAddr is where the worker serves /metrics, /healthz and
+	// /readyz: this machine only, Prometheus's port convention for
+	// exporters.
+	DefaultMetricsAddr = "127.0.0.1:9464"
 	// DefaultWorkerStopTimeout lets a provider call in flight at SIGTERM
 	// finish (its own deadline is notify.DefaultTimeout), inside the
 	// 30 s a container runtime usually waits before SIGKILL.
@@ -58,6 +63,9 @@ type Config struct {
 	MaxCustomerNotices int
 	// SweepInterval is how often the scheduled sweep runs.
 	SweepInterval time.Duration
+	// MetricsAddr is where the worker serves metrics and health
+	// (BACKORDER_METRICS_ADDR); empty: nowhere.
+	MetricsAddr string
 	// WorkerStopTimeout is how long a stopping worker lets running
 	// activities finish before cancelling them
 	// (BACKORDER_WORKER_STOP_TIMEOUT).
@@ -80,11 +88,15 @@ type Config struct {
 
 // Load reads the environment. All problems are reported together.
 func Load() (Config, error) {
-	return load(os.Getenv)
+	return load(os.LookupEnv)
 }
 
-func load(getenv func(string) string) (Config, error) {
+func load(lookupEnv func(string) (string, bool)) (Config, error) {
 	var errs []error
+	getenv := func(name string) string {
+		v, _ := lookupEnv(name)
+		return v
+	}
 	get := func(name, def string) string {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
 			return v
@@ -129,6 +141,12 @@ func load(getenv func(string) string) (Config, error) {
 	cfg.SweepInterval, err = time.ParseDuration(interval)
 	if err != nil || cfg.SweepInterval < time.Minute {
 		errs = append(errs, fmt.Errorf("BACKORDER_SWEEP_INTERVAL=%q must be a duration of at least 1m, such as 1h or 30m", interval))
+	}
+	cfg.MetricsAddr = get("BACKORDER_METRICS_ADDR", DefaultMetricsAddr)
+	if v, set := lookupEnv("BACKORDER_METRICS_ADDR"); set && strings.TrimSpace(v) == "" {
+		cfg.MetricsAddr = "" // set and empty: disabled
+	} else if _, _, err := net.SplitHostPort(cfg.MetricsAddr); err != nil {
+		errs = append(errs, fmt.Errorf("BACKORDER_METRICS_ADDR=%q must be HOST:PORT, such as 127.0.0.1:9464 (set it empty to serve no metrics)", cfg.MetricsAddr))
 	}
 	stop := get("BACKORDER_WORKER_STOP_TIMEOUT", DefaultWorkerStopTimeout.String())
 	cfg.WorkerStopTimeout, err = time.ParseDuration(stop)

@@ -13,8 +13,11 @@ import (
 )
 
 // env is a fake environment.
-func env(vars map[string]string) func(string) string {
-	return func(name string) string { return vars[name] }
+func env(vars map[string]string) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		v, ok := vars[name]
+		return v, ok
+	}
 }
 
 func TestDefaults(t *testing.T) {
@@ -35,6 +38,20 @@ func TestDefaults(t *testing.T) {
 	assert.Empty(t, cfg.WarehouseManagerPhone, "no phone by default: alerts are recorded only")
 	assert.Equal(t, time.Hour, cfg.SweepInterval)
 	assert.Equal(t, 25*time.Second, cfg.WorkerStopTimeout)
+	assert.Equal(t, "127.0.0.1:9464", cfg.MetricsAddr)
+}
+
+// BACKORDER_METRICS_ADDR set and empty turns the endpoint off; unset is
+// the default; a value that is not HOST:PORT is refused.
+func TestMetricsAddr(t *testing.T) {
+	cfg, err := load(env(map[string]string{"BACKORDER_METRICS_ADDR": ""}))
+	require.NoError(t, err)
+	assert.Empty(t, cfg.MetricsAddr)
+	cfg, err = load(env(map[string]string{"BACKORDER_METRICS_ADDR": "0.0.0.0:9100"}))
+	require.NoError(t, err)
+	assert.Equal(t, "0.0.0.0:9100", cfg.MetricsAddr)
+	_, err = load(env(map[string]string{"BACKORDER_METRICS_ADDR": "9464"}))
+	require.ErrorContains(t, err, `BACKORDER_METRICS_ADDR="9464" must be HOST:PORT`)
 }
 
 func TestBlankValuesMeanDefaults(t *testing.T) {
@@ -63,6 +80,7 @@ func TestEveryVariableOverridden(t *testing.T) {
 		"WAREHOUSE_MANAGER_PHONE":          "+15555550100",
 		"BACKORDER_SWEEP_INTERVAL":         "30m",
 		"BACKORDER_WORKER_STOP_TIMEOUT":    "40s",
+		"BACKORDER_METRICS_ADDR":           "0.0.0.0:9464",
 		"BACKORDER_MAX_CUSTOMER_NOTICES":   "5",
 		"BACKORDER_SUPPORT_EMAIL":          "help@shop.example",
 		"WAREHOUSE_SMS_QUIET_HOURS":        "21:00-07:00",
@@ -89,6 +107,7 @@ func TestEveryVariableOverridden(t *testing.T) {
 		WarehouseManagerPhone: "+15555550100",
 		SweepInterval:         30 * time.Minute,
 		WorkerStopTimeout:     40 * time.Second,
+		MetricsAddr:           "0.0.0.0:9464",
 		MaxCustomerNotices:    5,
 		SupportEmail:          "help@shop.example",
 		QuietHours:            backorder.QuietHours{Start: 21 * 60, End: 7 * 60},
@@ -217,16 +236,11 @@ func TestLoadReadsTheEnvironment(t *testing.T) {
 }
 
 func TestMaxCustomerNotices(t *testing.T) {
-	cfg, err := load(func(string) string { return "" })
+	cfg, err := load(env(nil))
 	require.NoError(t, err)
 	assert.Equal(t, 3, cfg.MaxCustomerNotices, "default: the first notice and two revisions")
 	for _, bad := range []string{"0", "-1", "three", "2.5"} {
-		_, err := load(func(k string) string {
-			if k == "BACKORDER_MAX_CUSTOMER_NOTICES" {
-				return bad
-			}
-			return ""
-		})
+		_, err := load(env(map[string]string{"BACKORDER_MAX_CUSTOMER_NOTICES": bad}))
 		assert.ErrorContains(t, err, `BACKORDER_MAX_CUSTOMER_NOTICES="`+bad+`"`)
 	}
 }

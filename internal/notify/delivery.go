@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"go.temporal.io/sdk/activity"
 	"log/slog"
 	"time"
 
@@ -153,8 +154,10 @@ func (d Delivery) deliver(ctx context.Context, book *notebook, n Message, attemp
 	var id string
 	if f == nil {
 		stop := book.keepAlive(ctx)
+		started := time.Now()
 		var err error
 		id, err = d.Provider.Deliver(ctx, n)
+		observeCall(ctx, d.Provider.Name(), time.Since(started))
 		stop()
 		f = asFailure(err)
 	}
@@ -174,6 +177,7 @@ func (d Delivery) deliver(ctx context.Context, book *notebook, n Message, attemp
 			return outcomeOf(rec), nil
 		}
 		log.Info("notification sent", "message_id", id)
+		count(ctx, n.Channel, StatusSent)
 		return Outcome{Status: StatusSent, ProviderMessageID: id}, nil
 	}
 	switch f.class {
@@ -186,6 +190,7 @@ func (d Delivery) deliver(ctx context.Context, book *notebook, n Message, attemp
 		if !applied {
 			return outcomeOf(rec), nil
 		}
+		count(ctx, n.Channel, StatusRetrying)
 		if f.class == refusedCredentials {
 			log.Error("notification not sent: the provider refused the credentials; a configuration problem, retrying",
 				"error", f.msg, "retry_after", f.retryAfter)
@@ -199,6 +204,7 @@ func (d Delivery) deliver(ctx context.Context, book *notebook, n Message, attemp
 			// Still pending: the next attempt counts it as uncertain.
 			return outcomeOf(rec), err
 		}
+		count(ctx, n.Channel, StatusUnknown)
 		if rec.UncertainSends < d.maxUncertainSends() {
 			log.Warn("notification outcome unknown; will send once more", "error", f.msg)
 			return Outcome{}, f.temporalError()
@@ -217,6 +223,11 @@ func (d Delivery) deliver(ctx context.Context, book *notebook, n Message, attemp
 	}
 	if applied {
 		log.Warn("notification failed for good", "error", f.msg)
+		outcome := StatusFailed
+		if f.suppressed {
+			outcome = "suppressed"
+		}
+		count(ctx, n.Channel, outcome)
 	}
 	return Outcome{Status: StatusFailed, Error: f.msg}, nil
 }
@@ -234,7 +245,7 @@ func (d Delivery) precheck(ctx context.Context, n Message) (*failure, error) {
 		return nil, err
 	}
 	if suppressed {
-		return &failure{class: permanent, msg: "recipient is on the " + n.Channel + " suppression list: " + reason}, nil
+		return &failure{class: permanent, suppressed: true, msg: "recipient is on the " + n.Channel + " suppression list: " + reason}, nil
 	}
 	if err := d.Provider.CheckRecipient(n.Recipient); err != nil {
 		return &failure{class: permanent, msg: "not sent: " + err.Error()}, nil
@@ -245,4 +256,23 @@ func (d Delivery) precheck(ctx context.Context, n Message) (*failure, error) {
 func (f *failure) temporalError() error {
 	return temporal.NewApplicationErrorWithOptions(f.msg, contract.ErrTypeProviderUnavailable,
 		temporal.ApplicationErrorOptions{NextRetryDelay: f.retryAfter})
+}
+
+// count adds one outcome of a provider call (or a recording) to the
+// activity's metrics: backorder_notifications{channel, outcome}. Outside
+// an activity (tests, a person's resend) nothing is counted.
+func count(ctx context.Context, channel, outcome string) {
+	if activity.IsActivity(ctx) {
+		activity.GetMetricsHandler(ctx).WithTags(map[string]string{"channel": channel, "outcome": outcome}).
+			Counter("backorder_notifications").Inc(1)
+	}
+}
+
+// observeCall records how long one provider call took:
+// backorder_provider_latency{provider}.
+func observeCall(ctx context.Context, provider string, took time.Duration) {
+	if activity.IsActivity(ctx) {
+		activity.GetMetricsHandler(ctx).WithTags(map[string]string{"provider": provider}).
+			Timer("backorder_provider_latency").Record(took)
+	}
 }

@@ -46,6 +46,8 @@ type failure struct {
 	class      failureClass
 	msg        string
 	retryAfter time.Duration
+	// suppressed: the recipient is on the suppression list.
+	suppressed bool
 }
 
 func (f *failure) Error() string { return f.msg }

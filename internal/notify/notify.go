@@ -53,6 +53,7 @@ func (r Recorder) Send(ctx context.Context, n Message) (Outcome, error) {
 	if !inserted {
 		return Outcome{Status: rec.Status, Duplicate: true, ProviderMessageID: rec.ProviderMessageID, Error: rec.LastError}, nil
 	}
+	count(ctx, n.Channel, StatusRecorded)
 	// The body holds customer details; the log names the message only.
 	r.Log.Info("notification recorded", "key", n.Key, "channel", n.Channel, "order_id", n.OrderID, "subject", n.Subject)
 	return Outcome{Status: StatusRecorded}, nil

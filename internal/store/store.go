@@ -124,3 +124,6 @@ func redact(cfg *pgx.ConnConfig) string {
 func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, s.pool, fn)
 }
+
+// Ping checks that PostgreSQL answers, for the worker's /readyz.
+func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }

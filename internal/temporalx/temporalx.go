@@ -44,12 +44,14 @@ func Options(cfg config.Config, logger *slog.Logger) (client.Options, error) {
 	return opts, nil
 }
 
-// Dial connects to the Temporal frontend the settings name.
-func Dial(cfg config.Config, logger *slog.Logger) (client.Client, error) {
+// Dial connects to the Temporal frontend the settings name; metrics, when
+// not nil, receives the SDK's client and worker metrics.
+func Dial(cfg config.Config, logger *slog.Logger, metrics client.MetricsHandler) (client.Client, error) {
 	opts, err := Options(cfg, logger)
 	if err != nil {
 		return nil, err
 	}
+	opts.MetricsHandler = metrics
 	// The context bounds only the eager first call (GetSystemInfo); the
 	// connection the client keeps afterwards does not depend on it.
 	ctx, cancel := context.WithTimeout(context.Background(), DialTimeout)

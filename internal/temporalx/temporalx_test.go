@@ -96,7 +96,7 @@ func TestAPIKeyIsSentAsTheSDKSendsIt(t *testing.T) {
 	t.Setenv("TEMPORAL_API_KEY", key)
 	t.Setenv("TEMPORAL_TLS_SERVER_CA_CERT_PATH", certs.CA)
 	t.Setenv("TEMPORAL_TLS_SERVER_NAME", "localhost")
-	c, err := temporalx.Dial(config.Config{TemporalNamespace: "default"}, quiet)
+	c, err := temporalx.Dial(config.Config{TemporalNamespace: "default"}, quiet, nil)
 	if err == nil {
 		c.Close()
 	} else {

@@ -174,6 +174,7 @@ func (r *run) startStack(ctx context.Context) error {
 		"TEMPORAL_ADDRESS="+r.server.Address(),
 		"BACKORDER_TASK_QUEUE="+taskQueue,
 		"BACKORDER_TIMEZONE=UTC",
+		"BACKORDER_METRICS_ADDR=",
 		"WAREHOUSE_MANAGER_PHONE=+15555550100",
 	)
 	r.worker, err = localproc.Start("worker", filepath.Join(r.opts.WorkDir, "worker.log"), append(env, r.opts.WorkerEnv...), nil, r.opts.WorkerBinary)

@@ -104,6 +104,7 @@ func NewStack(ctx context.Context, opts StackOptions) (_ *Stack, err error) {
 		"TEMPORAL_NAMESPACE=default",
 		"BACKORDER_TASK_QUEUE=" + taskQueue,
 		"BACKORDER_TIMEZONE=UTC",
+		"BACKORDER_METRICS_ADDR=", // workers run side by side
 		"BACKORDER_SUPPORT_EMAIL=help@shop.example",
 		"WAREHOUSE_MANAGER_PHONE=" + warehousePhone,
 		"BACKORDER_SMS_THRESHOLD=" + smsThreshold,

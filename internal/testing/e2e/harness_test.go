@@ -109,6 +109,8 @@ func newStack(t *testing.T, extraEnv ...string) *stack {
 		"TEMPORAL_NAMESPACE=default",
 		"BACKORDER_TASK_QUEUE=e2e",
 		"BACKORDER_TIMEZONE=UTC",
+		// Several workers run at once; the metrics test sets a port.
+		"BACKORDER_METRICS_ADDR=",
 		"WAREHOUSE_MANAGER_PHONE=+15555550100",
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + os.Getenv("HOME"),
