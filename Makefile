@@ -16,10 +16,17 @@ UI_URL ?= http://localhost:$(or $(TEMPORAL_UI_PORT),8233)
 
 .PHONY: build tools postgres up down status demo check test bench chaos
 
+# What --version prints: the commit and the build time (GOFLAGS may turn
+# off the toolchain's own VCS stamping).
+BUILDINFO := github.com/acme/backorders/internal/buildinfo
+LDFLAGS := -X $(BUILDINFO).Version=$(shell git describe --tags --always --dirty 2>/dev/null) \
+	-X $(BUILDINFO).Commit=$(shell git rev-parse HEAD 2>/dev/null) \
+	-X $(BUILDINFO).Date=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+
 ## build: compile bin/worker and bin/starter
 build:
-	$(GO) build -o bin/worker ./worker
-	$(GO) build -o bin/starter ./starter
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/worker ./worker
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/starter ./starter
 
 ## tools: make sure the pinned Temporal CLI (dev server + Web UI) is installed
 tools:

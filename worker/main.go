@@ -6,6 +6,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/acme/backorders/internal/buildinfo"
 	"log/slog"
 	"os"
 
@@ -23,7 +24,7 @@ import (
 
 func main() {
 	flag.Usage = func() {
-		fmt.Fprint(flag.CommandLine.Output(), `Usage: worker [-probe URL]
+		fmt.Fprint(flag.CommandLine.Output(), `Usage: worker [-probe URL] [-version]
 
 Runs the backorder worker: the per-order and sweep workflows and their
 activities, until interrupted (SIGINT or SIGTERM stop it gracefully, letting
@@ -42,7 +43,12 @@ BACKORDER_WORKER_STOP_TIMEOUT, SENDGRID_* and TWILIO_* (see docs/operations.md).
 `)
 	}
 	probe := flag.String("probe", "", "fetch this URL and exit 0 on HTTP 200 (a container health check)")
+	version := flag.Bool("version", false, "print the version, commit and build date, and exit")
 	flag.Parse()
+	if *version {
+		fmt.Println(buildinfo.String("worker"))
+		return
+	}
 	if *probe != "" {
 		os.Exit(telemetry.Probe(*probe))
 	}

@@ -200,3 +200,11 @@ func silentListener(t *testing.T) string {
 	})
 	return l.Addr().String()
 }
+
+// --version says which build this is, and needs no settings or services.
+func TestVersion(t *testing.T) {
+	usingEnv(t, "BACKORDER_TIMEZONE", "Mars/Base")
+	f := run("--version")
+	assert.Equal(t, 0, f.code, f.stderr)
+	assert.Regexp(t, `^starter \S+ \(commit \S+, built \S+, go[0-9.]+\)\n$`, f.stdout)
+}

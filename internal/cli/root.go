@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/acme/backorders/internal/buildinfo"
 	"io"
 	"log/slog"
 	"strings"
@@ -142,6 +143,7 @@ TEMPORAL_NAMESPACE, BACKORDER_TASK_QUEUE, BACKORDER_TIMEZONE and the
 others listed in docs/operations.md.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildinfo.String("starter"),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.HasSubCommands() && (len(args) > 0 || cmd.Annotations[actsItself] == "") {
 				return nil // help, or an unknown command: no settings needed
@@ -156,6 +158,7 @@ others listed in docs/operations.md.`,
 		newTasksCmd(e), newTaskCmd(e), newETACmd(e), newFulfillCmd(e), newCancelCmd(e), newReportCmd(e),
 		newNotificationsCmd(e),
 	)
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &usageError{cmd: cmd, err: err}
 	})
