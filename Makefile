@@ -36,8 +36,10 @@ tools:
 postgres:
 	@scripts/ensure-postgres.sh
 
-## up: start the Temporal dev server and the worker in the background
+## up: start the Temporal dev server, set up the database and Temporal, start the worker (background)
 up: tools postgres build
+	@scripts/stack.sh up --no-worker
+	bin/starter setup
 	@scripts/stack.sh up
 
 ## down: stop the worker and the Temporal dev server
@@ -49,9 +51,7 @@ status:
 	@scripts/stack.sh status
 
 ## demo: start everything, seed 200 orders, run one sweep; leaves it running
-demo: tools postgres build
-	@scripts/stack.sh up
-	bin/starter setup
+demo: up
 	bin/starter seed --orders 200
 	bin/starter sweep --wait
 	@echo
