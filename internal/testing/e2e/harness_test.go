@@ -125,6 +125,21 @@ func newStack(t *testing.T, extraEnv ...string) *stack {
 
 func (s *stack) startWorker() { s.startWorkerWith(s.env) }
 
+// sweepFixtures imports testdata/orders.json, sweeps it as of 2026-11-27
+// and waits until its three overdue orders (SO-1001, SO-1002, SO-1005)
+// await fulfilment: where most scenarios start.
+func (s *stack) sweepFixtures() sweepJSON {
+	s.t.Helper()
+	s.mustRun("import", "--file", "testdata/orders.json")
+	var sweep sweepJSON
+	s.runJSON(&sweep, "sweep", "--as-of", "2026-11-27", "--wait", "--json")
+	require.Equal(s.t, 3, sweep.WorkflowsStarted)
+	for _, order := range []string{"SO-1001", "SO-1002", "SO-1005"} {
+		s.awaitStage(order, "awaiting_fulfillment")
+	}
+	return sweep
+}
+
 // withEnv is the same system seen with another environment: its workers
 // and starter commands use env; the database and dev server stay.
 func (s *stack) withEnv(env []string) *stack {

@@ -1,10 +1,7 @@
 package e2e
 
 import (
-	"bufio"
-	"net/http"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -38,13 +35,7 @@ func (s *stack) lifecycle(orderID string) lifecycleJSON {
 // that passed while no workflow watched.
 func TestLifecycleWithOtherSendersAndOperators(t *testing.T) {
 	s := newStack(t, "BACKORDER_MAX_CUSTOMER_NOTICES=1")
-	s.mustRun("import", "--file", "testdata/orders.json")
-	var sweep sweepJSON
-	s.runJSON(&sweep, "sweep", "--as-of", "2026-11-27", "--wait", "--json")
-	require.Equal(t, 3, sweep.WorkflowsStarted)
-	for _, order := range []string{"SO-1001", "SO-1002", "SO-1005"} {
-		s.awaitStage(order, "awaiting_fulfillment")
-	}
+	sweep := s.sweepFixtures()
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		assert.True(c, s.status("SO-1001").CustomerNotified)
 	}, 30*time.Second, 250*time.Millisecond)
@@ -142,31 +133,6 @@ func (s *stack) temporal(args ...string) {
 // histogram counts every request; service_requests leaves out refusals).
 func (s *stack) serverRequests(op string) int {
 	s.t.Helper()
-	resp, err := http.Get(s.metricsURL)
-	require.NoError(s.t, err)
-	defer resp.Body.Close()
-	labels := []string{`namespace="` + s.envValue("TEMPORAL_NAMESPACE") + `"`, `operation="` + op + `"`, `service_name="frontend"`}
-	total := 0
-	lines := bufio.NewScanner(resp.Body)
-	for lines.Scan() {
-		line := lines.Text()
-		series, value, ok := strings.Cut(line, " ")
-		if !ok || !strings.HasPrefix(series, "service_latency_count{") || !containsAll(series, labels) {
-			continue
-		}
-		n, err := strconv.ParseFloat(value, 64)
-		require.NoError(s.t, err, line)
-		total += int(n)
-	}
-	require.NoError(s.t, lines.Err())
-	return total
-}
-
-func containsAll(s string, parts []string) bool {
-	for _, p := range parts {
-		if !strings.Contains(s, p) {
-			return false
-		}
-	}
-	return true
+	return int(sumOf(scrape(s.t, s.metricsURL), "service_latency_count",
+		`namespace="`+s.envValue("TEMPORAL_NAMESPACE")+`"`, `operation="`+op+`"`, `service_name="frontend"`))
 }

@@ -30,13 +30,7 @@ func TestMetricsAndHealthDuringARun(t *testing.T) {
 	assert.Equal(t, http.StatusOK, code)
 	assert.Equal(t, "ok\n", body)
 
-	s.mustRun("import", "--file", "testdata/orders.json")
-	var sweep sweepJSON
-	s.runJSON(&sweep, "sweep", "--as-of", "2026-11-27", "--wait", "--json")
-	require.Equal(t, 3, sweep.WorkflowsStarted)
-	for _, order := range []string{"SO-1001", "SO-1002", "SO-1005"} {
-		s.awaitStage(order, "awaiting_fulfillment")
-	}
+	s.sweepFixtures()
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		m := scrape(c, base+"/metrics")
 		assert.Equal(c, 3.0, sumOf(m, `backorder_orders_swept_total`), "orders the sweep found")

@@ -63,13 +63,7 @@ func TestRecordHistories(t *testing.T) {
 func recordPerOrder(t *testing.T) {
 	s := newStack(t)
 	c := s.temporalClient()
-	s.mustRun("import", "--file", "testdata/orders.json")
-	var sweep sweepJSON
-	s.runJSON(&sweep, "sweep", "--as-of", "2026-11-27", "--wait", "--json")
-	require.Equal(t, 3, sweep.WorkflowsStarted)
-	for _, order := range []string{"SO-1001", "SO-1002", "SO-1005"} {
-		s.awaitStage(order, "awaiting_fulfillment")
-	}
+	s.sweepFixtures()
 
 	s.mustRun("fulfill", "SO-1002")
 	assert.True(t, s.awaitStage("SO-1002", "fulfilled").WarehouseAlerted)
@@ -105,13 +99,7 @@ func recordPerOrder(t *testing.T) {
 func recordSweepAndReport(t *testing.T) {
 	s := newStack(t)
 	c := s.temporalClient()
-	s.mustRun("import", "--file", "testdata/orders.json")
-	var first sweepJSON
-	s.runJSON(&first, "sweep", "--as-of", "2026-11-27", "--wait", "--json")
-	require.Equal(t, 3, first.WorkflowsStarted)
-	for _, order := range []string{"SO-1001", "SO-1002", "SO-1005"} {
-		s.awaitStage(order, "awaiting_fulfillment")
-	}
+	s.sweepFixtures()
 	_, err := s.db.Exec(t.Context(), `UPDATE orders SET status = 'Cancelled' WHERE id = 'SO-1005'`)
 	require.NoError(t, err)
 
@@ -151,13 +139,7 @@ func recordSweepAndReport(t *testing.T) {
 func recordLifecycle(t *testing.T) {
 	s := newStack(t, "BACKORDER_MAX_CUSTOMER_NOTICES=1")
 	c := s.temporalClient()
-	s.mustRun("import", "--file", "testdata/orders.json")
-	var sweep sweepJSON
-	s.runJSON(&sweep, "sweep", "--as-of", "2026-11-27", "--wait", "--json")
-	require.Equal(t, 3, sweep.WorkflowsStarted)
-	for _, order := range []string{"SO-1001", "SO-1002", "SO-1005"} {
-		s.awaitStage(order, "awaiting_fulfillment")
-	}
+	sweep := s.sweepFixtures()
 	s.temporal("workflow", "terminate", "--workflow-id", "backorder-SO-1001", "--reason", "operator drill")
 	s.temporal("workflow", "terminate", "--workflow-id", "backorder-SO-1002", "--reason", "operator drill")
 	_, err := s.db.Exec(t.Context(), `UPDATE incidents SET eta = '2026-11-01' WHERE order_id = 'SO-1001'`)

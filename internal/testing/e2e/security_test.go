@@ -65,13 +65,7 @@ func TestSecretsStayOutOfLogsHistoriesAndErrors(t *testing.T) {
 		"TWILIO_ACCOUNT_SID="+sid, "TWILIO_AUTH_TOKEN="+token, "TWILIO_FROM=+14155552671", "TWILIO_BASE_URL="+tw.URL,
 		"WAREHOUSE_MANAGER_PHONE=+14155550100",
 	)
-	s.mustRun("import", "--file", "testdata/orders.json")
-	var sweep sweepJSON
-	s.runJSON(&sweep, "sweep", "--as-of", "2026-11-27", "--wait", "--json")
-	require.Equal(t, 3, sweep.WorkflowsStarted)
-	for _, order := range []string{"SO-1001", "SO-1002", "SO-1005"} {
-		s.awaitStage(order, "awaiting_fulfillment")
-	}
+	s.sweepFixtures()
 	procurement := s.securityOpenTask("SO-1001")
 	s.mustRun("task", "complete", procurement, "--by", "alice", "--eta", confirmedETA)
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
@@ -300,13 +294,7 @@ func TestWorkerRunsWithLeastPrivilege(t *testing.T) {
 	s.env = withEnv(s.env, "BACKORDER_TASK_QUEUE=e2e-least-privilege")
 	s.startWorkerWith(withEnv(s.env, "DATABASE_URL="+roleURL))
 
-	s.mustRun("import", "--file", "testdata/orders.json")
-	var sweep sweepJSON
-	s.runJSON(&sweep, "sweep", "--as-of", "2026-11-27", "--wait", "--json")
-	require.Equal(t, 3, sweep.WorkflowsStarted)
-	for _, order := range []string{"SO-1001", "SO-1002", "SO-1005"} {
-		s.awaitStage(order, "awaiting_fulfillment")
-	}
+	sweep := s.sweepFixtures()
 	s.mustRun("task", "complete", s.securityOpenTask("SO-1001"), "--eta", confirmedETA)
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		assert.Equal(c, confirmedETA, s.status("SO-1001").NewETA)
