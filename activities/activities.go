@@ -9,9 +9,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/acme/backorders/internal/backorder"
@@ -48,7 +48,6 @@ type Activities struct {
 	// Temporal is where the sweep's start step starts per-order workflows.
 	Temporal Temporal
 	Settings Settings
-	Log      *slog.Logger
 }
 
 func badData(errType string, err error) error {
@@ -271,7 +270,7 @@ func (a *Activities) AlertWarehouse(ctx context.Context, in contract.AlertWareho
 		return contract.AlertOutcome{}, err
 	}
 	if a.Settings.WarehouseManagerPhone == "" {
-		a.Log.Warn("high-value backorder not texted: WAREHOUSE_MANAGER_PHONE is not set", "order_id", in.OrderID)
+		activity.GetLogger(ctx).Warn("high-value backorder not texted: WAREHOUSE_MANAGER_PHONE is not set", "order_id", in.OrderID)
 		return contract.AlertOutcome{}, nil
 	}
 	return contract.AlertOutcome{TextManager: true}, nil

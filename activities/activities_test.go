@@ -115,7 +115,6 @@ func newHarness(t *testing.T, edit ...func(*Settings)) *harness {
 		Store:    s,
 		Notifier: notify.Recorder{Ledger: s, Log: logger},
 		Settings: settings,
-		Log:      logger,
 	}
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(log.NewStructuredLogger(logger))

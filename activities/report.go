@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/activity"
+
 	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/notify"
 	"github.com/acme/backorders/internal/report"
@@ -57,7 +59,7 @@ func (a *Activities) EmailReport(ctx context.Context, in contract.EmailReportInp
 	defer stop()
 	r := in.Report
 	if len(a.Settings.ReportRecipients) == 0 {
-		a.Log.Warn("weekly report not emailed: BACKORDER_REPORT_RECIPIENTS is not set", "week", r.Week)
+		activity.GetLogger(ctx).Warn("weekly report not emailed: BACKORDER_REPORT_RECIPIENTS is not set", "week", r.Week)
 		return contract.EmailOutcome{}, nil
 	}
 	var text, html, chart, data bytes.Buffer
@@ -78,7 +80,7 @@ func (a *Activities) EmailReport(ctx context.Context, in contract.EmailReportInp
 		{Filename: "backorder-report-" + r.Week + ".csv", ContentType: "text/csv", Content: data.Bytes()},
 	}
 	var out contract.EmailOutcome
-	for _, to := range a.Settings.ReportRecipients {
+	for i, to := range a.Settings.ReportRecipients {
 		sent, err := a.Notifier.Send(ctx, notify.Message{
 			Key: reportEmailKey(r.Week, to), Channel: notify.Email, Recipient: to,
 			Subject: r.Summary(), Body: text.String(), HTMLBody: html.String(), Attachments: attachments,
@@ -86,20 +88,22 @@ func (a *Activities) EmailReport(ctx context.Context, in contract.EmailReportInp
 		if err != nil {
 			// The notifier's ApplicationError (ProviderUnavailable with the
 			// provider's Retry-After, or a non-retryable one) must stay at
-			// the top of the chain for Temporal to see its class.
-			return out, retrySoon(ctx, wrapKeepingClass(err, "emailing report %s to %s", r.Week, to))
+			// the top of the chain for Temporal to see its class. The
+			// recipient by number: the error reaches logs and the history.
+			return out, retrySoon(ctx, wrapKeepingClass(err, "emailing report %s to recipient %d of %d", r.Week, i+1, len(a.Settings.ReportRecipients)))
 		}
 		switch {
 		case !sent.Delivered():
 			out.Failed++
 			out.FailedRecipients = append(out.FailedRecipients, to)
-			a.Log.Warn("weekly report not delivered", "week", r.Week, "recipient", to, "status", sent.Status, "error", sent.Error)
+			// No address in the log: `starter notifications` names the recipient.
+			activity.GetLogger(ctx).Warn("weekly report not delivered to one recipient", "week", r.Week, "status", sent.Status, "error", sent.Error)
 		case sent.Duplicate:
 			out.Duplicates++
 		default:
 			out.Sent++
 		}
 	}
-	a.Log.Info("weekly report emailed", "week", r.Week, "sent", out.Sent, "duplicates", out.Duplicates, "failed", out.Failed)
+	activity.GetLogger(ctx).Info("weekly report emailed", "week", r.Week, "sent", out.Sent, "duplicates", out.Duplicates, "failed", out.Failed)
 	return out, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
@@ -47,9 +48,10 @@ func reportEnv(t *testing.T, notifier notify.Notifier, recipients ...string) (*t
 	if notifier == nil {
 		notifier = notify.Recorder{Ledger: s, Log: logger}
 	}
-	acts := &Activities{Store: s, Notifier: notifier, Log: logger,
+	acts := &Activities{Store: s, Notifier: notifier,
 		Settings: Settings{Location: ny, ReportRecipients: recipients}}
 	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(log.NewStructuredLogger(logger))
 	env := suite.NewTestActivityEnvironment()
 	env.RegisterActivity(acts)
 	return env, acts
@@ -211,7 +213,8 @@ func TestEmailReportKeepsTheProviderRetryClass(t *testing.T) {
 	assert.Equal(t, contract.ErrTypeProviderUnavailable, appErr.Type(), "the outermost error's type: %v", err)
 	assert.Equal(t, 42*time.Second, appErr.NextRetryDelay(), "SendGrid's Retry-After")
 	assert.False(t, appErr.NonRetryable())
-	assert.Contains(t, appErr.Message(), "emailing report 2025-W10 to ops@example.com: SendGrid answered HTTP 429")
+	assert.Contains(t, appErr.Message(), "emailing report 2025-W10 to recipient 1 of 1: SendGrid answered HTTP 429")
+	assert.NotContains(t, appErr.Message(), "ops@example.com", "no address in logs or the history")
 
 	// A notifier's non-retryable error stays non-retryable.
 	acts.Notifier = refusing{temporal.NewNonRetryableApplicationError("no notifier for channel email", "UnknownChannel", nil)}

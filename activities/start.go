@@ -15,8 +15,11 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/acme/backorders/internal/backorder"
 	"github.com/acme/backorders/internal/contract"
+	"github.com/acme/backorders/internal/describe"
 	"github.com/acme/backorders/internal/importer"
+	"github.com/acme/backorders/internal/store"
 )
 
 // WorkflowClient is the part of the Temporal client (client.Client) that
@@ -77,8 +80,11 @@ func (a *Activities) StartBackorderWorkflows(ctx context.Context, in contract.St
 				continue
 			}
 			g.Go(func() error {
-				var err error
-				started[i], err = a.Temporal.startBackorder(gctx, o, in.AsOf)
+				shown, err := a.describeOrder(gctx, o)
+				if err != nil {
+					return err
+				}
+				started[i], err = a.Temporal.startBackorder(gctx, o, in.AsOf, shown)
 				// A start Temporal refuses as invalid fails on every retry:
 				// it is this order's problem, not the page's.
 				if invalid := (*serviceerror.InvalidArgument)(nil); errors.As(err, &invalid) {
@@ -175,14 +181,44 @@ func (a *Activities) awaitStartWindow(ctx context.Context, progress contract.Sta
 	return nil
 }
 
+// describeOrder is what the Web UI shows of the order's workflow from its
+// start: the sweep's figures, the order's lines, and the ETA already given
+// when an open episode is taken over. An order gone meanwhile is described
+// without lines; its workflow finds it gone.
+func (a *Activities) describeOrder(ctx context.Context, o contract.OverdueOrder) (describe.Order, error) {
+	shown := describe.Order{OrderID: o.OrderID, DelayDays: o.DelayDays, Value: o.BackorderValue, Currency: o.Currency}
+	order, err := a.Store.Order(ctx, o.OrderID)
+	if errors.Is(err, store.ErrNotFound) {
+		return shown, nil
+	}
+	if err != nil {
+		return shown, err
+	}
+	for _, l := range order.Lines {
+		shown.Lines = append(shown.Lines, describe.Line{SKU: l.SKU, Product: l.ProductName, Quantity: l.Quantity, Backordered: l.BackorderedQuantity})
+	}
+	if o.OpenEpisode {
+		episode, err := a.Store.OpenEpisodeOf(ctx, o.OrderID)
+		if err != nil {
+			return shown, err
+		}
+		if episode != nil {
+			shown.ETA = episode.ETA.Format(backorder.DateLayout)
+		}
+	}
+	return shown, nil
+}
+
 // startBackorder starts backorder-<ORDER_ID> under its registered name, or
 // reports that it is already running. A finished workflow of an earlier
 // backorder episode does not block a new one.
-func (t Temporal) startBackorder(ctx context.Context, o contract.OverdueOrder, asOf string) (bool, error) {
+func (t Temporal) startBackorder(ctx context.Context, o contract.OverdueOrder, asOf string, shown describe.Order) (bool, error) {
 	value, _ := decimal.NewFromString(o.BackorderValue)
 	_, err := t.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:        contract.BackorderWorkflowID(o.OrderID),
-		TaskQueue: t.TaskQueue,
+		ID:            contract.BackorderWorkflowID(o.OrderID),
+		TaskQueue:     t.TaskQueue,
+		StaticSummary: describe.BackorderSummary(shown),
+		StaticDetails: describe.BackorderDetails(shown),
 		// The first workflow task comes back with the start response and runs
 		// on this worker: one matching round trip less per order.
 		EnableEagerStart:                         true,

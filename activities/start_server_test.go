@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/acme/backorders/activities"
@@ -56,8 +57,10 @@ func TestStartBackorderWorkflowsSkipsAnOrderTemporalRefuses(t *testing.T) {
 	t.Cleanup(func() { _ = server.Stop() })
 	c := server.Client()
 	acts := &activities.Activities{Store: s, Temporal: activities.Temporal{Client: c, TaskQueue: "start-test"},
-		Settings: activities.Settings{Location: time.UTC}, Log: slog.New(slog.DiscardHandler)}
-	env := (&testsuite.WorkflowTestSuite{}).NewTestActivityEnvironment()
+		Settings: activities.Settings{Location: time.UTC}}
+	suite := testsuite.WorkflowTestSuite{}
+	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	env := suite.NewTestActivityEnvironment()
 	env.RegisterActivity(acts)
 
 	// The page as the sweep reads it: both orders.

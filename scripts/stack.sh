@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Local stack for the demo: the Temporal dev server (with its Web UI) and the
-# backorders worker, both in the background, state under .run/ (git-ignored).
+# Local stack for the demo: the Temporal dev server (with its Web UI), the
+# backorders worker and the web app (starter serve), all in the background,
+# state under .run/ (git-ignored).
 #
-#   scripts/stack.sh up [--no-worker]   start what is not running yet
-#   scripts/stack.sh down               stop the worker, then the dev server
+#   scripts/stack.sh up [--no-worker]   start what is not running yet (--no-worker: the dev server only)
+#   scripts/stack.sh down               stop the web app, the worker, then the dev server
 #   scripts/stack.sh status             show what runs
 #
 # Environment (same names the worker and starter read):
@@ -11,7 +12,8 @@
 #   TEMPORAL_NAMESPACE  registered at start when not "default"
 #   TEMPORAL_UI_PORT    Web UI port (default 8233)
 #   TEMPORAL_CLI_PATH   temporal binary to use (else scripts/ensure-temporal.sh)
-# The worker inherits the rest (DATABASE_URL, BACKORDER_*, ...).
+#   BACKORDER_HTTP_ADDR where the web app listens (default 127.0.0.1:8080)
+# The worker and the web app inherit the rest (DATABASE_URL, BACKORDER_*, ...).
 #
 # The dev server's extra flags come from internal/testing/devstack/devserver-flags.txt,
 # the same file the Go tests embed.
@@ -21,6 +23,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN_DIR="$ROOT/.run"
 FLAGS_FILE="$ROOT/internal/testing/devstack/devserver-flags.txt"
 WORKER_BIN="$ROOT/bin/worker"
+STARTER_BIN="$ROOT/bin/starter"
 
 TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:7233}"
 TEMPORAL_NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
@@ -32,6 +35,9 @@ SERVER_LOG="$RUN_DIR/temporal.log"
 SERVER_DB="$RUN_DIR/temporal.db"
 WORKER_PID="$RUN_DIR/worker.pid"
 WORKER_LOG="$RUN_DIR/worker.log"
+SERVE_PID="$RUN_DIR/serve.pid"
+SERVE_LOG="$RUN_DIR/serve.log"
+HTTP_ADDR="${BACKORDER_HTTP_ADDR:-127.0.0.1:8080}"
 
 log() { printf 'stack: %s\n' "$*" >&2; }
 die() { printf 'stack: %s\n' "$*" >&2; exit 1; }
@@ -209,6 +215,36 @@ worker_up() {
   log "worker: running (pid $(read_pid "$WORKER_PID"))"
 }
 
+# serve_up starts the web app (starter serve) once the database is set up.
+serve_up() {
+  if pid_alive "$SERVE_PID" "starter serve"; then
+    log "web app: already running (pid $(read_pid "$SERVE_PID")) on $HTTP_ADDR"
+    return 0
+  fi
+  rm -f "$SERVE_PID"
+  [[ -x "$STARTER_BIN" ]] || die "web app: $STARTER_BIN is missing; build it first: make build"
+  local host="${HTTP_ADDR%:*}" port="${HTTP_ADDR##*:}"
+  host="${host#[}"; host="${host%]}"
+  [[ "$host" == "0.0.0.0" || -z "$host" ]] && host=127.0.0.1
+  if port_open "$host" "$port"; then
+    die "web app: $HTTP_ADDR is taken; free it or set BACKORDER_HTTP_ADDR"
+  fi
+  log "web app: starting on $HTTP_ADDR (log $SERVE_LOG)..."
+  start_bg "$SERVE_PID" "$SERVE_LOG" "$STARTER_BIN" serve --addr "$HTTP_ADDR"
+  local i
+  for ((i = 0; i < 100; i++)); do
+    port_open "$host" "$port" && break
+    if ! pid_alive "$SERVE_PID" "starter serve"; then
+      show_log_tail "$SERVE_LOG"
+      rm -f "$SERVE_PID"
+      die "web app: exited right after start (log above: $SERVE_LOG)"
+    fi
+    sleep 0.1
+  done
+  port_open "$host" "$port" || die "web app: not listening on $HTTP_ADDR after 10s (log: $SERVE_LOG)"
+  log "web app: running (pid $(read_pid "$SERVE_PID"))"
+}
+
 cmd_up() {
   local with_worker=true
   for a in "$@"; do
@@ -219,11 +255,15 @@ cmd_up() {
   done
   mkdir -p "$RUN_DIR"
   server_up
-  $with_worker && worker_up
+  if $with_worker; then
+    worker_up
+    serve_up
+  fi
   log "up: Temporal $TEMPORAL_ADDRESS, Web UI $UI_URL"
 }
 
 cmd_down() {
+  stop_pid "$SERVE_PID" "starter serve" "web app" 15
   stop_pid "$WORKER_PID" "bin/worker" "worker" 30
   stop_pid "$SERVER_PID" "start-dev" "temporal dev server" 20
 }
@@ -240,6 +280,11 @@ cmd_status() {
     echo "worker: running (pid $(read_pid "$WORKER_PID")), log $WORKER_LOG"
   else
     echo "worker: stopped"
+  fi
+  if pid_alive "$SERVE_PID" "starter serve"; then
+    echo "web app: running (pid $(read_pid "$SERVE_PID")) on $HTTP_ADDR, log $SERVE_LOG"
+  else
+    echo "web app: stopped"
   fi
 }
 

@@ -6,7 +6,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/acme/backorders/internal/buildinfo"
 	"log/slog"
 	"os"
 
@@ -14,7 +13,9 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/acme/backorders/activities"
+	"github.com/acme/backorders/internal/buildinfo"
 	"github.com/acme/backorders/internal/config"
+	"github.com/acme/backorders/internal/logging"
 	"github.com/acme/backorders/internal/notify"
 	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/internal/telemetry"
@@ -39,7 +40,9 @@ TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE, BACKORDER_TASK_QUEUE,
 BACKORDER_TIMEZONE, BACKORDER_DEFAULT_LEAD_TIME_DAYS, BACKORDER_SMS_THRESHOLD,
 WAREHOUSE_MANAGER_PHONE, BACKORDER_REPORT_RECIPIENTS, BACKORDER_SUPPORT_EMAIL,
 WAREHOUSE_SMS_QUIET_HOURS, BACKORDER_METRICS_ADDR,
-BACKORDER_WORKER_STOP_TIMEOUT, SENDGRID_* and TWILIO_* (see docs/operations.md).
+BACKORDER_WORKER_STOP_TIMEOUT, BACKORDER_LOG_FORMAT (text or json),
+BACKORDER_LOG_LEVEL (debug, info, warn or error), SENDGRID_* and TWILIO_*
+(see docs/operations.md).
 `)
 	}
 	probe := flag.String("probe", "", "fetch this URL and exit 0 on HTTP 200 (a container health check)")
@@ -52,18 +55,19 @@ BACKORDER_WORKER_STOP_TIMEOUT, SENDGRID_* and TWILIO_* (see docs/operations.md).
 	if *probe != "" {
 		os.Exit(telemetry.Probe(*probe))
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	if err := run(logger); err != nil {
+	cfg, err := config.Load()
+	if err == nil {
+		err = run(cfg, logging.New(os.Stderr, cfg.Log))
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		os.Exit(1)
 	}
 }
 
-func run(logger *slog.Logger) error {
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
+// run works until interrupted. logger is the worker's, the SDK's and,
+// through activity.GetLogger, the activities'.
+func run(cfg config.Config, logger *slog.Logger) error {
 	ctx := context.Background()
 	db, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -113,7 +117,6 @@ func run(logger *slog.Logger) error {
 			QuietHours: cfg.QuietHours, SupportEmail: cfg.SupportEmail,
 			ReportRecipients: cfg.ReportRecipients, MaxCustomerNotices: cfg.MaxCustomerNotices,
 		},
-		Log: logger,
 	}
 	worker.SetStickyWorkflowCacheSize(workflows.StickyCacheSize)
 	opts := workflows.WorkerOptions()

@@ -134,12 +134,11 @@ func (w *backorderWorkflow) run(ctx workflow.Context) (contract.BackorderState, 
 
 // handleBackorder walks steps 1 to 10 of the process.
 func (w *backorderWorkflow) handleBackorder(ctx workflow.Context) error {
-	db := withDatabaseOptions(ctx)
 	s := &w.state
 
 	// 2-3. The money at stake (backorder value) and the delay in days.
 	var assessed contract.Assessment
-	if err := workflow.ExecuteLocalActivity(db, contract.ActivityAssessBackorder, contract.AssessInput{OrderID: s.OrderID, AsOf: s.AsOf}).Get(ctx, &assessed); err != nil {
+	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, "assess the backorder: delay and value"), contract.ActivityAssessBackorder, contract.AssessInput{OrderID: s.OrderID, AsOf: s.AsOf}).Get(ctx, &assessed); err != nil {
 		return err
 	}
 	if assessed.Status != contract.OrderBackordered {
@@ -185,7 +184,7 @@ func (w *backorderWorkflow) handleBackorder(ctx workflow.Context) error {
 
 	// 8. Incident log entry with its mitigation plan (an adopted episode
 	// keeps its incident; a date that passed meanwhile is revised on it).
-	if err := workflow.ExecuteLocalActivity(db, contract.ActivityOpenIncident, contract.OpenIncidentInput{
+	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, "log the incident: ETA "+eta), contract.ActivityOpenIncident, contract.OpenIncidentInput{
 		EpisodeKey: s.EpisodeKey, OrderID: s.OrderID, DelayDays: s.DelayDays,
 		BackorderValue: s.BackorderValue, Currency: s.Currency, ETA: eta, LeadTimes: leadTimes,
 	}).Get(ctx, &s.IncidentID); err != nil {
@@ -304,7 +303,7 @@ func (w *backorderWorkflow) close(ctx workflow.Context) error {
 	if w.outcome == contract.StageCancelled {
 		note = w.state.CancelReason
 	}
-	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx), contract.ActivityCloseBackorder, contract.CloseBackorderInput{
+	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, "close the backorder: "+string(w.outcome)), contract.ActivityCloseBackorder, contract.CloseBackorderInput{
 		OrderID: w.state.OrderID, IncidentID: w.state.IncidentID, Outcome: w.outcome, Note: note,
 	}).Get(ctx, nil); err != nil {
 		return err

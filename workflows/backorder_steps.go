@@ -10,6 +10,7 @@ import (
 	"github.com/acme/backorders/internal/backorder"
 	"github.com/acme/backorders/internal/config"
 	"github.com/acme/backorders/internal/contract"
+	"github.com/acme/backorders/internal/describe"
 )
 
 // The steps both phases of the per-order workflow take (the handling of
@@ -23,7 +24,7 @@ func (w *backorderWorkflow) escalate(ctx workflow.Context) error {
 	s := &w.state
 	s.Escalated = true
 	reason := fmt.Sprintf("ETA missed %d times after %d customer notices", s.Rechecks, s.CustomerNotices)
-	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx), contract.ActivityEscalateIncident, contract.EscalateIncidentInput{
+	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, "escalate the incident: "+reason), contract.ActivityEscalateIncident, contract.EscalateIncidentInput{
 		IncidentID: s.IncidentID, Reason: reason,
 	}).Get(ctx, nil); err != nil {
 		return err
@@ -60,7 +61,7 @@ func (w *backorderWorkflow) maxCustomerNotices() int {
 
 func (w *backorderWorkflow) reviseIncident(ctx workflow.Context, r revision) error {
 	s := &w.state
-	return workflow.ExecuteLocalActivity(withDatabaseOptions(ctx), contract.ActivityReviseIncident, contract.ReviseIncidentInput{
+	return workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, "revise the incident: ETA "+r.eta+", "+r.reason), contract.ActivityReviseIncident, contract.ReviseIncidentInput{
 		IncidentID: s.IncidentID, ETA: r.eta, ETAVersion: s.ETAVersion, DelayDays: s.DelayDays,
 		LeadTimes: r.leadTimes, Reason: r.reason, RevisedBy: r.by, Note: r.note,
 	}).Get(ctx, nil)
@@ -74,7 +75,7 @@ func (w *backorderWorkflow) tellCustomer(ctx workflow.Context, in contract.Notif
 	w.state.CustomerNotices++
 	w.send(func(ctx workflow.Context) {
 		var sent contract.NotificationOutcome
-		if err := workflow.ExecuteActivity(withNotificationOptions(ctx), contract.ActivityNotifyCustomer, in).Get(ctx, &sent); err != nil {
+		if err := workflow.ExecuteActivity(withNotificationOptions(ctx, describe.CustomerNotice(in)), contract.ActivityNotifyCustomer, in).Get(ctx, &sent); err != nil {
 			workflow.GetLogger(ctx).Warn("customer notice not sent", "eta_version", in.ETAVersion, "error", err)
 			return
 		}
@@ -109,7 +110,7 @@ func (w *backorderWorkflow) awaitLegacySend(ctx workflow.Context) error {
 // if the order closes first).
 func (w *backorderWorkflow) alertWarehouse(ctx workflow.Context) error {
 	var alert contract.AlertOutcome
-	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx), contract.ActivityAlertWarehouse, w.alertInput()).Get(ctx, &alert); err != nil {
+	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, "raise the warehouse alert: high value"), contract.ActivityAlertWarehouse, w.alertInput()).Get(ctx, &alert); err != nil {
 		return err
 	}
 	if !alert.TextManager {
@@ -117,7 +118,7 @@ func (w *backorderWorkflow) alertWarehouse(ctx workflow.Context) error {
 	}
 	now := workflow.Now(ctx)
 	var allowedAt time.Time
-	if err := workflow.ExecuteLocalActivity(withClockOptions(ctx), contract.ActivitySMSAllowedAt, contract.SMSAllowedAtInput{At: now}).Get(ctx, &allowedAt); err != nil {
+	if err := workflow.ExecuteLocalActivity(withClockOptions(ctx, "when quiet hours allow the warehouse SMS"), contract.ActivitySMSAllowedAt, contract.SMSAllowedAtInput{At: now}).Get(ctx, &allowedAt); err != nil {
 		return err
 	}
 	if allowedAt.After(now) {
@@ -136,7 +137,7 @@ func (w *backorderWorkflow) textWarehouse(ctx workflow.Context) error {
 	in := w.alertInput()
 	w.send(func(ctx workflow.Context) {
 		var sent contract.NotificationOutcome
-		if err := workflow.ExecuteActivity(withNotificationOptions(ctx), contract.ActivityTextWarehouse, in).Get(ctx, &sent); err != nil {
+		if err := workflow.ExecuteActivity(withNotificationOptions(ctx, describe.WarehouseText(in)), contract.ActivityTextWarehouse, in).Get(ctx, &sent); err != nil {
 			workflow.GetLogger(ctx).Warn("warehouse SMS not sent", "error", err)
 			return
 		}
@@ -180,7 +181,7 @@ func (w *backorderWorkflow) task(id string) *contract.TaskState {
 // adopted episode gets its own tasks back, done ones included).
 func (w *backorderWorkflow) createTask(ctx workflow.Context, role contract.Role, purpose, title string) error {
 	var task contract.TaskRef
-	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx), contract.ActivityCreateTask, contract.CreateTaskInput{
+	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, "create a task for "+string(role)+": "+title), contract.ActivityCreateTask, contract.CreateTaskInput{
 		EpisodeKey: w.state.EpisodeKey, OrderID: w.state.OrderID, IncidentID: w.state.IncidentID,
 		Role: role, Title: title, Purpose: purpose,
 	}).Get(ctx, &task); err != nil {
@@ -194,24 +195,26 @@ func (w *backorderWorkflow) createTask(ctx workflow.Context, role contract.Role,
 
 func (w *backorderWorkflow) lookupLeadTimes(ctx workflow.Context) (contract.LeadTimes, error) {
 	var leadTimes contract.LeadTimes
-	err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx), contract.ActivityLookupLeadTimes, contract.LookupLeadTimesInput{OrderID: w.state.OrderID}).Get(ctx, &leadTimes)
+	err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, "look up supplier lead times"), contract.ActivityLookupLeadTimes, contract.LookupLeadTimesInput{OrderID: w.state.OrderID}).Get(ctx, &leadTimes)
 	return leadTimes, err
 }
 
 func (w *backorderWorkflow) setETA(ctx workflow.Context, eta string) error {
 	w.state.NewETA = eta
-	return workflow.ExecuteLocalActivity(withClockOptions(ctx), contract.ActivityETAPassesAt, contract.ETAPassesAtInput{ETA: eta}).Get(ctx, &w.state.RecheckAt)
+	return workflow.ExecuteLocalActivity(withClockOptions(ctx, "when ETA "+eta+" passes in the business timezone"), contract.ActivityETAPassesAt, contract.ETAPassesAtInput{ETA: eta}).Get(ctx, &w.state.RecheckAt)
 }
 
 func (w *backorderWorkflow) markOrder(ctx workflow.Context, currentStatus string) error {
-	return workflow.ExecuteLocalActivity(withDatabaseOptions(ctx), contract.ActivityMarkOrderChecked, contract.MarkOrderCheckedInput{
+	return workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, "mark the order: "+currentStatus), contract.ActivityMarkOrderChecked, contract.MarkOrderCheckedInput{
 		OrderID: w.state.OrderID, CurrentStatus: currentStatus,
 	}).Get(ctx, nil)
 }
 
-// setStage moves the workflow to a stage and shows it in the Web UI.
+// setStage moves the workflow to a stage and shows it in the Web UI: the
+// search attributes, and what it does or waits on now.
 func (w *backorderWorkflow) setStage(ctx workflow.Context, stage contract.Stage) error {
 	w.state.Stage = stage
+	workflow.SetCurrentDetails(ctx, describe.CurrentDetails(w.state))
 	value, _ := decimal.NewFromString(w.state.BackorderValue)
 	return workflow.UpsertTypedSearchAttributes(ctx,
 		contract.OrderIDKey.ValueSet(w.state.OrderID),

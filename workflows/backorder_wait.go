@@ -10,6 +10,7 @@ import (
 
 	"github.com/acme/backorders/internal/backorder"
 	"github.com/acme/backorders/internal/contract"
+	"github.com/acme/backorders/internal/describe"
 )
 
 // Step 13 begins with the wait for the order's outcome: fulfilment or cancellation
@@ -73,19 +74,22 @@ func (w *backorderWorkflow) awaitOutcome(ctx workflow.Context) error {
 			c.Receive(ctx, &r)
 			handlerErr = w.serve(ctx, r)
 		})
-		selector.AddFuture(workflow.NewTimer(timerCtx, w.untilETAPasses(ctx)), func(f workflow.Future) {
+		selector.AddFuture(workflow.NewTimerWithOptions(timerCtx, w.untilETAPasses(ctx), workflow.TimerOptions{Summary: describe.UntilETAPasses(w.state.NewETA)}), func(f workflow.Future) {
 			etaPassed = f.Get(ctx, nil) == nil
 		})
 		if w.state.SMSDueAt != nil {
-			selector.AddFuture(workflow.NewTimer(timerCtx, w.state.SMSDueAt.Sub(workflow.Now(ctx))), func(f workflow.Future) {
+			selector.AddFuture(workflow.NewTimerWithOptions(timerCtx, w.state.SMSDueAt.Sub(workflow.Now(ctx)), workflow.TimerOptions{Summary: describe.UntilQuietHoursEnd(*w.state.SMSDueAt)}), func(f workflow.Future) {
 				smsDue = f.Get(ctx, nil) == nil
 			})
 		}
 		if !w.legacy {
-			selector.AddFuture(workflow.NewTimer(timerCtx, max(w.state.TodayEndsAt.Sub(workflow.Now(ctx)), time.Second)), func(f workflow.Future) {
+			selector.AddFuture(workflow.NewTimerWithOptions(timerCtx, max(w.state.TodayEndsAt.Sub(workflow.Now(ctx)), time.Second), workflow.TimerOptions{Summary: describe.UntilDayEnds}), func(f workflow.Future) {
 				dayEnded = f.Get(ctx, nil) == nil
 			})
 		}
+		// Task completions and revisions change what it waits on, not
+		// only stage changes.
+		workflow.SetCurrentDetails(ctx, describe.CurrentDetails(w.state))
 		selector.Select(ctx)
 		cancelTimers()
 		if handlerErr != nil {
@@ -150,7 +154,7 @@ func (w *backorderWorkflow) drainMessages(ctx workflow.Context) error {
 func (w *backorderWorkflow) refreshDay(ctx workflow.Context) error {
 	s := &w.state
 	var day contract.BusinessDay
-	if err := workflow.ExecuteLocalActivity(withClockOptions(ctx), contract.ActivityBusinessDayOf, contract.BusinessDayInput{At: workflow.Now(ctx)}).Get(ctx, &day); err != nil {
+	if err := workflow.ExecuteLocalActivity(withClockOptions(ctx, "which business day it is now"), contract.ActivityBusinessDayOf, contract.BusinessDayInput{At: workflow.Now(ctx)}).Get(ctx, &day); err != nil {
 		return err
 	}
 	s.Today, s.TodayEndsAt = day.Date.Format(backorder.DateLayout), day.EndsAt
@@ -170,7 +174,7 @@ func (w *backorderWorkflow) recheck(ctx workflow.Context) error {
 		return err
 	}
 	var assessed contract.Assessment
-	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx), contract.ActivityAssessBackorder, contract.AssessInput{OrderID: s.OrderID}).Get(ctx, &assessed); err != nil {
+	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, "re-check the order: ETA "+s.NewETA+" passed"), contract.ActivityAssessBackorder, contract.AssessInput{OrderID: s.OrderID}).Get(ctx, &assessed); err != nil {
 		return err
 	}
 	if assessed.Status != contract.OrderBackordered && (!w.legacy || assessed.Status == contract.OrderFulfilled || assessed.Status == contract.OrderCancelled) {
@@ -413,7 +417,7 @@ func (w *backorderWorkflow) completeTask(ctx workflow.Context, in contract.TaskC
 	if in.CompletedAt == "" {
 		in.CompletedAt = workflow.Now(ctx).UTC().Format(time.RFC3339)
 	}
-	err = workflow.ExecuteLocalActivity(withDatabaseOptions(ctx), contract.ActivityCompleteTask, contract.CompleteTaskInput(in)).Get(ctx, nil)
+	err = workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, "complete task "+in.TaskID), contract.ActivityCompleteTask, contract.CompleteTaskInput(in)).Get(ctx, nil)
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) && appErr.NonRetryable() {
 		return errors.New(appErr.Message()), nil

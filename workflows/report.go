@@ -23,7 +23,7 @@ func WeeklyReportWorkflow(ctx workflow.Context, in contract.WeeklyReportInput) (
 		if !ok {
 			due = workflow.Now(ctx)
 		}
-		if err := workflow.ExecuteLocalActivity(withClockOptions(ctx), contract.ActivityPreviousReportWeek, contract.ReportWeekInput{At: due}).Get(ctx, &week); err != nil {
+		if err := workflow.ExecuteLocalActivity(withClockOptions(ctx, "which week to report"), contract.ActivityPreviousReportWeek, contract.ReportWeekInput{At: due}).Get(ctx, &week); err != nil {
 			return report.Report{}, err
 		}
 	} else if _, err := report.ParseWeek(week); err != nil {
@@ -31,14 +31,14 @@ func WeeklyReportWorkflow(ctx workflow.Context, in contract.WeeklyReportInput) (
 	}
 
 	var r report.Report
-	if err := workflow.ExecuteActivity(withLongDatabaseOptions(ctx), contract.ActivityComputeWeeklyReport, contract.ComputeReportInput{Week: week}).Get(ctx, &r); err != nil {
+	if err := workflow.ExecuteActivity(withLongDatabaseOptions(ctx, "compute the report of week "+week), contract.ActivityComputeWeeklyReport, contract.ComputeReportInput{Week: week}).Get(ctx, &r); err != nil {
 		return r, err
 	}
-	if err := workflow.ExecuteActivity(withLongDatabaseOptions(ctx), contract.ActivityStoreReport, contract.StoreReportInput{Report: r}).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(withLongDatabaseOptions(ctx, "store the report of week "+week), contract.ActivityStoreReport, contract.StoreReportInput{Report: r}).Get(ctx, nil); err != nil {
 		return r, err
 	}
 	if in.Email {
-		if err := workflow.ExecuteActivity(withNotificationOptions(ctx), contract.ActivityEmailReport, contract.EmailReportInput{Report: r}).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(withNotificationOptions(ctx, "email the report of week "+week+" to its recipients"), contract.ActivityEmailReport, contract.EmailReportInput{Report: r}).Get(ctx, nil); err != nil {
 			return r, err
 		}
 	}

@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"fmt"
+
 	"github.com/shopspring/decimal"
 	"go.temporal.io/sdk/workflow"
 
@@ -23,7 +25,6 @@ const (
 // stake per currency, then signals open workflows whose order rows already
 // say Fulfilled or Cancelled.
 func SweepWorkflow(ctx workflow.Context, in contract.SweepInput) (contract.SweepResult, error) {
-	db := withDatabaseOptions(ctx)
 	var p contract.SweepProgress
 	if in.Resume != nil {
 		p = *in.Resume
@@ -32,7 +33,7 @@ func SweepWorkflow(ctx workflow.Context, in contract.SweepInput) (contract.Sweep
 			SweepID:    workflow.GetInfo(ctx).WorkflowExecution.ID,
 			SweepTally: contract.SweepTally{TotalBackorderValue: map[string]string{}},
 		}
-		if err := workflow.ExecuteLocalActivity(db, contract.ActivityBeginSweep, contract.BeginSweepInput{SweepID: p.Result.SweepID, AsOf: in.AsOf}).Get(ctx, &p.Result.AsOf); err != nil {
+		if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, "begin the sweep's record"), contract.ActivityBeginSweep, contract.BeginSweepInput{SweepID: p.Result.SweepID, AsOf: in.AsOf}).Get(ctx, &p.Result.AsOf); err != nil {
 			return p.Result, err
 		}
 	}
@@ -67,13 +68,13 @@ func SweepWorkflow(ctx workflow.Context, in contract.SweepInput) (contract.Sweep
 // start their per-order workflows.
 func startPage(ctx workflow.Context, p *contract.SweepProgress) error {
 	var orders []contract.OverdueOrder
-	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx), contract.ActivityFindOverdueBackorders, contract.FindOverdueInput{
+	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, pageSummary("find overdue backorders", p.Cursor)), contract.ActivityFindOverdueBackorders, contract.FindOverdueInput{
 		AsOf: p.Result.AsOf, AfterID: p.Cursor, Limit: sweepPageSize,
 	}).Get(ctx, &orders); err != nil {
 		return err
 	}
 	var started contract.StartBackordersResult
-	if err := workflow.ExecuteActivity(withStartOptions(ctx), contract.ActivityStartBackorderWorkflows, contract.StartBackordersInput{
+	if err := workflow.ExecuteActivity(withStartOptions(ctx, fmt.Sprintf("start the workflows of %d orders", len(orders))), contract.ActivityStartBackorderWorkflows, contract.StartBackordersInput{
 		AsOf: p.Result.AsOf, Orders: orders,
 	}).Get(ctx, &started); err != nil {
 		return err
@@ -96,7 +97,7 @@ func startPage(ctx workflow.Context, p *contract.SweepProgress) error {
 // already say Fulfilled or Cancelled (a signal that was never sent).
 func reconcilePage(ctx workflow.Context, p *contract.SweepProgress) error {
 	var orders []contract.ClosedOrder
-	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx), contract.ActivityFindClosedOrdersWithOpenIncidents, contract.FindClosedInput{
+	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, pageSummary("find closed orders with open incidents", p.ReconcileCursor)), contract.ActivityFindClosedOrdersWithOpenIncidents, contract.FindClosedInput{
 		AfterID: p.ReconcileCursor, Limit: sweepPageSize,
 	}).Get(ctx, &orders); err != nil {
 		return err
@@ -146,10 +147,10 @@ const (
 func closeLostEpisode(ctx workflow.Context, o contract.ClosedOrder) error {
 	var episode *contract.OpenEpisode
 	// The incident id comes from the order's open episode.
-	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx), contract.ActivityFindOpenEpisode, contract.FindOpenEpisodeInput{OrderID: o.OrderID}).Get(ctx, &episode); err != nil || episode == nil {
+	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, "find the open episode of order "+o.OrderID), contract.ActivityFindOpenEpisode, contract.FindOpenEpisodeInput{OrderID: o.OrderID}).Get(ctx, &episode); err != nil || episode == nil {
 		return err
 	}
-	return workflow.ExecuteLocalActivity(withDatabaseOptions(ctx), contract.ActivityCloseBackorder, contract.CloseBackorderInput{
+	return workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, "close the lost episode of order "+o.OrderID), contract.ActivityCloseBackorder, contract.CloseBackorderInput{
 		OrderID: o.OrderID, IncidentID: episode.IncidentID, Outcome: outcomeOf(o.Status),
 		Note: "closed by the sweep: the order's workflow had ended",
 	}).Get(ctx, nil)
@@ -159,7 +160,7 @@ func closeLostEpisode(ctx workflow.Context, o contract.ClosedOrder) error {
 // they could not be told (task-completed; a workflow ignores a repeat).
 func reconcileTasksPage(ctx workflow.Context, p *contract.SweepProgress) error {
 	var done []contract.UnacknowledgedCompletion
-	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx), contract.ActivityFindUnacknowledgedCompletions, contract.FindClosedInput{
+	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, pageSummary("find task completions not yet acknowledged", p.TaskCursor)), contract.ActivityFindUnacknowledgedCompletions, contract.FindClosedInput{
 		AfterID: p.TaskCursor, Limit: sweepPageSize,
 	}).Get(ctx, &done); err != nil {
 		return err
@@ -186,8 +187,16 @@ func reconcileTasksPage(ctx workflow.Context, p *contract.SweepProgress) error {
 	return nil
 }
 
+// pageSummary names a sweep's page step by the order it starts after.
+func pageSummary(step, afterID string) string {
+	if afterID == "" {
+		return step
+	}
+	return step + " after order " + afterID
+}
+
 func recordSweep(ctx workflow.Context, r contract.SweepResult) error {
-	return workflow.ExecuteLocalActivity(withDatabaseOptions(ctx), contract.ActivityRecordSweep, contract.RecordSweepInput{
+	return workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, "record the sweep's tally"), contract.ActivityRecordSweep, contract.RecordSweepInput{
 		SweepID: r.SweepID, AsOf: r.AsOf, SweepTally: r.SweepTally, Finished: r.Done,
 	}).Get(ctx, nil)
 }

@@ -65,12 +65,21 @@ func run(args ...string) failure {
 	return failure{code: code, stdout: out.String(), stderr: errOut.String(), took: time.Since(start)}
 }
 
+// Exit codes, as documented in `starter --help` and the README.
+const (
+	exitFailed   = 1
+	exitUsage    = 2
+	exitNotFound = 3
+	exitRefused  = 4
+)
+
 // requireOneLine checks the contract for every failure the user can cause
-// or meet: exit status 1, nothing on stdout, and on stderr exactly one line
-// starting "starter:" that contains each of want; no usage dump, no stack.
-func requireOneLine(t *testing.T, f failure, want ...string) {
+// or meet: exit status code, nothing on stdout, and on stderr exactly one
+// line starting "starter:" that contains each of want; no usage dump, no
+// stack.
+func requireOneLine(t *testing.T, f failure, code int, want ...string) {
 	t.Helper()
-	assert.Equal(t, 1, f.code, "exit code; stderr:\n%s", f.stderr)
+	assert.Equal(t, code, f.code, "exit code; stderr:\n%s", f.stderr)
 	assert.Empty(t, f.stdout, "stdout")
 	assert.True(t, strings.HasPrefix(f.stderr, "starter: "), "stderr starts with \"starter: \":\n%s", f.stderr)
 	assert.True(t, strings.HasSuffix(f.stderr, "\n") && strings.Count(f.stderr, "\n") == 1, "stderr is one line:\n%s", f.stderr)
@@ -82,6 +91,7 @@ func requireOneLine(t *testing.T, f failure, want ...string) {
 	}
 }
 
+// A command line that cannot run exits 2 (a usage error).
 func TestWrongArgumentsGiveOneLine(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -103,10 +113,16 @@ func TestWrongArgumentsGiveOneLine(t *testing.T) {
 		{[]string{"seed", "--orders", "many"}, []string{`invalid argument "many" for "--orders"`, "usage: starter seed"}},
 		{[]string{"import"}, []string{`required flag(s) "file" not set`, "usage: starter import --file F"}},
 		{[]string{"import", "--file", "/nonexistent/orders.json"}, []string{"cannot read --file /nonexistent/orders.json: no such file or directory", "give the path of a JSON import file"}},
+		{[]string{"backorders", "--stage", "stuck"}, []string{`--stage: "stuck" is not a stage: use one of assessing, awaiting_fulfillment, rechecking, escalated, fulfilled, cancelled, not_backordered`}},
+		{[]string{"backorders", "--min-value", "lots"}, []string{`--min-value: "lots" is not a decimal amount such as "19.99"`}},
+		{[]string{"backorders", "--min-value", "-5"}, []string{`--min-value: "-5" is negative`}},
+		{[]string{"backorders", "--limit", "-1"}, []string{"--limit: -1: use 1 or more, or 0 for all"}},
+		{[]string{"backorders", "--limit", "ten"}, []string{`invalid argument "ten" for "--limit"`}},
+		{[]string{"backorders", "SO-1"}, []string{`unknown command "SO-1" for "starter backorders"`}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			usingEnv(t)
-			requireOneLine(t, run(tc.args...), tc.want...)
+			requireOneLine(t, run(tc.args...), exitUsage, tc.want...)
 		})
 	}
 }
@@ -123,11 +139,11 @@ func TestHelpIsNotAnError(t *testing.T) {
 
 func TestBadSettingsGiveOneLine(t *testing.T) {
 	usingEnv(t, "BACKORDER_TIMEZONE", "Mars/Base")
-	requireOneLine(t, run("tasks"), `BACKORDER_TIMEZONE="Mars/Base" is not a known IANA timezone`, "set it to a name such as UTC")
+	requireOneLine(t, run("tasks"), exitFailed, `BACKORDER_TIMEZONE="Mars/Base" is not a known IANA timezone`, "set it to a name such as UTC")
 
 	// Several bad settings are all named, still on one line.
 	usingEnv(t, "BACKORDER_TIMEZONE", "Mars/Base", "BACKORDER_SMS_THRESHOLD", "lots")
-	requireOneLine(t, run("status", "SO-1"), "BACKORDER_TIMEZONE", `BACKORDER_SMS_THRESHOLD="lots"`)
+	requireOneLine(t, run("status", "SO-1"), exitFailed, "BACKORDER_TIMEZONE", `BACKORDER_SMS_THRESHOLD="lots"`)
 }
 
 func TestUnreachablePostgresGivesOneLine(t *testing.T) {
@@ -137,7 +153,7 @@ func TestUnreachablePostgresGivesOneLine(t *testing.T) {
 		{"import", "--file", "../testing/e2e/testdata/orders.json"},
 	} {
 		f := run(args...)
-		requireOneLine(t, f, "cannot reach PostgreSQL at 127.0.0.1:1/backorders", "connection refused", "start it or set DATABASE_URL")
+		requireOneLine(t, f, exitFailed, "cannot reach PostgreSQL at 127.0.0.1:1/backorders", "connection refused", "start it or set DATABASE_URL")
 		assert.NotContains(t, f.stderr, "hunter2", "the password stays out of errors")
 		assert.Less(t, f.took, 5*time.Second, "%v", args)
 	}
@@ -147,7 +163,7 @@ func TestUnreachableTemporalFailsFastWithOneLine(t *testing.T) {
 	usingEnv(t)
 	for _, args := range [][]string{{"status", "SO-1"}, {"sweep", "--as-of", "2026-11-27"}, {"report", "--week", "2026-W48"}} {
 		f := run(args...)
-		requireOneLine(t, f, `cannot reach Temporal at 127.0.0.1:1 (namespace "default")`, "set TEMPORAL_ADDRESS")
+		requireOneLine(t, f, exitFailed, `cannot reach Temporal at 127.0.0.1:1 (namespace "default")`, "set TEMPORAL_ADDRESS")
 		assert.Less(t, f.took, 5*time.Second, "%v", args)
 	}
 }
@@ -159,12 +175,12 @@ func TestSilentServersDoNotHang(t *testing.T) {
 	addr := silentListener(t)
 	usingEnv(t, "DATABASE_URL", "postgres://backorders@"+addr+"/backorders?sslmode=disable")
 	f := run("tasks")
-	requireOneLine(t, f, "cannot reach PostgreSQL at "+addr+"/backorders", "timeout", "start it or set DATABASE_URL")
+	requireOneLine(t, f, exitFailed, "cannot reach PostgreSQL at "+addr+"/backorders", "timeout", "start it or set DATABASE_URL")
 	assert.Less(t, f.took, 15*time.Second)
 
 	usingEnv(t, "TEMPORAL_ADDRESS", addr)
 	f = run("status", "SO-1")
-	requireOneLine(t, f, "cannot reach Temporal at "+addr, "set TEMPORAL_ADDRESS")
+	requireOneLine(t, f, exitFailed, "cannot reach Temporal at "+addr, "set TEMPORAL_ADDRESS")
 	assert.Less(t, f.took, 15*time.Second)
 }
 

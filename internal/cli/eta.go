@@ -7,10 +7,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acme/backorders/internal/contract"
+	"github.com/acme/backorders/internal/operations"
 )
 
 func newETACmd(e *env) *cobra.Command {
 	var by, note, eta string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "eta ORDER_ID --eta YYYY-MM-DD",
 		Short: "Revise a backordered order's ETA through its workflow (procurement)",
@@ -28,43 +30,37 @@ one line, and nothing is changed.`,
 		Example: `  starter eta SO-1001 --eta 2026-12-15 --note "supplier moved the shipment"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.reviseETA(cmd.Context(), args[0], by, note, eta)
+			return e.reviseETA(cmd.Context(), operations.ReviseETA{OrderID: args[0], By: by, Note: note, ETA: eta}, asJSON)
 		},
 	}
 	cmd.Flags().StringVar(&eta, "eta", "", "the new estimated delivery date, YYYY-MM-DD, after today (required)")
 	cmd.Flags().StringVar(&by, "by", "", "who revised it (default: the current user)")
 	cmd.Flags().StringVar(&note, "note", "", "why the date moved (kept on the incident)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	_ = cmd.MarkFlagRequired("eta")
 	return cmd
 }
 
-func (e *env) reviseETA(ctx context.Context, orderID, by, note, eta string) error {
-	if _, err := e.futureDate("--eta", eta); err != nil {
-		return err
+// etaRevisedJSON is the public JSON of `starter eta --json`.
+type etaRevisedJSON struct {
+	OrderID    string                  `json:"order_id"`
+	NewETA     string                  `json:"new_eta"`
+	ETAVersion int                     `json:"eta_version"`
+	RevisedBy  string                  `json:"revised_by"`
+	State      contract.BackorderState `json:"state"`
+}
+
+func (e *env) reviseETA(ctx context.Context, in operations.ReviseETA, asJSON bool) error {
+	if in.By == "" {
+		in.By = currentUser()
 	}
-	if by == "" {
-		by = currentUser()
-	}
-	c, err := e.client()
+	state, err := e.ops().ReviseETA(ctx, in)
 	if err != nil {
-		return fmt.Errorf("order %s's ETA was not revised (nothing was changed): %w", orderID, err)
+		return flagNamed(err, "eta", "--eta")
 	}
-	state, err := updateOrder(ctx, c, orderID, contract.UpdateReviseETA, contract.ReviseETARequest{ETA: eta, RevisedBy: by, Note: note})
-	outcome, reason := classifyUpdate(err)
-	switch outcome {
-	case updateDone:
-	case updateRefused:
-		return fmt.Errorf("order %s's workflow refused ETA %s: %s (nothing was changed)", orderID, eta, reason)
-	case updateNoWorkflow:
-		return fmt.Errorf("order %s has no running backorder workflow, so its ETA cannot be revised: check the id, or run `starter sweep` if it is overdue (nothing was changed)", orderID)
-	case updateUnreachable:
-		return fmt.Errorf("order %s's ETA was not revised (nothing was changed): Temporal at %s could not be reached: %s", orderID, e.cfg.TemporalAddress, reason)
-	case updateTimedOut:
-		return fmt.Errorf("order %s's workflow did not answer within %s (is a worker running?): the revision may still be applied when a worker picks it up, so check `starter status %s` before trying again",
-			orderID, updateTimeout, orderID)
-	default:
-		return fmt.Errorf("revising order %s's ETA failed (nothing was changed): %s", orderID, reason)
+	if asJSON {
+		return e.printJSON(etaRevisedJSON{OrderID: in.OrderID, NewETA: state.NewETA, ETAVersion: state.ETAVersion, RevisedBy: in.By, State: state})
 	}
-	fmt.Fprintf(e.out, "order %s's ETA is now %s (revision %d), revised by %s\n", orderID, state.NewETA, state.ETAVersion, by)
+	fmt.Fprintf(e.out, "order %s's ETA is now %s (revision %d), revised by %s\n", in.OrderID, state.NewETA, state.ETAVersion, in.By)
 	return nil
 }

@@ -3,208 +3,128 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/acme/backorders/internal/backorder"
 	"github.com/acme/backorders/internal/cli"
-	"github.com/acme/backorders/internal/contract"
-	"github.com/acme/backorders/internal/store"
-	"github.com/acme/backorders/internal/testing/pgtest"
+	"github.com/acme/backorders/internal/operations/operationstest"
 )
 
-// ordersDB is a scratch database holding one order per id in statuses,
-// with the status it was imported in.
-func ordersDB(t *testing.T, statuses map[string]string) (*store.Store, string) {
-	t.Helper()
-	s, dbURL := pgtest.NewStore(t)
-	d := store.Dataset{
-		Suppliers: []store.Supplier{{ID: "SUP-1", Name: "Acme Parts", Email: "parts@example.com"}},
-		Products:  []store.Product{{SKU: "SKU-1", Name: "Widget", SupplierID: "SUP-1"}},
-		Customers: []store.Customer{{ID: "CUST-1", Name: "Jane Doe", Email: "jane@example.com"}},
-	}
-	for id, status := range statuses {
-		d.Orders = append(d.Orders, store.Order{
-			ID: id, CustomerID: "CUST-1", Status: contract.OrderStatus(status), Currency: "USD",
-			PromisedDate: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
-			Lines:        []store.OrderLine{{SKU: "SKU-1", Quantity: 2, BackorderedQuantity: 2, UnitPrice: decimal.RequireFromString("19.99")}},
-		})
-	}
-	_, err := s.Import(context.Background(), d)
-	require.NoError(t, err)
-	return s, dbURL
-}
+// The fixtures are shared with the operations tests, which check what the
+// operations change in the database; these check what the starter prints
+// and its exit codes.
+var (
+	ordersDB = operationstest.OrdersDB
+	readTask = operationstest.ReadTask
+	newTask  = operationstest.NewTask
+	dateIn   = operationstest.DateIn
+)
 
-// orderRow is what the guards must leave alone.
-type orderRow struct {
-	Status    string
-	UpdatedAt time.Time
-}
-
-func readOrder(t *testing.T, s *store.Store, id string) orderRow {
-	t.Helper()
-	var r orderRow
-	require.NoError(t, s.Pool().QueryRow(context.Background(),
-		`SELECT status, updated_at FROM orders WHERE id = $1`, id).Scan(&r.Status, &r.UpdatedAt))
-	return r
-}
-
-// taskRow is a task as stored, with whether its workflow acknowledged it.
-type taskRow struct {
-	Status       string
-	CompletedBy  *string
-	Note         *string
-	ConfirmedETA *time.Time
-	CompletedAt  *time.Time
-	Acknowledged bool
-}
-
-func readTask(t *testing.T, s *store.Store, id string) taskRow {
-	t.Helper()
-	var r taskRow
-	require.NoError(t, s.Pool().QueryRow(context.Background(), `
-		SELECT status, completed_by, note, confirmed_eta, completed_at, acknowledged_at IS NOT NULL
-		FROM tasks WHERE id = $1`, id).
-		Scan(&r.Status, &r.CompletedBy, &r.Note, &r.ConfirmedETA, &r.CompletedAt, &r.Acknowledged))
-	return r
-}
-
-func newTask(t *testing.T, s *store.Store, orderID, role string) string {
-	t.Helper()
-	task, err := s.CreateTask(context.Background(), store.NewTask{
-		IdemKey: "test/" + orderID + "/" + role, OrderID: orderID, Role: contract.Role(role), Title: "Confirm a new supplier date",
-	})
-	require.NoError(t, err)
-	return task.ID
-}
-
-// dateIn is today plus days in the named timezone, as YYYY-MM-DD.
-func dateIn(t *testing.T, tz string, days int) string {
-	t.Helper()
-	loc, err := time.LoadLocation(tz)
-	require.NoError(t, err)
-	return backorder.DateOf(time.Now(), loc).AddDate(0, 0, days).Format(backorder.DateLayout)
-}
-
-func TestClosingAClosedOrderIsRefusedAndChangesNothing(t *testing.T) {
-	s, dbURL := ordersDB(t, map[string]string{"SO-F": "Fulfilled", "SO-C": "Cancelled", "SO-P": "Pending"})
+// A refused or unknown order: one line and exit 4 or 3; the operations
+// tests check the rows are untouched.
+func TestClosingAClosedOrderIsRefused(t *testing.T) {
+	_, dbURL := ordersDB(t, map[string]string{"SO-F": "Fulfilled", "SO-C": "Cancelled", "SO-P": "Pending"})
 	// Temporal is not there: a refusal must come before it is needed.
 	usingEnv(t, "DATABASE_URL", dbURL)
 	for _, tc := range []struct {
 		args []string
+		code int
 		want []string
 	}{
-		{[]string{"fulfill", "SO-F", "--note", "again"}, []string{"order SO-F is already Fulfilled", "nothing was changed"}},
-		{[]string{"cancel", "SO-C", "--reason", "again"}, []string{"order SO-C is already Cancelled", "nothing was changed"}},
-		{[]string{"fulfill", "SO-P"}, []string{"order SO-P is Pending, not Backordered", "starter cancel", "nothing was changed"}},
-		{[]string{"fulfill", "SO-C"}, []string{"order SO-C is Cancelled, so it cannot be Fulfilled", "import it again", "nothing was changed"}},
-		{[]string{"cancel", "SO-F"}, []string{"order SO-F is Fulfilled, so it cannot be Cancelled", "nothing was changed"}},
-		{[]string{"fulfill", "SO-404"}, []string{"order SO-404 does not exist"}},
+		{[]string{"fulfill", "SO-F", "--note", "again"}, exitRefused, []string{"order SO-F is already Fulfilled", "nothing was changed"}},
+		{[]string{"cancel", "SO-C", "--reason", "again"}, exitRefused, []string{"order SO-C is already Cancelled", "nothing was changed"}},
+		{[]string{"fulfill", "SO-P"}, exitRefused, []string{"order SO-P is Pending, not Backordered", "starter cancel", "nothing was changed"}},
+		{[]string{"fulfill", "SO-C", "--json"}, exitRefused, []string{"order SO-C is Cancelled, so it cannot be Fulfilled", "import it again", "nothing was changed"}},
+		{[]string{"cancel", "SO-F"}, exitRefused, []string{"order SO-F is Fulfilled, so it cannot be Cancelled", "nothing was changed"}},
+		{[]string{"fulfill", "SO-404"}, exitNotFound, []string{"order SO-404 does not exist", "starter backorders"}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			id := tc.args[1]
-			var before orderRow
-			if id != "SO-404" {
-				before = readOrder(t, s, id)
-			}
-			requireOneLine(t, run(tc.args...), tc.want...)
-			if id != "SO-404" {
-				assert.Equal(t, before, readOrder(t, s, id), "the row is untouched")
-			}
+			requireOneLine(t, run(tc.args...), tc.code, tc.want...)
 		})
 	}
 }
 
-func TestClosingAnOrderWithTemporalUnreachableWritesNothing(t *testing.T) {
-	s, dbURL := ordersDB(t, map[string]string{"SO-B": "Backordered", "SO-P": "Pending"})
+func TestClosingAnOrderWithTemporalUnreachableFailsFast(t *testing.T) {
+	_, dbURL := ordersDB(t, map[string]string{"SO-B": "Backordered"})
 	usingEnv(t, "DATABASE_URL", dbURL, "TEMPORAL_ADDRESS", deadTemporal)
-	for _, args := range [][]string{
-		{"fulfill", "SO-B", "--note", "shipped"}, {"cancel", "SO-B", "--reason", "customer asked"}, {"cancel", "SO-P"},
-	} {
-		t.Run(strings.Join(args, " "), func(t *testing.T) {
-			before := readOrder(t, s, args[1])
-			f := run(args...)
-			requireOneLine(t, f, "order "+args[1]+" was not marked", "nothing was changed", `cannot reach Temporal at 127.0.0.1:1 (namespace "default")`)
-			assert.Less(t, f.took, 5*time.Second)
-			assert.Equal(t, before, readOrder(t, s, args[1]), "the row is untouched")
-		})
-	}
+	f := run("fulfill", "SO-B", "--note", "shipped")
+	requireOneLine(t, f, exitFailed, "order SO-B was not marked Fulfilled (nothing was changed)", `cannot reach Temporal at 127.0.0.1:1 (namespace "default")`)
+	assert.Less(t, f.took, 5*time.Second)
 }
 
 func TestTaskCompleteWithTemporalUnreachableRecordsItForTheSweep(t *testing.T) {
-	s, dbURL := ordersDB(t, map[string]string{"SO-B": "Backordered"})
+	s, dbURL := ordersDB(t, map[string]string{"SO-B": "Backordered", "SO-J": "Backordered"})
 	procurement := newTask(t, s, "SO-B", "procurement_manager")
 	clerk := newTask(t, s, "SO-B", "inventory_clerk")
 	usingEnv(t, "DATABASE_URL", dbURL, "TEMPORAL_ADDRESS", deadTemporal)
 	eta := dateIn(t, "UTC", 5)
 
-	var out, errOut bytes.Buffer
-	code := cli.Main([]string{"task", "complete", procurement, "--by", "alice", "--note", "supplier confirmed", "--eta", eta}, &out, &errOut)
-	require.Equal(t, 0, code, errOut.String())
-	assert.Empty(t, errOut.String())
+	out := succeed(t, "task", "complete", procurement, "--by", "alice", "--note", "supplier confirmed", "--eta", eta)
 	assert.Equal(t, "task "+procurement+" is recorded done by alice in the database, with confirmed ETA "+eta+
-		"; Temporal at 127.0.0.1:1 could not be reached, so the next sweep will tell order SO-B's workflow\n", out.String())
+		"; Temporal at 127.0.0.1:1 could not be reached, so the next sweep will tell order SO-B's workflow\n", out)
+	assert.Equal(t, "alice", deref(readTask(t, s, procurement).CompletedBy))
 
-	got := readTask(t, s, procurement)
-	assert.Equal(t, "done", got.Status)
-	assert.Equal(t, "alice", deref(got.CompletedBy))
-	assert.Equal(t, "supplier confirmed", deref(got.Note))
-	require.NotNil(t, got.ConfirmedETA)
-	assert.Equal(t, eta, got.ConfirmedETA.Format(backorder.DateLayout))
-	assert.False(t, got.Acknowledged, "the workflow has not been told: the next sweep tells it")
-
-	// Completing it again is refused, and leaves the first completion as it was.
-	requireOneLine(t, run("task", "complete", procurement, "--by", "bob"), "task "+procurement+" is already done by alice", "nothing was changed")
-	assert.Equal(t, got, readTask(t, s, procurement))
-
-	// A task closed with its backorder cannot be completed.
+	requireOneLine(t, run("task", "complete", procurement, "--by", "bob"), exitRefused, "task "+procurement+" is already done by alice", "nothing was changed")
 	_, err := s.Pool().Exec(context.Background(), `UPDATE tasks SET status = 'obsolete', completed_at = now() WHERE id = $1`, clerk)
 	require.NoError(t, err)
-	closed := readTask(t, s, clerk)
-	requireOneLine(t, run("task", "complete", clerk), "task "+clerk+" was closed when order SO-B's backorder ended", "nothing was changed")
-	assert.Equal(t, closed, readTask(t, s, clerk))
+	requireOneLine(t, run("task", "complete", clerk), exitRefused, "task "+clerk+" was closed when order SO-B's backorder ended", "nothing was changed")
+	requireOneLine(t, run("task", "complete", "T-404"), exitNotFound, "task T-404 does not exist", "starter tasks --status open")
 
-	requireOneLine(t, run("task", "complete", "T-404"), "task T-404 does not exist", "starter tasks --status open")
+	// --json: the same outcome for a program, still exit 0.
+	var got struct {
+		TaskID             string  `json:"task_id"`
+		OrderID            string  `json:"order_id"`
+		CompletedBy        string  `json:"completed_by"`
+		ConfirmedETA       string  `json:"confirmed_eta"`
+		RecordedByWorkflow bool    `json:"recorded_by_workflow"`
+		Deferred           string  `json:"deferred"`
+		State              *string `json:"state"`
+	}
+	other := newTask(t, s, "SO-J", "procurement_manager")
+	require.NoError(t, json.Unmarshal([]byte(succeed(t, "task", "complete", other, "--by", "carol", "--json")), &got))
+	assert.Equal(t, other, got.TaskID)
+	assert.Equal(t, "SO-J", got.OrderID)
+	assert.Equal(t, "carol", got.CompletedBy)
+	assert.False(t, got.RecordedByWorkflow)
+	assert.Contains(t, got.Deferred, "could not be reached")
+	assert.Nil(t, got.State)
+}
+
+// succeed runs the starter, requires exit 0 and nothing on stderr, and
+// returns stdout.
+func succeed(t *testing.T, args ...string) string {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	require.Equal(t, 0, cli.Main(args, &out, &errOut), "%v: %s", args, errOut.String())
+	assert.Empty(t, errOut.String(), "%v", args)
+	return out.String()
 }
 
 // --eta is checked before anything is contacted (PostgreSQL and Temporal
-// are both unreachable here), against today in BACKORDER_TIMEZONE.
-func TestETAMustBeAfterTodayInTheBusinessTimezone(t *testing.T) {
-	// Kiritimati (UTC+14) and Pago Pago (UTC-11) are 25 hours apart: their
-	// dates always differ, so a check done in UTC (or the machine's zone)
-	// fails one of these cases whatever the time of day.
-	const ahead, behind = "Pacific/Kiritimati", "Pacific/Pago_Pago"
-	for _, tc := range []struct {
-		tz, eta string
-	}{
-		{ahead, dateIn(t, ahead, 0)},
-		{ahead, dateIn(t, ahead, -1)},
-		{behind, dateIn(t, behind, 0)},
-		{"UTC", "2020-01-01"},
+// are both unreachable here), against today in BACKORDER_TIMEZONE; the
+// operations tests cover the timezones, this the starter's line and exit
+// code.
+func TestETAMustBeAfterToday(t *testing.T) {
+	const tz = "Pacific/Kiritimati"
+	today := dateIn(t, tz, 0)
+	usingEnv(t, "BACKORDER_TIMEZONE", tz)
+	for _, args := range [][]string{
+		{"task", "complete", "T-1", "--eta", today},
+		{"eta", "SO-1", "--eta", today, "--by", "alice"},
 	} {
-		for _, args := range [][]string{
-			{"task", "complete", "T-1", "--eta", tc.eta},
-			{"eta", "SO-1", "--eta", tc.eta, "--by", "alice"},
-		} {
-			t.Run(tc.tz+" "+strings.Join(args, " "), func(t *testing.T) {
-				usingEnv(t, "BACKORDER_TIMEZONE", tc.tz)
-				f := run(args...)
-				requireOneLine(t, f, "--eta "+tc.eta+" is not after today (", ", "+tc.tz+"): give the date the goods are now expected")
-				assert.Contains(t, f.stderr, "today ("+dateIn(t, tc.tz, 0)+", ")
-			})
-		}
+		requireOneLine(t, run(args...), exitRefused,
+			"--eta: "+today+" is not after today ("+today+", "+tz+"): give the date the goods are now expected")
 	}
-	// A date after today there is accepted: the commands go on to contact
+	// A date after today is accepted: the commands go on to contact
 	// PostgreSQL or Temporal.
-	usingEnv(t, "BACKORDER_TIMEZONE", behind)
-	tomorrowThere := dateIn(t, ahead, 0)
-	requireOneLine(t, run("task", "complete", "T-1", "--eta", tomorrowThere), "cannot reach PostgreSQL")
-	requireOneLine(t, run("eta", "SO-1", "--eta", tomorrowThere), "order SO-1's ETA was not revised (nothing was changed)", "cannot reach Temporal at 127.0.0.1:1")
+	tomorrow := dateIn(t, tz, 1)
+	requireOneLine(t, run("task", "complete", "T-1", "--eta", tomorrow), exitFailed, "cannot reach PostgreSQL")
+	requireOneLine(t, run("eta", "SO-1", "--eta", tomorrow), exitFailed, "order SO-1's ETA was not revised (nothing was changed)", "cannot reach Temporal at 127.0.0.1:1")
 }
 
 func TestSweepAsOfMayNotBeAfterToday(t *testing.T) {
@@ -213,11 +133,11 @@ func TestSweepAsOfMayNotBeAfterToday(t *testing.T) {
 	for _, days := range []int{1, 30} {
 		asOf := dateIn(t, "Pacific/Kiritimati", days)
 		f := run("sweep", "--as-of", asOf)
-		requireOneLine(t, f, "--as-of "+asOf+" is after today ("+today+", Pacific/Kiritimati): delays are measured up to today at the latest")
+		requireOneLine(t, f, exitRefused, "--as-of "+asOf+" is after today ("+today+", Pacific/Kiritimati): delays are measured up to today at the latest")
 	}
 	// Today and earlier dates are allowed: the sweep goes on to Temporal.
 	for _, asOf := range []string{today, dateIn(t, "Pacific/Kiritimati", -1)} {
-		requireOneLine(t, run("sweep", "--as-of", asOf), "cannot reach Temporal at 127.0.0.1:1")
+		requireOneLine(t, run("sweep", "--as-of", asOf), exitFailed, "cannot reach Temporal at 127.0.0.1:1")
 	}
 }
 
@@ -232,7 +152,9 @@ func TestNewAndChangedCommandsHaveHelp(t *testing.T) {
 		{[]string{"cancel", "--help"}, []string{"order-cancelled", "--reason string", "Backordered or Pending"}},
 		{[]string{"task", "complete", "--help"}, []string{"complete-task", "next sweep", "--eta string"}},
 		{[]string{"sweep", "--help"}, []string{"not a future one"}},
-		{[]string{"--help"}, []string{"eta "}},
+		{[]string{"--help"}, []string{"eta ", "backorders ", "Exit codes:", "2  usage error", "3  not found", "4  refused by a rule", "--json"}},
+		{[]string{"backorders", "--help"}, []string{"--stage string", "--order string", "--min-value string", "--limit int", "--json"}},
+		{[]string{"import", "--help"}, []string{"--dry-run", "--file - reads standard input", "--json"}},
 	} {
 		var out, errOut bytes.Buffer
 		assert.Equal(t, 0, cli.Main(tc.args, &out, &errOut), "%v: %s", tc.args, errOut.String())
@@ -243,11 +165,23 @@ func TestNewAndChangedCommandsHaveHelp(t *testing.T) {
 	}
 }
 
+// Every command that prints a result can print it as JSON.
+func TestEveryResultHasJSON(t *testing.T) {
+	usingEnv(t)
+	for _, args := range [][]string{
+		{"setup"}, {"migrate"}, {"import"}, {"seed"}, {"sweep"}, {"status"}, {"tasks"}, {"task", "complete"}, {"eta"},
+		{"fulfill"}, {"cancel"}, {"report"}, {"notifications"}, {"notifications", "resend"}, {"backorders"},
+	} {
+		out := succeed(t, append(args, "--help")...)
+		assert.Regexp(t, `\n\s+--json\s`, out, "%v", args)
+	}
+}
+
 func TestETAArgumentsGiveOneLine(t *testing.T) {
 	usingEnv(t)
-	requireOneLine(t, run("eta", "SO-1"), `required flag(s) "eta" not set`, "usage: starter eta ORDER_ID --eta YYYY-MM-DD")
-	requireOneLine(t, run("eta", "--eta", "2099-01-01"), "accepts 1 arg(s), received 0", "starter eta --help")
-	requireOneLine(t, run("eta", "SO-1", "--eta", "soon"), `--eta: "soon" is not a date in the form YYYY-MM-DD`)
+	requireOneLine(t, run("eta", "SO-1"), exitUsage, `required flag(s) "eta" not set`, "usage: starter eta ORDER_ID --eta YYYY-MM-DD")
+	requireOneLine(t, run("eta", "--eta", "2099-01-01"), exitUsage, "accepts 1 arg(s), received 0", "starter eta --help")
+	requireOneLine(t, run("eta", "SO-1", "--eta", "soon"), exitUsage, `--eta: "soon" is not a date in the form YYYY-MM-DD`)
 }
 
 func deref(s *string) string {

@@ -51,11 +51,7 @@ current schema with "run ` + "`starter migrate`" + `".`,
 				return err
 			}
 			if asJSON {
-				out := migrationJSON{Database: m.Database, FromVersion: m.FromVersion, ToVersion: m.ToVersion, Applied: []migrationFile{}}
-				for _, a := range m.Applied {
-					out.Applied = append(out.Applied, migrationFile{Version: a.Version, File: a.File})
-				}
-				return e.printJSON(out)
+				return e.printJSON(migrationToJSON(m))
 			}
 			e.printMigration(m)
 			return nil
@@ -63,6 +59,14 @@ current schema with "run ` + "`starter migrate`" + `".`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+func migrationToJSON(m store.Migration) migrationJSON {
+	out := migrationJSON{Database: m.Database, FromVersion: m.FromVersion, ToVersion: m.ToVersion, Applied: []migrationFile{}}
+	for _, a := range m.Applied {
+		out.Applied = append(out.Applied, migrationFile{Version: a.Version, File: a.File})
+	}
+	return out
 }
 
 func (e *env) printMigration(m store.Migration) {

@@ -132,7 +132,7 @@ func TestUnmigratedDatabaseSaysRunMigrate(t *testing.T) {
 		{"seed", "--orders", "10"}, {"import", "--file", "../testing/e2e/testdata/orders.json"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
-			requireOneLine(t, run(args...), "starter: the database at "+where(t, dbURL)+" has no backorder schema: run `starter migrate`")
+			requireOneLine(t, run(args...), exitFailed, "starter: the database at "+where(t, dbURL)+" has no backorder schema: run `starter migrate`")
 		})
 	}
 	assert.Zero(t, tableCount(t, dbURL), "nothing was written")
@@ -150,7 +150,7 @@ func TestOlderSchemaSaysRunMigrate(t *testing.T) {
 	require.NoError(t, db.Close())
 
 	usingEnv(t, "DATABASE_URL", dbURL)
-	requireOneLine(t, run("tasks"), fmt.Sprintf("starter: the database at %s has an older backorder schema (version %d of %d): run `starter migrate`",
+	requireOneLine(t, run("tasks"), exitFailed, fmt.Sprintf("starter: the database at %s has an older backorder schema (version %d of %d): run `starter migrate`",
 		where(t, dbURL), want-1, want))
 
 	r := run("migrate")
@@ -206,11 +206,11 @@ func TestSetupWithoutCreateDBAndNoDatabaseSaysWhatToDo(t *testing.T) {
 	usingEnv(t, "DATABASE_URL", dbURL)
 	cfg, err := pgx.ParseConfig(dbURL)
 	require.NoError(t, err)
-	requireOneLine(t, run("setup"),
+	requireOneLine(t, run("setup"), exitFailed,
 		fmt.Sprintf(`database %q does not exist on %s:%d and could not be created (role %q may not create databases`, cfg.Database, cfg.Host, cfg.Port, cfg.User),
 		"create it", "run `starter migrate`, then `starter setup` for the Temporal side")
 	// migrate never creates it, and says how to get one.
-	requireOneLine(t, run("migrate"), fmt.Sprintf(`database %q does not exist`, cfg.Database), "run `starter migrate`")
+	requireOneLine(t, run("migrate"), exitFailed, fmt.Sprintf(`database %q does not exist`, cfg.Database), "run `starter migrate`")
 }
 
 // Managed PostgreSQL: the role may not create databases but its database

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -46,10 +45,10 @@ person must decide about. "notifications resend KEY" sends one again.`,
 		Annotations: map[string]string{actsItself: "yes"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if stuck && orderID != "" {
-				return errors.New("--stuck lists every order's stuck messages: leave out --order")
+				return badValue("--stuck lists every order's stuck messages: leave out --order")
 			}
 			if olderThan < 0 {
-				return fmt.Errorf("--older-than %s: use a duration of 0 or more, such as 15m", olderThan)
+				return badValue("--older-than %s: use a duration of 0 or more, such as 15m", olderThan)
 			}
 			db, err := e.store(cmd.Context())
 			if err != nil {
@@ -96,8 +95,18 @@ person must decide about. "notifications resend KEY" sends one again.`,
 	return cmd
 }
 
+// resentJSON is `notifications resend --json`.
+type resentJSON struct {
+	Key               string `json:"key"`
+	Channel           string `json:"channel"`
+	Status            string `json:"status"`
+	ProviderMessageID string `json:"provider_message_id"`
+	ResentBy          string `json:"resent_by"`
+}
+
 func newResendCmd(e *env) *cobra.Command {
 	var by string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "resend KEY",
 		Short: "Send one message of the ledger again, because a person decided to",
@@ -110,7 +119,7 @@ may have reached the phone, so only a person who checked decides.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if strings.TrimSpace(by) == "" {
-				return errors.New("--by is required: who decided to resend it")
+				return badValue("--by is required: who decided to resend it")
 			}
 			db, err := e.store(cmd.Context())
 			if err != nil {
@@ -131,11 +140,15 @@ may have reached the phone, so only a person who checked decides.`,
 			if !out.Delivered() {
 				return fmt.Errorf("resending %s: %s: %s", rec.Key, out.Status, out.Error)
 			}
+			if asJSON {
+				return e.printJSON(resentJSON{Key: rec.Key, Channel: rec.Channel, Status: out.Status, ProviderMessageID: out.ProviderMessageID, ResentBy: by})
+			}
 			fmt.Fprintf(e.out, "%s sent again (provider id %s), as %s decided\n", rec.Key, dash(out.ProviderMessageID), by)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&by, "by", "", "who decided to resend it (required)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
 }
 

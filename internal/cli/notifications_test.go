@@ -99,7 +99,7 @@ func TestNotificationsStuckAndResend(t *testing.T) {
 	assert.Equal(t, "no notifications match\n", out)
 
 	_, stderr, code := run("notifications", "resend", "INC-1/customer-eta/v1", "--by", "pat")
-	assert.Equal(t, 1, code)
+	assert.Equal(t, exitFailed, code)
 	assert.Contains(t, stderr, "email is recorded only with this configuration")
 
 	fake := sendgridfake.New("SG.cli-key")
@@ -108,10 +108,10 @@ func TestNotificationsStuckAndResend(t *testing.T) {
 	t.Setenv("SENDGRID_FROM", "backorders@shop.example")
 	t.Setenv("SENDGRID_BASE_URL", fake.URL)
 	_, stderr, code = run("notifications", "resend", "INC-2/customer-eta/v1", "--by", "pat")
-	assert.Equal(t, 1, code)
+	assert.Equal(t, exitRefused, code, "a sent message is not resendable")
 	assert.Contains(t, stderr, "is sent already; resending would deliver it twice")
 	_, stderr, code = run("notifications", "resend", "INC-1/customer-eta/v1")
-	assert.Equal(t, 1, code, stderr)
+	assert.Equal(t, exitUsage, code, stderr)
 	assert.Contains(t, stderr, "--by is required")
 	assert.Empty(t, fake.Requests())
 
@@ -124,4 +124,14 @@ func TestNotificationsStuckAndResend(t *testing.T) {
 	assert.Equal(t, notify.StatusSent, rec.Status)
 	assert.Equal(t, "pat", rec.ResentBy)
 	assert.Equal(t, 2, rec.Attempts)
+
+	// --json, and an unknown key is not found (exit 3).
+	out, stderr, code = run("notifications", "resend", "INC-3/customer-eta/v1", "--by", "pat", "--json")
+	require.Equal(t, 0, code, stderr)
+	var resent map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &resent))
+	assert.Equal(t, map[string]any{"key": "INC-3/customer-eta/v1", "channel": "email", "status": notify.StatusSent,
+		"provider_message_id": fake.Accepted()[1].MessageID, "resent_by": "pat"}, resent)
+	_, stderr, code = run("notifications", "resend", "INC-404/customer-eta/v1", "--by", "pat")
+	assert.Equal(t, exitNotFound, code, stderr)
 }

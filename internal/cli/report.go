@@ -32,6 +32,7 @@ const reportTimeout = 2 * time.Minute
 
 func newReportCmd(e *env) *cobra.Command {
 	var week, format, out string
+	var asJSON bool
 	formats := slices.Sorted(maps.Keys(reportFormats))
 	cmd := &cobra.Command{
 		Use:   "report",
@@ -44,19 +45,25 @@ The report is stored in the reports table; it is not emailed (the scheduled
 run on Mondays is). The week in progress is measured now and says so.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if asJSON {
+				if cmd.Flags().Changed("format") && format != "json" {
+					return badValue("--json and --format %s: give one of them", format)
+				}
+				format = "json"
+			}
 			write, ok := reportFormats[format]
 			if !ok {
-				return fmt.Errorf("--format %q: use one of %s", format, strings.Join(formats, ", "))
+				return badValue("--format %q: use one of %s", format, strings.Join(formats, ", "))
 			}
 			if week == "" {
 				week = report.WeekOf(time.Now(), e.cfg.Location).String()
 			}
 			w, err := report.ParseWeek(week)
 			if err != nil {
-				return fmt.Errorf("--week: %w", err)
+				return badValue("--week: %v", err)
 			}
 			if _, err := report.New(w, e.cfg.Location, time.Now()); err != nil {
-				return fmt.Errorf("--week: %w", err)
+				return badValue("--week: %v", err)
 			}
 			c, err := e.client()
 			if err != nil {
@@ -79,6 +86,7 @@ run on Mondays is). The week in progress is measured now and says so.`,
 	cmd.Flags().StringVar(&week, "week", "", "ISO week, YYYY-Www (default: the current week in BACKORDER_TIMEZONE)")
 	cmd.Flags().StringVar(&format, "format", "table", "output format: "+strings.Join(formats, ", "))
 	cmd.Flags().StringVar(&out, "out", "", "write to this file instead of standard output")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "the same as --format json")
 	return cmd
 }
 

@@ -12,13 +12,18 @@ import (
 	"github.com/acme/backorders/internal/buildinfo"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/acme/backorders/internal/backorder"
 	"github.com/acme/backorders/internal/config"
+	"github.com/acme/backorders/internal/operations"
 	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/internal/temporalx"
 )
@@ -26,6 +31,7 @@ import (
 // env holds what a command connects to, opened on first use.
 type env struct {
 	cfg      config.Config
+	in       io.Reader
 	out, err io.Writer
 	db       *store.Store
 	temporal client.Client
@@ -35,9 +41,15 @@ type env struct {
 
 // Main runs the starter with args and returns the process exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
-	e := &env{out: stdout, err: stderr}
+	return Run(args, os.Stdin, stdout, stderr)
+}
+
+// Run is Main reading standard input from stdin (`import --file -`).
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{in: stdin, out: stdout, err: stderr}
 	root := newRoot(e)
 	root.SetArgs(args)
+	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	cmd, err := root.ExecuteContextC(context.Background())
@@ -47,9 +59,76 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			err = &usageError{cmd: cmd, err: err}
 		}
 		fmt.Fprintln(stderr, "starter:", message(err))
-		return 1
+		return exitCode(err)
 	}
 	return 0
+}
+
+// Exit codes, documented in the root command's help and the README.
+const (
+	exitFailed   = 1 // a runtime failure: a service unreachable, an error while working
+	exitUsage    = 2 // an unknown command or flag, wrong arguments, a flag value that cannot be used
+	exitNotFound = 3 // the order, task, workflow or notification named does not exist
+	exitRefused  = 4 // refused by a rule: a status guard, a workflow's validator, an import's checks, not resendable
+)
+
+// unreachableError is a failed dial: a runtime failure (exit 1) even when
+// the server answered "namespace not found", which is a setting to fix,
+// not a thing the command line named.
+type unreachableError struct{ err error }
+
+func (e *unreachableError) Error() string { return e.err.Error() }
+
+// exitCode sorts a command's error into the exit codes above.
+func exitCode(err error) int {
+	if unreachable := (*unreachableError)(nil); errors.As(err, &unreachable) {
+		return exitFailed
+	}
+	var (
+		usage         *usageError
+		invalid       *operations.InvalidError
+		notFound      *operations.NotFoundError
+		noSuchThing   *serviceerror.NotFound
+		refused       *operations.RefusedError
+		statusRefused *store.StatusRefusedError
+		rejected      *store.ValidationError
+	)
+	switch {
+	case errors.As(err, &usage), errors.As(err, &invalid):
+		return exitUsage
+	case errors.As(err, &notFound), errors.As(err, &noSuchThing), errors.Is(err, store.ErrNotFound):
+		return exitNotFound
+	case errors.As(err, &refused), errors.As(err, &statusRefused), errors.As(err, &rejected), errors.Is(err, store.ErrNotResendable):
+		return exitRefused
+	}
+	return exitFailed
+}
+
+// badValue is a flag value the command cannot use: a usage error (exit 2)
+// whose message is format's.
+func badValue(format string, args ...any) error {
+	return &operations.InvalidError{Reason: fmt.Sprintf(format, args...)}
+}
+
+// flagNamed renames an operation's input field in its error to the flag
+// that gave it ("confirmed_eta" to "--eta"), keeping the error's kind.
+func flagNamed(err error, field, flag string) error {
+	return flagsNamed(err, map[string]string{field: flag})
+}
+
+// flagsNamed is flagNamed for several fields: flags maps each to its flag.
+func flagsNamed(err error, flags map[string]string) error {
+	var (
+		invalid *operations.InvalidError
+		refused *operations.RefusedError
+	)
+	switch {
+	case errors.As(err, &invalid) && flags[invalid.Field] != "":
+		return &operations.InvalidError{Field: flags[invalid.Field], Reason: invalid.Reason}
+	case errors.As(err, &refused) && flags[refused.Field] != "":
+		return &operations.RefusedError{Field: flags[refused.Field], Reason: refused.Reason}
+	}
+	return err
 }
 
 // message is what the user reads: one line, except for a rejected import,
@@ -140,7 +219,20 @@ order status, human tasks, ETA revisions, fulfilment and cancellation.
 
 Settings come from the environment: DATABASE_URL, TEMPORAL_ADDRESS,
 TEMPORAL_NAMESPACE, BACKORDER_TASK_QUEUE, BACKORDER_TIMEZONE and the
-others listed in docs/operations.md.`,
+others listed in docs/operations.md.
+
+Every command that prints a result takes --json: one JSON document on
+standard output, with snake_case field names (docs/operations.md).
+Errors go to standard error, one line starting "starter:".
+
+Exit codes:
+  0  done
+  1  runtime failure (a service unreachable, an error while working)
+  2  usage error: unknown command or flag, wrong arguments, a flag value
+     that does not parse or a file that cannot be read
+  3  not found: the order, task, workflow or notification named
+  4  refused by a rule: a status guard, a workflow's validator, an
+     import's checks, a notification that must not be resent`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       buildinfo.String("starter"),
@@ -156,8 +248,10 @@ others listed in docs/operations.md.`,
 	root.AddCommand(
 		newSetupCmd(e), newMigrateCmd(e), newImportCmd(e), newSeedCmd(e), newSweepCmd(e), newStatusCmd(e),
 		newTasksCmd(e), newTaskCmd(e), newETACmd(e), newFulfillCmd(e), newCancelCmd(e), newReportCmd(e),
-		newNotificationsCmd(e),
+		newNotificationsCmd(e), newBackordersCmd(e),
 	)
+	root.AddCommand(newTokensCmd(e))
+	root.AddCommand(newServeCmd(e), newUsersCmd(e))
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &usageError{cmd: cmd, err: err}
@@ -197,6 +291,17 @@ func (e *env) storeAsIs(ctx context.Context) (*store.Store, error) {
 	return e.db, nil
 }
 
+// ops is the operations service over the command's connections, opened
+// only when an operation needs them.
+func (e *env) ops() *operations.Service {
+	return &operations.Service{Config: e.cfg, OpenStore: e.store, DialTemporal: e.client}
+}
+
+// today is the current date in the business timezone (BACKORDER_TIMEZONE).
+func (e *env) today() time.Time {
+	return backorder.DateOf(time.Now(), e.cfg.Location)
+}
+
 func (e *env) client() (client.Client, error) {
 	if e.temporal == nil {
 		// The SDK's own logging is noise on a terminal; errors reach the user
@@ -204,7 +309,7 @@ func (e *env) client() (client.Client, error) {
 		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 		c, err := temporalx.Dial(e.cfg, quiet, nil)
 		if err != nil {
-			return nil, err
+			return nil, &unreachableError{err: err}
 		}
 		e.temporal = c
 	}

@@ -15,11 +15,32 @@ import (
 
 	"github.com/acme/backorders/internal/config"
 	"github.com/acme/backorders/internal/contract"
+	"github.com/acme/backorders/internal/describe"
 	"github.com/acme/backorders/internal/store"
 )
 
+// setupJSON is `setup --json`, documented in docs/operations.md.
+type setupJSON struct {
+	DatabaseCreated  bool              `json:"database_created"`
+	Migration        migrationJSON     `json:"migration"`
+	SearchAttributes searchAttrsJSON   `json:"search_attributes"`
+	Schedules        []scheduleSetJSON `json:"schedules"`
+}
+
+type searchAttrsJSON struct {
+	Registered     int `json:"registered"`
+	AlreadyPresent int `json:"already_present"`
+}
+
+type scheduleSetJSON struct {
+	ID      string `json:"id"`
+	Created bool   `json:"created"` // false: it existed and was updated
+	Spec    string `json:"spec"`    // the sweep's interval or the report's cron expression
+}
+
 func newSetupCmd(e *env) *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "setup",
 		Short: "Create the database, run migrations, register search attributes and schedules (idempotent)",
 		Long: `setup makes the system ready to run, and may run again at every deploy:
@@ -33,25 +54,37 @@ func newSetupCmd(e *env) *cobra.Command {
 
 On managed PostgreSQL, where the role may not create databases, create the
 database yourself, run ` + "`starter migrate`" + `, then setup for the Temporal side.`,
+		Example: `  starter setup
+  starter setup --json   # {"database_created", "migration", "search_attributes", "schedules"}`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			// Without --json each step's line comes as it is done, so a
+			// failure shows how far setup got.
+			say := func(format string, args ...any) {
+				if !asJSON {
+					fmt.Fprintf(e.out, format, args...)
+				}
+			}
+			var out setupJSON
 			created, err := store.EnsureDatabase(ctx, e.cfg.DatabaseURL)
 			if err != nil {
 				return err
 			}
+			out.DatabaseCreated = created
 			db, err := e.storeAsIs(ctx)
 			if err != nil {
 				return err
 			}
 			if created {
-				fmt.Fprintln(e.out, "database      created")
+				say("database      created\n")
 			}
 			m, err := db.ApplyMigrations(ctx)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(e.out, "database      "+migrationSummary(m))
+			out.Migration = migrationToJSON(m)
+			say("database      %s\n", migrationSummary(m))
 			c, err := e.client()
 			if err != nil {
 				return err
@@ -60,21 +93,29 @@ database yourself, run ` + "`starter migrate`" + `, then setup for the Temporal 
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.out, "search attrs  %d registered, %d already present\n", added, len(contract.SearchAttributeKeys)-added)
+			out.SearchAttributes = searchAttrsJSON{Registered: added, AlreadyPresent: len(contract.SearchAttributeKeys) - added}
+			say("search attrs  %d registered, %d already present\n", added, len(contract.SearchAttributeKeys)-added)
 			created, err = ensureSweepSchedule(ctx, c, e.cfg.TaskQueue, e.cfg.SweepInterval)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.out, "schedule      %s %s (sweep every %s)\n", contract.SweepScheduleID, createdOrUpdated(created), e.cfg.SweepInterval)
+			out.Schedules = append(out.Schedules, scheduleSetJSON{ID: contract.SweepScheduleID, Created: created, Spec: e.cfg.SweepInterval.String()})
+			say("schedule      %s %s (sweep every %s)\n", contract.SweepScheduleID, createdOrUpdated(created), e.cfg.SweepInterval)
 			created, err = ensureReportSchedule(ctx, c, e.cfg.TaskQueue, e.cfg.ReportSchedule, e.cfg.Location)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.out, "schedule      %s %s (weekly report at %q in %s)\n",
+			out.Schedules = append(out.Schedules, scheduleSetJSON{ID: contract.ReportScheduleID, Created: created, Spec: e.cfg.ReportSchedule})
+			say("schedule      %s %s (weekly report at %q in %s)\n",
 				contract.ReportScheduleID, createdOrUpdated(created), e.cfg.ReportSchedule, e.cfg.Location)
+			if asJSON {
+				return e.printJSON(out)
+			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return cmd
 }
 
 // registerSearchAttributes adds the typed search attributes the Web UI
@@ -114,10 +155,11 @@ func ensureSweepSchedule(ctx context.Context, c client.Client, taskQueue string,
 		ID:   contract.SweepScheduleID,
 		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: every}}},
 		Action: &client.ScheduleWorkflowAction{
-			ID:        contract.SweepScheduleID,
-			Workflow:  contract.SweepWorkflowName,
-			Args:      []any{contract.SweepInput{}},
-			TaskQueue: taskQueue,
+			ID:            contract.SweepScheduleID,
+			Workflow:      contract.SweepWorkflowName,
+			Args:          []any{contract.SweepInput{}},
+			TaskQueue:     taskQueue,
+			StaticSummary: describe.SweepSummary(""),
 		},
 		// A sweep still running when the next is due makes the next redundant.
 		Overlap:       enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,

@@ -13,6 +13,8 @@ import (
 
 	"github.com/acme/backorders/internal/backorder"
 	"github.com/acme/backorders/internal/contract"
+	"github.com/acme/backorders/internal/describe"
+	"github.com/acme/backorders/internal/operations"
 )
 
 func newSweepCmd(e *env) *cobra.Command {
@@ -34,10 +36,10 @@ are measured up to today, in BACKORDER_TIMEZONE, at the latest.`,
 			if asOf == "" {
 				asOf = today.Format(backorder.DateLayout)
 			} else if d, err := backorder.ParseDate(asOf); err != nil {
-				return fmt.Errorf("--as-of: %w", err)
+				return badValue("--as-of: %v", err)
 			} else if d.After(today) {
-				return fmt.Errorf("--as-of %s is after today (%s, %s): delays are measured up to today at the latest",
-					asOf, today.Format(backorder.DateLayout), e.cfg.Location)
+				return &operations.RefusedError{Reason: fmt.Sprintf("--as-of %s is after today (%s, %s): delays are measured up to today at the latest",
+					asOf, today.Format(backorder.DateLayout), e.cfg.Location)}
 			}
 			c, err := e.client()
 			if err != nil {
@@ -45,8 +47,9 @@ are measured up to today, in BACKORDER_TIMEZONE, at the latest.`,
 			}
 			ctx := cmd.Context()
 			run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-				ID:        contract.SweepWorkflowID(asOf, randomSuffix()),
-				TaskQueue: e.cfg.TaskQueue,
+				ID:            contract.SweepWorkflowID(asOf, randomSuffix()),
+				TaskQueue:     e.cfg.TaskQueue,
+				StaticSummary: describe.SweepSummary(asOf),
 			}, contract.SweepWorkflowName, contract.SweepInput{AsOf: asOf})
 			if err != nil {
 				return fmt.Errorf("starting sweep: %w", err)
@@ -75,14 +78,20 @@ are measured up to today, in BACKORDER_TIMEZONE, at the latest.`,
 	return cmd
 }
 
+// sweepPoll is how often `sweep --wait` asks the sweep how far it got.
+const sweepPoll = 2 * time.Second
+
 // waitForSweep waits for the result, reporting progress on stderr from the
-// sweep's status query while it runs.
+// sweep's status query while it runs: a line each time it changed, or one
+// live line on a terminal.
 func (e *env) waitForSweep(ctx context.Context, c client.Client, run client.WorkflowRun) (contract.SweepResult, error) {
 	done := make(chan error, 1)
 	var result contract.SweepResult
 	go func() { done <- run.Get(ctx, &result) }()
-	ticker := time.NewTicker(2 * time.Second)
+	ticker := time.NewTicker(sweepPoll)
 	defer ticker.Stop()
+	p := e.newProgress()
+	defer p.finish()
 	for {
 		select {
 		case err := <-done:
@@ -92,10 +101,10 @@ func (e *env) waitForSweep(ctx context.Context, c client.Client, run client.Work
 			return result, nil
 		case <-ticker.C:
 			resp, err := c.QueryWorkflow(ctx, run.GetID(), "", contract.QueryStatus)
-			var progress contract.SweepResult
-			if err == nil && resp.Get(&progress) == nil {
-				e.progressf("sweeping: %d overdue orders found, %d workflows started, %d already running\n",
-					progress.OrdersFound, progress.WorkflowsStarted, progress.AlreadyRunning)
+			var now contract.SweepResult
+			if err == nil && resp.Get(&now) == nil {
+				p.report(fmt.Sprintf("sweeping: %d overdue orders found, %d workflows started, %d already running",
+					now.OrdersFound, now.WorkflowsStarted, now.AlreadyRunning), 0, 0)
 			}
 		}
 	}

@@ -2,15 +2,14 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os/user"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/acme/backorders/internal/backorder"
 	"github.com/acme/backorders/internal/contract"
+	"github.com/acme/backorders/internal/operations"
 	"github.com/acme/backorders/internal/store"
 )
 
@@ -34,12 +33,12 @@ func newTasksCmd(e *env) *cobra.Command {
 			switch contract.TaskStatus(status) {
 			case "", contract.TaskOpen, contract.TaskDone, contract.TaskObsolete:
 			default:
-				return fmt.Errorf("--status %q: use %s, %s or %s", status, contract.TaskOpen, contract.TaskDone, contract.TaskObsolete)
+				return badValue("--status %q: use %s, %s or %s", status, contract.TaskOpen, contract.TaskDone, contract.TaskObsolete)
 			}
 			switch contract.Role(role) {
 			case "", contract.RoleProcurementManager, contract.RoleInventoryClerk:
 			default:
-				return fmt.Errorf("--role %q: use %s or %s", role, contract.RoleProcurementManager, contract.RoleInventoryClerk)
+				return badValue("--role %q: use %s or %s", role, contract.RoleProcurementManager, contract.RoleInventoryClerk)
 			}
 			db, err := e.store(cmd.Context())
 			if err != nil {
@@ -82,6 +81,7 @@ func newTaskCmd(e *env) *cobra.Command {
 		Long:  "task acts on one human task; see `starter tasks` for their ids.",
 	}
 	var by, note, eta string
+	var asJSON bool
 	complete := &cobra.Command{
 		Use:   "complete TASK_ID",
 		Short: "Complete a task through its order's workflow (with --eta, a confirmed supplier date)",
@@ -100,9 +100,10 @@ completion is recorded in PostgreSQL only, and the next sweep tells the
 order's workflow (or starts one that picks it up).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.completeTask(cmd.Context(), args[0], by, note, eta)
+			return e.completeTask(cmd.Context(), operations.CompleteTask{TaskID: args[0], By: by, Note: note, ConfirmedETA: eta}, asJSON)
 		},
 	}
+	complete.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	complete.Flags().StringVar(&by, "by", "", "who completed it (default: the current user)")
 	complete.Flags().StringVar(&note, "note", "", "what was done or found")
 	complete.Flags().StringVar(&eta, "eta", "", "supplier-confirmed delivery date, YYYY-MM-DD, after today (procurement)")
@@ -110,115 +111,52 @@ order's workflow (or starts one that picks it up).`,
 	return task
 }
 
-// completeTask completes a task through the complete-task update, or, when
-// the workflow cannot be reached, in PostgreSQL for the next sweep to pass
-// on.
-func (e *env) completeTask(ctx context.Context, taskID, by, note, eta string) error {
-	// Whole seconds: CompletedAt travels as RFC 3339 and is compared with
-	// the stored completed_at below.
-	completion := store.TaskCompletion{TaskID: taskID, CompletedBy: by, Note: note, At: time.Now().UTC().Truncate(time.Second)}
-	if eta != "" {
-		d, err := e.futureDate("--eta", eta)
-		if err != nil {
-			return err
+// taskCompletedJSON is the public JSON of `starter task complete --json`.
+type taskCompletedJSON struct {
+	TaskID       string `json:"task_id"`
+	OrderID      string `json:"order_id"`
+	CompletedBy  string `json:"completed_by"`
+	ConfirmedETA string `json:"confirmed_eta,omitempty"`
+	// RecordedByWorkflow: the order's workflow recorded it, and State is
+	// its state after doing so. Otherwise the completion is in PostgreSQL
+	// only, Deferred says why, and the next sweep tells the workflow.
+	RecordedByWorkflow bool                     `json:"recorded_by_workflow"`
+	Deferred           string                   `json:"deferred,omitempty"`
+	ETAChanged         bool                     `json:"eta_changed"`
+	State              *contract.BackorderState `json:"state,omitempty"`
+}
+
+// completeTask completes a task through the operations service and says
+// what happened.
+func (e *env) completeTask(ctx context.Context, in operations.CompleteTask, asJSON bool) error {
+	if in.By == "" {
+		in.By = currentUser()
+	}
+	done, err := e.ops().CompleteTask(ctx, in)
+	if err != nil {
+		return flagNamed(err, "confirmed_eta", "--eta")
+	}
+	if asJSON {
+		out := taskCompletedJSON{TaskID: done.TaskID, OrderID: done.OrderID, CompletedBy: done.CompletedBy,
+			ConfirmedETA: done.ConfirmedETA, Deferred: done.Deferred, ETAChanged: done.ETAChanged}
+		if done.Deferred == "" {
+			out.RecordedByWorkflow, out.State = true, &done.BackorderState
 		}
-		completion.ConfirmedETA = &d
+		return e.printJSON(out)
 	}
-	if completion.CompletedBy == "" {
-		completion.CompletedBy = currentUser()
+	if done.Deferred != "" {
+		eta := ""
+		if done.ConfirmedETA != "" {
+			eta = ", with confirmed ETA " + done.ConfirmedETA
+		}
+		fmt.Fprintf(e.out, "task %s is recorded done by %s in the database%s; %s\n", done.TaskID, done.CompletedBy, eta, done.Deferred)
+		return nil
 	}
-	db, err := e.store(ctx)
-	if err != nil {
-		return err
-	}
-	task, err := db.Task(ctx, taskID)
-	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("task %s does not exist: list tasks with `starter tasks --status open`", taskID)
-	}
-	if err != nil {
-		return err
-	}
-	if err := e.taskNotOpen(task); err != nil {
-		return err
-	}
-	c, err := e.client()
-	if err != nil {
-		return e.recordCompletion(ctx, db, task, completion,
-			fmt.Sprintf("Temporal at %s could not be reached, so the next sweep will tell order %s's workflow", e.cfg.TemporalAddress, task.OrderID))
-	}
-	var before *store.OpenEpisode
-	if before, err = db.OpenEpisodeOf(ctx, task.OrderID); err != nil {
-		return err
-	}
-	state, err := updateOrder(ctx, c, task.OrderID, contract.UpdateCompleteTask, contract.TaskCompletedSignal{
-		TaskID: task.ID, CompletedBy: completion.CompletedBy, Note: note, ConfirmedETA: eta,
-		CompletedAt: completion.At.Format(time.RFC3339),
-	})
-	outcome, reason := classifyUpdate(err)
-	switch outcome {
-	case updateDone:
-	case updateRefused:
-		return fmt.Errorf("order %s's workflow refused to complete task %s: %s (nothing was changed)", task.OrderID, task.ID, reason)
-	case updateNoWorkflow:
-		return e.recordCompletion(ctx, db, task, completion,
-			fmt.Sprintf("order %s has no running backorder workflow: the next sweep will pick the order up", task.OrderID))
-	case updateUnreachable:
-		return e.recordCompletion(ctx, db, task, completion,
-			fmt.Sprintf("Temporal at %s could not be reached, so the next sweep will tell order %s's workflow", e.cfg.TemporalAddress, task.OrderID))
-	case updateTimedOut:
-		return e.recordCompletion(ctx, db, task, completion,
-			fmt.Sprintf("order %s's workflow did not answer within %s (is a worker running?), so the next sweep will tell it", task.OrderID, updateTimeout))
-	default:
-		return fmt.Errorf("completing task %s through order %s's workflow failed (nothing was changed): %s", task.ID, task.OrderID, reason)
-	}
-	msg := fmt.Sprintf("task %s done by %s; order %s's workflow recorded it", task.ID, completion.CompletedBy, task.OrderID)
-	if state.NewETA != "" && (before == nil || state.ETAVersion != before.ETAVersion) {
-		msg += fmt.Sprintf("; the order's new ETA is %s (revision %d)", state.NewETA, state.ETAVersion)
+	msg := fmt.Sprintf("task %s done by %s; order %s's workflow recorded it", done.TaskID, done.CompletedBy, done.OrderID)
+	if done.ETAChanged {
+		msg += fmt.Sprintf("; the order's new ETA is %s (revision %d)", done.NewETA, done.ETAVersion)
 	}
 	fmt.Fprintln(e.out, msg)
-	return nil
-}
-
-// taskNotOpen refuses a task that is no longer open; nil when it is open.
-func (e *env) taskNotOpen(t store.Task) error {
-	switch t.Status {
-	case contract.TaskOpen:
-		return nil
-	case contract.TaskObsolete:
-		return fmt.Errorf("task %s was closed when order %s's backorder ended; nothing to complete (nothing was changed)", t.ID, t.OrderID)
-	}
-	var who, when string
-	if t.CompletedBy != nil {
-		who = " by " + *t.CompletedBy
-	}
-	if t.CompletedAt != nil {
-		when = " at " + t.CompletedAt.In(e.cfg.Location).Format("2006-01-02 15:04 MST")
-	}
-	return fmt.Errorf("task %s is already %s%s%s: nothing to do (nothing was changed)", t.ID, t.Status, who, when)
-}
-
-// recordCompletion records the completion in PostgreSQL only, not
-// acknowledged, so the next sweep tells the workflow; why says why the
-// workflow was not told now.
-func (e *env) recordCompletion(ctx context.Context, db *store.Store, task store.Task, c store.TaskCompletion, why string) error {
-	done, err := db.CompleteTask(ctx, c)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return fmt.Errorf("task %s does not exist: list tasks with `starter tasks --status open`", task.ID)
-	case errors.Is(err, store.ErrTaskClosed):
-		return e.taskNotOpen(done)
-	case err != nil:
-		return err
-	}
-	if done.CompletedAt == nil || !done.CompletedAt.Equal(c.At) {
-		// Someone else completed it since it was loaded.
-		return e.taskNotOpen(done)
-	}
-	eta := ""
-	if c.ConfirmedETA != nil {
-		eta = ", with confirmed ETA " + c.ConfirmedETA.Format(backorder.DateLayout)
-	}
-	fmt.Fprintf(e.out, "task %s is recorded done by %s in the database%s; %s\n", task.ID, c.CompletedBy, eta, why)
 	return nil
 }
 

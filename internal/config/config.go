@@ -70,6 +70,9 @@ type Config struct {
 	// activities finish before cancelling them
 	// (BACKORDER_WORKER_STOP_TIMEOUT).
 	WorkerStopTimeout time.Duration
+	// Log is the worker's log format and level (BACKORDER_LOG_FORMAT,
+	// BACKORDER_LOG_LEVEL).
+	Log Log
 
 	// SupportEmail is where customers write to cancel or ask.
 	SupportEmail string
@@ -84,6 +87,9 @@ type Config struct {
 	ReportSchedule string
 	// ReportRecipients get the weekly report by email.
 	ReportRecipients []string
+
+	// Web is `starter serve`: listen address, sessions, single sign-on.
+	Web Web
 }
 
 // Load reads the environment. All problems are reported together.
@@ -153,7 +159,9 @@ func load(lookupEnv func(string) (string, bool)) (Config, error) {
 	if err != nil || cfg.WorkerStopTimeout < 0 {
 		errs = append(errs, fmt.Errorf("BACKORDER_WORKER_STOP_TIMEOUT=%q must be a duration such as 25s (0 cancels running activities at once)", stop))
 	}
+	errs = append(errs, cfg.loadLog(get)...)
 	errs = append(errs, cfg.loadNotifications(get)...)
 	errs = append(errs, cfg.loadReport(get)...)
+	errs = append(errs, cfg.loadWeb(get)...)
 	return cfg, errors.Join(errs...)
 }

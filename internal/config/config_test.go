@@ -1,6 +1,8 @@
 package config
 
 import (
+	"log/slog"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -81,6 +83,8 @@ func TestEveryVariableOverridden(t *testing.T) {
 		"BACKORDER_SWEEP_INTERVAL":         "30m",
 		"BACKORDER_WORKER_STOP_TIMEOUT":    "40s",
 		"BACKORDER_METRICS_ADDR":           "0.0.0.0:9464",
+		"BACKORDER_LOG_FORMAT":             "json",
+		"BACKORDER_LOG_LEVEL":              "debug",
 		"BACKORDER_MAX_CUSTOMER_NOTICES":   "5",
 		"BACKORDER_SUPPORT_EMAIL":          "help@shop.example",
 		"WAREHOUSE_SMS_QUIET_HOURS":        "21:00-07:00",
@@ -94,6 +98,12 @@ func TestEveryVariableOverridden(t *testing.T) {
 		"TWILIO_STATUS_CALLBACK_URL":       "https://hooks.shop.example/twilio",
 		"BACKORDER_REPORT_SCHEDULE":        "30 7 * * MON",
 		"BACKORDER_REPORT_RECIPIENTS":      "ops@shop.example, Buyer <buyer@shop.example>",
+		"BACKORDER_HTTP_ADDR":              "0.0.0.0:8443",
+		"BACKORDER_PUBLIC_URL":             "https://backorders.shop.example/",
+		"BACKORDER_SESSION_IDLE_TIMEOUT":   "2h",
+		"BACKORDER_OIDC_ISSUER":            "https://login.shop.example/realms/staff",
+		"BACKORDER_OIDC_CLIENT_ID":         "backorders",
+		"BACKORDER_OIDC_CLIENT_SECRET":     "oidc-secret",
 	}))
 	require.NoError(t, err)
 	assert.Equal(t, Config{
@@ -108,6 +118,7 @@ func TestEveryVariableOverridden(t *testing.T) {
 		SweepInterval:         30 * time.Minute,
 		WorkerStopTimeout:     40 * time.Second,
 		MetricsAddr:           "0.0.0.0:9464",
+		Log:                   Log{Format: LogFormatJSON, Level: slog.LevelDebug},
 		MaxCustomerNotices:    5,
 		SupportEmail:          "help@shop.example",
 		QuietHours:            backorder.QuietHours{Start: 21 * 60, End: 7 * 60},
@@ -118,6 +129,11 @@ func TestEveryVariableOverridden(t *testing.T) {
 		},
 		ReportSchedule:   "30 7 * * MON",
 		ReportRecipients: []string{"ops@shop.example", "buyer@shop.example"},
+		Web: Web{
+			HTTPAddr: "0.0.0.0:8443", PublicURL: &url.URL{Scheme: "https", Host: "backorders.shop.example"}, publicURLSet: true,
+			SessionIdleTimeout: 2 * time.Hour,
+			OIDC:               OIDC{Issuer: "https://login.shop.example/realms/staff", ClientID: "backorders", ClientSecret: "oidc-secret"},
+		},
 	}, cfg)
 	require.NotNil(t, cfg.Location)
 	assert.Equal(t, "America/New_York", cfg.Location.String())

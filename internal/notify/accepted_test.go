@@ -3,12 +3,14 @@ package notify_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/acme/backorders/internal/notify"
@@ -45,7 +47,7 @@ func TestAcceptedButUnrecordedIsNotSentAgain(t *testing.T) {
 		Ledger: ledger, ResendUnknown: true, Log: f.log,
 		Provider: notify.NewSendGrid(notify.SendGridOptions{APIKey: sendGridKey, From: "backorders@shop.example", BaseURL: fake.URL}),
 	}
-	attempt := attempts(t, func(ctx context.Context) (notify.Outcome, error) { return d.Send(ctx, f.email("k")) })
+	attempt := attempts(t, f.log, func(ctx context.Context) (notify.Outcome, error) { return d.Send(ctx, f.email("k")) })
 	_, details, err := attempt(nil)
 	require.Error(t, err, "SendGrid took it, the ledger was not told")
 	require.NotNil(t, details, "the acceptance is noted in the heartbeat")
@@ -69,8 +71,10 @@ func TestAcceptedButUnrecordedIsNotSentAgain(t *testing.T) {
 
 // attempts returns a runner of send as an activity attempt that starts
 // with the heartbeat details the previous one left, and returns its own.
-func attempts(t *testing.T, send func(ctx context.Context) (notify.Outcome, error)) func(previous converter.EncodedValues) (notify.Outcome, converter.EncodedValues, error) {
+// The activity logs to logger.
+func attempts(t *testing.T, logger *slog.Logger, send func(ctx context.Context) (notify.Outcome, error)) func(previous converter.EncodedValues) (notify.Outcome, converter.EncodedValues, error) {
 	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(log.NewStructuredLogger(logger))
 	return func(previous converter.EncodedValues) (notify.Outcome, converter.EncodedValues, error) {
 		env := suite.NewTestActivityEnvironment()
 		env.RegisterActivityWithOptions(send, activity.RegisterOptions{Name: "Send"})
@@ -101,7 +105,7 @@ func TestNothingTakenButUnrecordedIsSentByTheNextAttempt(t *testing.T) {
 	fake.Push(fakes.Status(500))
 	d := f.twilio(fake.URL, "", 0)
 	d.Ledger = &lostSettles{Store: f.s, fail: 1}
-	attempt := attempts(t, func(ctx context.Context) (notify.Outcome, error) { return d.Send(ctx, f.sms("k", managerSMS)) })
+	attempt := attempts(t, f.log, func(ctx context.Context) (notify.Outcome, error) { return d.Send(ctx, f.sms("k", managerSMS)) })
 
 	_, details, err := attempt(nil)
 	require.Error(t, err)
@@ -118,7 +122,7 @@ func TestNothingTakenButUnrecordedIsSentByTheNextAttempt(t *testing.T) {
 	// SMS with an unknown outcome is not sent again.
 	fake.Push(fakes.Status(500))
 	d.Ledger = &lostSettles{Store: f.s, fail: 1}
-	other := attempts(t, func(ctx context.Context) (notify.Outcome, error) { return d.Send(ctx, f.sms("k2", managerSMS)) })
+	other := attempts(t, f.log, func(ctx context.Context) (notify.Outcome, error) { return d.Send(ctx, f.sms("k2", managerSMS)) })
 	_, _, err = other(nil)
 	require.Error(t, err)
 	out, _, err = other(nil)

@@ -2,13 +2,15 @@ package notify
 
 import (
 	"context"
-	"go.temporal.io/sdk/activity"
 	"log/slog"
 	"time"
 
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/acme/backorders/internal/contract"
+	"github.com/acme/backorders/internal/logging"
 )
 
 // DefaultTimeout bounds one provider call: both APIs answer in well under
@@ -68,7 +70,9 @@ type Delivery struct {
 	// ResendUnknown allows one more call after one whose outcome is not
 	// known: a second email is tolerable, a second page to a phone is not.
 	ResendUnknown bool
-	Log           *slog.Logger
+	// Log is for sends outside an activity (a resend by hand); inside one,
+	// the activity's logger.
+	Log *slog.Logger
 }
 
 // maxUncertainSends is how many calls with an unknown outcome a message
@@ -126,7 +130,7 @@ func (d Delivery) Resend(ctx context.Context, key, by string) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	d.Log.Info("notification resent by hand", "key", key, "by", by, "attempt", rec.Attempts)
+	logging.For(ctx, d.Log).Info("notification resent by hand", "key", logKey(n), "by", by, "attempt", rec.Attempts)
 	return d.deliver(ctx, notebookOf(ctx), n, rec.Attempts, f)
 }
 
@@ -142,7 +146,7 @@ func (d Delivery) recordAccepted(ctx context.Context, book *notebook, n Message,
 	if !applied {
 		return outcomeOf(rec), nil
 	}
-	d.Log.Info("notification sent by an earlier attempt; recorded now", "key", n.Key, "channel", n.Channel,
+	logging.For(ctx, d.Log).Info("notification sent by an earlier attempt; recorded now", "key", logKey(n), "channel", n.Channel,
 		"order_id", n.OrderID, "provider", d.Provider.Name(), "message_id", note.ProviderMessageID)
 	return Outcome{Status: StatusSent, ProviderMessageID: note.ProviderMessageID}, nil
 }
@@ -150,7 +154,7 @@ func (d Delivery) recordAccepted(ctx context.Context, book *notebook, n Message,
 // deliver makes the provider call of claimed attempt number attempt (or
 // records the failure f found before it) and settles the row.
 func (d Delivery) deliver(ctx context.Context, book *notebook, n Message, attempt int, f *failure) (Outcome, error) {
-	log := d.Log.With("key", n.Key, "channel", n.Channel, "order_id", n.OrderID, "provider", d.Provider.Name(), "attempt", attempt)
+	logger := log.With(logging.For(ctx, d.Log), "key", logKey(n), "channel", n.Channel, "order_id", n.OrderID, "provider", d.Provider.Name(), "attempt", attempt)
 	var id string
 	if f == nil {
 		stop := book.keepAlive(ctx)
@@ -172,11 +176,11 @@ func (d Delivery) deliver(ctx context.Context, book *notebook, n Message, attemp
 			return Outcome{}, err
 		}
 		if !applied {
-			log.Warn("notification accepted, but a later attempt holds its ledger row; this copy counts there as an uncertain send",
+			logger.Warn("notification accepted, but a later attempt holds its ledger row; this copy counts there as an uncertain send",
 				"message_id", id, "status", rec.Status)
 			return outcomeOf(rec), nil
 		}
-		log.Info("notification sent", "message_id", id)
+		logger.Info("notification sent", "message_id", id)
 		count(ctx, n.Channel, StatusSent)
 		return Outcome{Status: StatusSent, ProviderMessageID: id}, nil
 	}
@@ -192,10 +196,10 @@ func (d Delivery) deliver(ctx context.Context, book *notebook, n Message, attemp
 		}
 		count(ctx, n.Channel, StatusRetrying)
 		if f.class == refusedCredentials {
-			log.Error("notification not sent: the provider refused the credentials; a configuration problem, retrying",
+			logger.Error("notification not sent: the provider refused the credentials; a configuration problem, retrying",
 				"error", f.msg, "retry_after", f.retryAfter)
 		} else {
-			log.Warn("notification not sent; will retry", "error", f.msg, "retry_after", f.retryAfter)
+			logger.Warn("notification not sent; will retry", "error", f.msg, "retry_after", f.retryAfter)
 		}
 		return Outcome{}, f.temporalError()
 	case uncertain:
@@ -206,10 +210,10 @@ func (d Delivery) deliver(ctx context.Context, book *notebook, n Message, attemp
 		}
 		count(ctx, n.Channel, StatusUnknown)
 		if rec.UncertainSends < d.maxUncertainSends() {
-			log.Warn("notification outcome unknown; will send once more", "error", f.msg)
+			logger.Warn("notification outcome unknown; will send once more", "error", f.msg)
 			return Outcome{}, f.temporalError()
 		}
-		log.Warn("notification outcome unknown; not sending again (starter notifications --stuck)", "error", f.msg)
+		logger.Warn("notification outcome unknown; not sending again (starter notifications --stuck)", "error", f.msg)
 		return Outcome{Status: StatusUnknown, Error: f.msg}, nil
 	}
 	if f.class == unsubscribed {
@@ -222,7 +226,7 @@ func (d Delivery) deliver(ctx context.Context, book *notebook, n Message, attemp
 		return Outcome{}, err
 	}
 	if applied {
-		log.Warn("notification failed for good", "error", f.msg)
+		logger.Warn("notification failed for good", "error", f.msg)
 		outcome := StatusFailed
 		if f.suppressed {
 			outcome = "suppressed"
@@ -248,7 +252,7 @@ func (d Delivery) precheck(ctx context.Context, n Message) (*failure, error) {
 		return &failure{class: permanent, suppressed: true, msg: "recipient is on the " + n.Channel + " suppression list: " + reason}, nil
 	}
 	if err := d.Provider.CheckRecipient(n.Recipient); err != nil {
-		return &failure{class: permanent, msg: "not sent: " + err.Error()}, nil
+		return (&failure{class: permanent, msg: "not sent: " + err.Error()}).redacted(n.Recipient), nil
 	}
 	return nil, nil
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 
 	"github.com/acme/backorders/internal/contract"
+	"github.com/acme/backorders/internal/logging"
 )
 
 // Channels.
@@ -38,7 +39,9 @@ type Ledger interface {
 // credentials.
 type Recorder struct {
 	Ledger Ledger
-	Log    *slog.Logger
+	// Log is for sends outside an activity; inside one, the activity's
+	// logger.
+	Log *slog.Logger
 }
 
 // Send records n once per key. A key handled before, by this recorder or
@@ -55,6 +58,10 @@ func (r Recorder) Send(ctx context.Context, n Message) (Outcome, error) {
 	}
 	count(ctx, n.Channel, StatusRecorded)
 	// The body holds customer details; the log names the message only.
-	r.Log.Info("notification recorded", "key", n.Key, "channel", n.Channel, "order_id", n.OrderID, "subject", n.Subject)
+	logging.For(ctx, r.Log).Info("notification recorded", "key", logKey(n), "channel", n.Channel, "order_id", n.OrderID, "subject", n.Subject)
 	return Outcome{Status: StatusRecorded}, nil
 }
+
+// logKey is n's ledger key for a log line: a report's key ends with its
+// recipient's address, and logs carry no addresses.
+func logKey(n Message) string { return redact(n.Key, n.Recipient) }

@@ -68,9 +68,10 @@ func (s *SendGrid) Deliver(ctx context.Context, n Message) (string, error) {
 		// Accepted, even if reading the rest of the answer failed.
 		return http.Header(resp.Headers).Get("X-Message-Id"), nil
 	case err != nil:
-		return "", transportFailure(s.Name(), x.requestWritten(), err).redacted(s.apiKey)
+		return "", transportFailure(s.Name(), x.requestWritten(), err).redacted(s.apiKey, n.Recipient)
 	}
-	return "", httpFailure(s.Name(), resp.StatusCode, resp.Headers, redact(sendGridErrors(resp.Body), s.apiKey)).redacted(s.apiKey)
+	// SendGrid, or a proxy, may echo the key or the address it was sent.
+	return "", httpFailure(s.Name(), resp.StatusCode, resp.Headers, redact(sendGridErrors(resp.Body), s.apiKey, n.Recipient)).redacted(s.apiKey, n.Recipient)
 }
 
 // message is the mail: both parts, attachments, and the ledger key in

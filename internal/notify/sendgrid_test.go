@@ -213,7 +213,7 @@ func TestSendGridInvalidRecipientIsNotSent(t *testing.T) {
 	out, err := f.sendGrid(fake.URL, 0).Send(f.ctx, n)
 	require.NoError(t, err)
 	assert.Equal(t, "failed", out.Status)
-	assert.Contains(t, out.Error, `"jane at example" is not an email address`)
+	assert.Contains(t, out.Error, `"[redacted]" is not an email address`, "no address in what reaches logs and histories")
 	assert.Empty(t, fake.Requests())
 	assert.Len(t, f.deliveryFailures(), 1)
 }

@@ -90,6 +90,9 @@ func (t *Twilio) Deliver(ctx context.Context, n Message) (string, error) {
 	msg, err := openapi.NewApiServiceWithClient(c).CreateMessage(params)
 	status, header := x.answer()
 	var restErr *client.TwilioRestError
+	// Twilio, or a proxy, may echo the credentials or the number it was sent
+	// ("The 'To' number +1... is not a valid phone number").
+	hidden := append(t.secrets(), n.Recipient)
 	switch {
 	case err == nil && msg.Sid != nil:
 		return *msg.Sid, nil
@@ -104,16 +107,16 @@ func (t *Twilio) Deliver(ctx context.Context, n Message) (string, error) {
 		if status == 0 {
 			status = restErr.Status // refused before any request (bad credentials' shape)
 		}
-		f := httpFailure(t.Name(), status, header, redact(detail, t.secrets()...))
+		f := httpFailure(t.Name(), status, header, redact(detail, hidden...))
 		if restErr.Code == twilioUnsubscribed {
 			f.class = unsubscribed
 		}
-		return "", f.redacted(t.secrets()...)
+		return "", f.redacted(hidden...)
 	case status != 0:
 		// An error answer that is not Twilio's JSON (a proxy's page).
-		return "", httpFailure(t.Name(), status, header, "").redacted(t.secrets()...)
+		return "", httpFailure(t.Name(), status, header, "").redacted(hidden...)
 	}
-	return "", transportFailure(t.Name(), x.requestWritten(), err).redacted(t.secrets()...)
+	return "", transportFailure(t.Name(), x.requestWritten(), err).redacted(hidden...)
 }
 
 // callbackFor is the status callback URL of one message, carrying its

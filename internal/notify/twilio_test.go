@@ -253,3 +253,21 @@ func TestTwilioInvalidNumberIsNotSent(t *testing.T) {
 	}
 	assert.Empty(t, fake.Requests())
 }
+
+// Twilio names the number it refuses; the outcome (which reaches the
+// workflow's history), the ledger's error and the log do not.
+func TestTwilioRefusalHidesTheNumber(t *testing.T) {
+	f := newFixture(t)
+	fake := twiliofake.New(twilioSID, twilioToken)
+	t.Cleanup(fake.Close)
+	fake.Push(fakes.Reply{Status: http.StatusBadRequest,
+		Body: `{"code": 21211, "message": "The 'To' number ` + managerSMS + ` is not a valid phone number.", "status": 400}`})
+	out, err := f.twilio(fake.URL, "", 0).Send(f.ctx, f.sms("k", managerSMS))
+	require.NoError(t, err)
+	assert.Equal(t, "failed", out.Status)
+	assert.Contains(t, out.Error, "The 'To' number [redacted] is not a valid phone number.")
+	assert.Contains(t, f.logs.String(), "notification failed for good")
+	for _, where := range []string{out.Error, f.row("k").LastError, f.logs.String()} {
+		assert.NotContains(t, where, managerSMS)
+	}
+}

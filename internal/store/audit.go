@@ -83,6 +83,18 @@ func (s *Store) CountAwaitingNoticesSettled(ctx context.Context, currentStatus s
 		currentStatus)
 }
 
+// CustomerNotices counts the customer emails (about an incident) the
+// ledger accepted, recorded or sent, and says when the last one was.
+func (s *Store) CustomerNotices(ctx context.Context) (n int, last time.Time, err error) {
+	var at *time.Time
+	err = s.pool.QueryRow(ctx, `SELECT count(*), max(sent_at) FROM notifications
+		WHERE channel = 'email' AND incident_id IS NOT NULL AND sent_at IS NOT NULL`).Scan(&n, &at)
+	if at != nil {
+		last = *at
+	}
+	return n, last, err
+}
+
 // CheckedOrder is an order with the moment it was last stamped.
 type CheckedOrder struct {
 	ID            string

@@ -123,15 +123,19 @@ func (e *StatusRefusedError) Error() string {
 
 // ChangeOrderStatus sets the order's status to status only if it is now
 // one of from, in one statement, so two callers cannot both win. It returns
-// a *StatusRefusedError naming the current status otherwise.
-func (s *Store) ChangeOrderStatus(ctx context.Context, orderID string, status contract.OrderStatus, from []contract.OrderStatus) error {
+// a *StatusRefusedError naming the current status otherwise. by, who made
+// the change, goes on the order's open incident (closed_by).
+func (s *Store) ChangeOrderStatus(ctx context.Context, orderID string, status contract.OrderStatus, from []contract.OrderStatus, by string) error {
 	var current *contract.OrderStatus
 	err := s.pool.QueryRow(ctx, `
 		WITH changed AS (
 		    UPDATE orders SET status = $2, updated_at = now()
-		    WHERE id = $1 AND status = ANY($3) RETURNING status)
+		    WHERE id = $1 AND status = ANY($3) RETURNING status),
+		noted AS (
+		    UPDATE incidents SET closed_by = NULLIF($4, '')
+		    WHERE order_id = $1 AND status = 'open' AND EXISTS (SELECT FROM changed))
 		SELECT COALESCE((SELECT '' FROM changed), (SELECT status FROM orders WHERE id = $1))`,
-		orderID, status, from).Scan(&current)
+		orderID, status, from, by).Scan(&current)
 	switch {
 	case err != nil:
 		return fmt.Errorf("updating order %s: %w", orderID, err)

@@ -30,7 +30,7 @@ func (r *run) baseline(ctx context.Context) error {
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	acts := &activities.Activities{
-		Store: db, Notifier: notify.Recorder{Ledger: db, Log: quiet}, Log: quiet,
+		Store: db, Notifier: notify.Recorder{Ledger: db, Log: quiet},
 		Settings: activities.Settings{
 			Location: time.UTC, DefaultLeadTimeDays: 14,
 			SMSThreshold: backorder.MustParseSMSThresholds("1000.00"), WarehouseManagerPhone: "+15555550100",

@@ -3,7 +3,6 @@ package chaos
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 
@@ -146,17 +145,7 @@ func (s *Stack) CheckInvariants(ctx context.Context, exp Expected, opts CheckOpt
 	if err != nil {
 		return v, err
 	}
-	var emailKeys, smsKeys []string
-	for _, r := range s.SendGrid.Accepted() {
-		emailKeys = append(emailKeys, r.Mail.CustomArgs["ledger_key"])
-	}
-	for _, r := range s.Twilio.Accepted() {
-		key := ""
-		if u, err := url.Parse(r.Message.StatusCallback); err == nil {
-			key = u.Query().Get("key")
-		}
-		smsKeys = append(smsKeys, key)
-	}
+	emailKeys, smsKeys := s.acceptedLedgerKeys()
 	s.checkMessages(&v, "email", emailKeys, ledger, exp.Orders, overdue, opts)
 	var high []string
 	for _, id := range exp.Orders {

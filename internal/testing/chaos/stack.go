@@ -196,13 +196,20 @@ func (s *Stack) StartWorker() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.workerStart++
-	p, err := localproc.Start("worker", filepath.Join(s.opts.Dir, fmt.Sprintf("worker-%d.log", s.workerStart)), s.env, nil, s.opts.WorkerBinary)
+	_, err := s.startWorkerLocked(fmt.Sprintf("worker %d", s.workerStart), filepath.Join(s.opts.Dir, fmt.Sprintf("worker-%d.log", s.workerStart)), s.opts.WorkerBinary)
+	return err
+}
+
+// startWorkerLocked runs binary as a worker process of the stack, logging
+// to logPath; s.mu is held.
+func (s *Stack) startWorkerLocked(name, logPath, binary string) (*localproc.Process, error) {
+	p, err := localproc.Start(name, logPath, s.env, nil, binary)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.workers = append(s.workers, p)
-	s.opts.Logf("worker %d started (pid %d)", s.workerStart, p.PID())
-	return nil
+	s.opts.Logf("%s started (pid %d)", name, p.PID())
+	return p, nil
 }
 
 // KillWorkers kills every running worker with SIGKILL.

@@ -1,42 +1,15 @@
-package cli
+package operations
 
 import (
 	"context"
 	"errors"
-	"fmt"
-	"time"
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/acme/backorders/internal/backorder"
 	"github.com/acme/backorders/internal/contract"
 )
-
-// updateTimeout bounds one Temporal Update or signal from the CLI: the
-// workflow's handler runs activities before it answers, but a worker that
-// is not running must not hang the command.
-const updateTimeout = 30 * time.Second
-
-// today is the current date in the business timezone (BACKORDER_TIMEZONE).
-func (e *env) today() time.Time {
-	return backorder.DateOf(time.Now(), e.cfg.Location)
-}
-
-// futureDate parses a date flag that must be after today in the business
-// timezone: a new ETA cannot be today or in the past.
-func (e *env) futureDate(flag, value string) (time.Time, error) {
-	d, err := backorder.ParseDate(value)
-	if err != nil {
-		return d, fmt.Errorf("%s: %w", flag, err)
-	}
-	if today := e.today(); !d.After(today) {
-		return d, fmt.Errorf("%s %s is not after today (%s, %s): give the date the goods are now expected, tomorrow or later",
-			flag, value, today.Format(backorder.DateLayout), e.cfg.Location)
-	}
-	return d, nil
-}
 
 // updateOrder sends a Temporal Update to the order's backorder workflow and
 // waits for its result, within updateTimeout.
@@ -56,7 +29,7 @@ func updateOrder(ctx context.Context, c client.Client, orderID, update string, i
 	return state, err
 }
 
-// updateOutcome is what the CLI makes of an Update's error.
+// updateOutcome is what an operation makes of an Update's error.
 type updateOutcome int
 
 const (
@@ -92,4 +65,9 @@ func classifyUpdate(err error) (updateOutcome, string) {
 		return updateUnreachable, err.Error()
 	}
 	return updateFailed, err.Error()
+}
+
+func isNotFound(err error) bool {
+	var notFound *serviceerror.NotFound
+	return errors.As(err, &notFound)
 }
