@@ -1,9 +1,13 @@
 // Package bench measures the whole backorder process on the local stack:
-// seeding, identification, the sweep to awaiting_fulfillment against the
-// ceiling of a no-op workflow of the same shape, fulfilment, memory with
-// workflows parked, a plain-loop baseline without Temporal, the weekly
-// report, and the invariants. `make bench` runs it; it is a command, not a
-// test, so `make test` never depends on timings.
+// seeding and identification, the honest ceiling (a no-op twin of the
+// per-order workflow's recorded shapes, in their real mix, started and
+// parked as the real ones are, on a fresh dev server, before the real
+// sweep), the sweep to awaiting_fulfillment and the customer notices, a
+// second sweep over every parked order, memory with them parked,
+// fulfilment against the twin's, the invariants, a plain-loop baseline
+// without Temporal, and the weekly report over a year of history. `make
+// bench` runs it; it is a command, not a test, so `make test` never
+// depends on timings.
 package bench
 
 import (
@@ -12,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -21,29 +26,31 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
 
 	"github.com/acme/backorders/internal/backorder"
 	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/store"
 	"github.com/acme/backorders/internal/testing/localproc"
 	"github.com/acme/backorders/internal/testing/systest"
-	"github.com/acme/backorders/workflows"
 )
 
 // Options size and place the run.
 type Options struct {
 	Orders  int
 	Overdue int
+	// ReportIncidents is how many incidents of a year's history the weekly
+	// report is timed over.
+	ReportIncidents int
 	// ServerURL is a PostgreSQL URL; the benchmark creates (and recreates)
 	// its own databases on that server.
 	ServerURL string
 	// WorkerBinary is bin/worker, run as its own process so its memory can
 	// be measured.
 	WorkerBinary string
-	// WorkDir holds the dev server's SQLite file and the logs.
+	// WorkDir holds the dev servers' SQLite files and the logs.
 	WorkDir string
 	// WorkerEnv is extra environment for the worker (provider fakes).
 	WorkerEnv []string
@@ -52,31 +59,58 @@ type Options struct {
 
 // Results is what bench/results.json holds.
 type Results struct {
-	Machine                  string      `json:"machine"`
-	StartedAt                time.Time   `json:"started_at"`
-	Orders                   int         `json:"orders"`
-	Overdue                  int         `json:"overdue"`
-	SeedSeconds              float64     `json:"seed_seconds"`
-	IdentifyMS               float64     `json:"identify_ms"`
-	IdentifyUsesIndex        bool        `json:"identify_uses_index"`
-	SweepSeconds             float64     `json:"sweep_seconds"`
-	OrdersPerS               float64     `json:"orders_per_s"`
-	P50Seconds               float64     `json:"p50_seconds"`
-	P95Seconds               float64     `json:"p95_seconds"`
-	P99Seconds               float64     `json:"p99_seconds"`
-	HistoryEventsPerOrder    float64     `json:"history_events_per_order"`
-	StateTransitionsPerOrder float64     `json:"state_transitions_per_order"`
-	WorkflowShape            []string    `json:"workflow_shape"`
-	WorkerRSSMB              float64     `json:"worker_rss_mb"`
-	ServerRSSMB              float64     `json:"server_rss_mb"`
-	FulfilSeconds            float64     `json:"fulfil_seconds"`
-	CeilingSeconds           float64     `json:"ceiling_seconds"`
-	CeilingOrdersPerS        float64     `json:"ceiling_orders_per_s"`
-	CeilingRatio             float64     `json:"ceiling_ratio"`
-	BaselineOrdersPerS       float64     `json:"baseline_orders_per_s"`
-	ReportMS                 float64     `json:"report_ms"`
-	Invariants               []Invariant `json:"invariants"`
-	InvariantsOK             bool        `json:"invariants_ok"`
+	Machine   string    `json:"machine"`
+	StartedAt time.Time `json:"started_at"`
+	Orders    int       `json:"orders"`
+	Overdue   int       `json:"overdue"`
+
+	SeedSeconds         float64 `json:"seed_seconds"`
+	IdentifyFirstPageMS float64 `json:"identify_first_page_ms"`
+	IdentifyAllMS       float64 `json:"identify_all_ms"`
+	// IdentifyMS is IdentifyAllMS under its first name.
+	IdentifyMS        float64 `json:"identify_ms"`
+	IdentifyUsesIndex bool    `json:"identify_uses_index"`
+
+	// The twin, on its own fresh dev server before the real sweep.
+	TwinShapes        []ShapeShare `json:"twin_shapes"`
+	CeilingSeconds    float64      `json:"ceiling_seconds"`
+	CeilingOrdersPerS float64      `json:"ceiling_orders_per_s"`
+	CeilingP99Seconds float64      `json:"ceiling_p99_seconds"`
+	CeilingRatio      float64      `json:"ceiling_ratio"`
+
+	// The real sweep: start to every order awaiting, per-order latency,
+	// and the last customer notice.
+	SweepSeconds      float64 `json:"sweep_seconds"`
+	OrdersPerS        float64 `json:"orders_per_s"`
+	P50Seconds        float64 `json:"p50_seconds"`
+	P95Seconds        float64 `json:"p95_seconds"`
+	P99Seconds        float64 `json:"p99_seconds"`
+	LastNoticeSeconds float64 `json:"last_notice_seconds"`
+	// RequestsPerOrder: the worker's requests to Temporal during the
+	// sweep and its notices, by operation, per order.
+	RequestsPerOrder         map[string]float64 `json:"requests_per_order"`
+	HistoryEventsPerOrder    float64            `json:"history_events_per_order"`
+	StateTransitionsPerOrder float64            `json:"state_transitions_per_order"`
+	RealShapes               []ShapeShare       `json:"real_shapes"`
+
+	WorkerRSSMB float64 `json:"worker_rss_mb"`
+	ServerRSSMB float64 `json:"server_rss_mb"`
+
+	// The second sweep, over every parked order.
+	ResweepSeconds       float64 `json:"resweep_seconds"`
+	ResweepStartRequests int     `json:"resweep_start_requests"`
+
+	FulfilSeconds            float64 `json:"fulfil_seconds"`
+	FulfilOrdersPerS         float64 `json:"fulfil_orders_per_s"`
+	FulfilCeilingOrdersPerS  float64 `json:"fulfil_ceiling_orders_per_s"`
+	FulfilCeilingRatio       float64 `json:"fulfil_ceiling_ratio"`
+	BaselineOrdersPerS       float64 `json:"baseline_orders_per_s"`
+	ReportMS                 float64 `json:"report_ms"`
+	ReportIncidents          int     `json:"report_incidents"`
+	ReportHistorySeedSeconds float64 `json:"report_history_seed_seconds"`
+
+	Invariants   []Invariant `json:"invariants"`
+	InvariantsOK bool        `json:"invariants_ok"`
 }
 
 // Invariant is one pass/fail check.
@@ -89,31 +123,70 @@ type Invariant struct {
 const (
 	benchDatabase    = "backorders_bench"
 	baselineDatabase = "backorders_bench_baseline"
+	pilotDatabase    = "backorders_bench_pilot"
 	taskQueue        = "backorders-bench"
-	calibrationQueue = "backorders-bench-calibration"
+	pilotQueue       = "backorders-bench-pilot"
+	twinQueue        = "backorders-bench-twin"
 	// asOf is fixed so runs are comparable.
 	asOfDate = "2026-11-27"
 	// awaitingStatus is what the workflow writes to orders.current_status
 	// when it reaches awaiting_fulfillment.
 	awaitingStatus = contract.CurrentStatusAwaiting
 	// clientConcurrency bounds the benchmark's own parallel calls (signals,
-	// calibration starts).
+	// history reads).
 	clientConcurrency = 64
+	// shapeSample: how many real orders' histories give the real mix.
+	shapeSample = 200
+	// metricsFlush: the worker reports its SDK counters every second.
+	metricsFlush = 2 * time.Second
 )
 
-type run struct {
-	opts     Options
-	results  Results
+// stack is a dev server with the real worker on it and its database.
+type stack struct {
 	db       *store.Store
+	dbURL    string
 	server   *systest.DevServer
 	temporal client.Client
 	worker   *localproc.Process
-	asOf     time.Time
+	queue    string
+	// overdue orders it handles.
+	overdue int
+	// metricsURL is the worker's /metrics; "" when it serves none.
+	metricsURL string
+}
+
+func (s *stack) close() {
+	if s.worker != nil {
+		_ = s.worker.Stop(syscall.SIGINT, 20*time.Second)
+		s.worker = nil
+	}
+	if s.server != nil {
+		s.server.Close(20 * time.Second)
+		s.server = nil
+	}
+	if s.db != nil {
+		s.db.Close()
+		s.db = nil
+	}
+}
+
+type run struct {
+	opts    Options
+	results Results
+	asOf    time.Time
+	// The real system.
+	*stack
+	// twinServer runs the twin, and is closed before the real one starts.
+	twinServer *systest.DevServer
+	// sweepStart is when the real sweep started; requestsBefore the
+	// worker's requests then.
+	sweepStart     time.Time
+	requestsBefore map[string]float64
 }
 
 // Run performs the whole benchmark.
 func Run(ctx context.Context, opts Options) (Results, error) {
-	r := &run{opts: opts}
+	r := &run{opts: opts, stack: &stack{queue: taskQueue, overdue: opts.Overdue}}
 	r.results = Results{Machine: machine(), StartedAt: time.Now().UTC(), Orders: opts.Orders, Overdue: opts.Overdue}
 	r.asOf, _ = backorder.ParseDate(asOfDate)
 	defer r.close()
@@ -121,17 +194,20 @@ func Run(ctx context.Context, opts Options) (Results, error) {
 		name string
 		fn   func(context.Context) error
 	}{
-		{"start the stack", r.startStack},
 		{"seed", r.seed},
 		{"identify", r.identify},
+		{"ceiling: the twin on a fresh dev server", r.ceiling},
+		{"start the stack", r.startStack},
 		{"sweep", r.sweep},
+		{"customer notices", r.notices},
 		{"history", r.history},
 		{"memory", r.memory},
-		{"report", r.report},
+		{"second sweep", r.resweep},
 		{"fulfil", r.fulfil},
-		{"calibrate", r.calibrate},
-		{"baseline", r.baseline},
+		{"real shapes", r.realShapes},
 		{"invariants", r.invariants},
+		{"baseline", r.baseline},
+		{"report", r.report},
 	}
 	for _, step := range steps {
 		r.progressf("== %s", step.name)
@@ -147,46 +223,28 @@ func (r *run) progressf(format string, args ...any) {
 }
 
 func (r *run) close() {
-	if r.worker != nil {
-		_ = r.worker.Stop(syscall.SIGINT, 20*time.Second)
+	if r.twinServer != nil {
+		r.twinServer.Close(20 * time.Second)
 	}
-	if r.server != nil {
-		r.server.Close(20 * time.Second)
-	}
-	if r.db != nil {
-		r.db.Close()
-	}
+	r.stack.close()
 }
 
-func (r *run) startStack(ctx context.Context) error {
-	var err error
-	var dbURL string
-	if r.db, dbURL, err = systest.FreshDatabase(ctx, r.opts.ServerURL, benchDatabase, true); err != nil {
-		return err
-	}
-	// The dev server as make demo runs it, on a free port and a SQLite file.
-	if r.server, err = systest.StartDevServer(ctx, systest.DevServerOptions{Dir: r.opts.WorkDir, Env: os.Environ()}); err != nil {
-		return err
-	}
-	r.temporal = r.server.Client()
-	env := append(os.Environ(),
-		"DATABASE_URL="+dbURL,
-		"TEMPORAL_ADDRESS="+r.server.Address(),
-		"BACKORDER_TASK_QUEUE="+taskQueue,
-		"BACKORDER_TIMEZONE=UTC",
-		"BACKORDER_METRICS_ADDR=",
-		"WAREHOUSE_MANAGER_PHONE=+15555550100",
-	)
-	r.worker, err = localproc.Start("worker", filepath.Join(r.opts.WorkDir, "worker.log"), append(env, r.opts.WorkerEnv...), nil, r.opts.WorkerBinary)
-	return err
+// limitFor bounds a wait for n orders: generous (5 orders/s at least),
+// so a slow machine at 100,000 orders is measured, not cut off.
+func limitFor(n int) time.Duration {
+	return 10*time.Minute + time.Duration(n)*200*time.Millisecond
 }
 
 func (r *run) seed(ctx context.Context) error {
+	var err error
+	if r.db, r.dbURL, err = systest.FreshDatabase(ctx, r.opts.ServerURL, benchDatabase, true); err != nil {
+		return err
+	}
 	start := time.Now()
 	sum, err := r.db.Seed(ctx, store.SeedOptions{
 		Orders: r.opts.Orders, Overdue: r.opts.Overdue, AsOf: r.asOf, Seed: 1,
 		Progress: func(done, total int) {
-			if done%100_000 == 0 || done == total {
+			if done%1_000_000 == 0 || done == total {
 				r.progressf("seeded %d/%d orders", done, total)
 			}
 		},
@@ -199,8 +257,8 @@ func (r *run) seed(ctx context.Context) error {
 	return nil
 }
 
-// identify times the sweep's query over every page, as the sweep runs it,
-// and checks its plan uses the partial index.
+// identify times the sweep's query, as the sweep runs it: the first page,
+// and every page; and checks its plan uses the partial index.
 func (r *run) identify(ctx context.Context) error {
 	const page = 500
 	start := time.Now()
@@ -210,13 +268,17 @@ func (r *run) identify(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if after == "" {
+			r.results.IdentifyFirstPageMS = milliseconds(time.Since(start))
+		}
 		found += len(orders)
 		if len(orders) < page {
 			break
 		}
 		after = orders[len(orders)-1].ID
 	}
-	r.results.IdentifyMS = float64(time.Since(start).Microseconds()) / 1000
+	r.results.IdentifyAllMS = milliseconds(time.Since(start))
+	r.results.IdentifyMS = r.results.IdentifyAllMS
 	if found != r.opts.Overdue {
 		return fmt.Errorf("identification found %d overdue orders, seeded %d", found, r.opts.Overdue)
 	}
@@ -225,42 +287,117 @@ func (r *run) identify(ctx context.Context) error {
 		return err
 	}
 	r.results.IdentifyUsesIndex = strings.Contains(plan, "orders_backordered_idx")
-	r.progressf("identified %d overdue orders in %.1f ms (index used: %v)", found, r.results.IdentifyMS, r.results.IdentifyUsesIndex)
+	r.progressf("identified %d overdue among %d orders: first page %.1f ms, all pages %.1f ms (index used: %v)",
+		found, r.opts.Orders, r.results.IdentifyFirstPageMS, r.results.IdentifyAllMS, r.results.IdentifyUsesIndex)
 	return nil
 }
 
-// sweep runs the real thing and times it until every order's workflow has
-// reached awaiting_fulfillment.
-func (r *run) sweep(ctx context.Context) error {
-	start := time.Now()
-	sweepRun, err := r.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: contract.SweepWorkflowID(asOfDate, "bench"), TaskQueue: taskQueue,
-	}, contract.SweepWorkflowName, contract.SweepInput{AsOf: asOfDate})
+// startStack starts the real system's dev server, fresh, and the worker
+// on the seeded database, serving its metrics to count its requests.
+func (r *run) startStack(ctx context.Context) error {
+	var err error
+	if r.server, err = r.startDevServer(ctx, "real"); err != nil {
+		return err
+	}
+	r.temporal = r.server.Client()
+	port, err := localproc.FreePort()
 	if err != nil {
 		return err
 	}
-	err = r.waitFor(ctx, string(contract.StageAwaitingFulfillment), 60*time.Minute, func() (int, error) {
-		// Through the partial index of backordered orders: a count over all
-		// million orders, four times a second, would steal the CPU measured.
-		return r.db.CountOverdueInCurrentStatus(ctx, r.asOf, awaitingStatus)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	r.metricsURL = "http://" + addr + "/metrics"
+	if r.worker, err = r.startWorker(r.stack, "worker.log", addr); err != nil {
+		return err
+	}
+	// It serves its metrics once it has dialled Temporal.
+	wait := systest.Wait{What: "the worker's metrics", Limit: time.Minute, Every: 200 * time.Millisecond, TolerateErrors: true,
+		Guard: func() error {
+			if r.worker.Exited() {
+				return fmt.Errorf("the worker exited:\n%s", r.worker.Tail(2000))
+			}
+			return nil
+		}}
+	return wait.Until(ctx, func(ctx context.Context) (bool, string, error) {
+		_, err := workerRequests(ctx, r.metricsURL)
+		return err == nil, "", err
 	})
+}
+
+// startDevServer starts a fresh dev server, as make demo runs it (the
+// project's flags), on a free port and a SQLite file of its own.
+func (r *run) startDevServer(ctx context.Context, name string) (*systest.DevServer, error) {
+	dir := filepath.Join(r.opts.WorkDir, name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	return systest.StartDevServer(ctx, systest.DevServerOptions{Dir: dir, Env: os.Environ()})
+}
+
+// startWorker runs bin/worker on s's server, database and task queue.
+func (r *run) startWorker(s *stack, logName, metricsAddr string) (*localproc.Process, error) {
+	env := append(os.Environ(),
+		"DATABASE_URL="+s.dbURL,
+		"TEMPORAL_ADDRESS="+s.server.Address(),
+		"BACKORDER_TASK_QUEUE="+s.queue,
+		"BACKORDER_TIMEZONE=UTC",
+		"BACKORDER_METRICS_ADDR="+metricsAddr,
+		"WAREHOUSE_MANAGER_PHONE=+15555550100",
+	)
+	return localproc.Start("worker", filepath.Join(r.opts.WorkDir, logName), append(env, r.opts.WorkerEnv...), nil, r.opts.WorkerBinary)
+}
+
+// runSweep starts a sweep on s and waits until every overdue order of s
+// awaits fulfilment; it returns when the sweep started and the run, to
+// wait for its end.
+func (r *run) runSweep(ctx context.Context, s *stack, suffix string) (time.Time, client.WorkflowRun, error) {
+	start := time.Now()
+	sweepRun, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: contract.SweepWorkflowID(asOfDate, suffix), TaskQueue: s.queue,
+	}, contract.SweepWorkflowName, contract.SweepInput{AsOf: asOfDate})
+	if err != nil {
+		return start, nil, err
+	}
+	// Open incidents first, through a table of the run's size only: the
+	// exact count below reads the partial index of every backordered
+	// order, which at ten million orders would steal the CPU measured.
+	err = r.waitFor(ctx, s.overdue, "incidents opened", func() (int, error) { return s.db.CountUnresolvedIncidents(ctx) })
+	if err == nil {
+		err = r.waitFor(ctx, s.overdue, string(contract.StageAwaitingFulfillment), func() (int, error) {
+			return s.db.CountOverdueInCurrentStatus(ctx, r.asOf, awaitingStatus)
+		})
+	}
+	return start, sweepRun, err
+}
+
+// sweep runs the real thing and times it until every order's workflow
+// has reached awaiting_fulfillment.
+func (r *run) sweep(ctx context.Context) error {
+	before, err := workerRequests(ctx, r.metricsURL)
+	if err != nil {
+		return err
+	}
+	start, sweepRun, err := r.runSweep(ctx, r.stack, "bench")
 	if err != nil {
 		return err
 	}
 	elapsed := time.Since(start)
+	r.sweepStart = start
 	if err := sweepRun.Get(ctx, nil); err != nil {
 		return fmt.Errorf("sweep workflow: %w", err)
 	}
 	r.results.SweepSeconds = elapsed.Seconds()
 	r.results.OrdersPerS = float64(r.opts.Overdue) / elapsed.Seconds()
+	r.results.CeilingRatio = r.results.OrdersPerS / r.results.CeilingOrdersPerS
+	r.requestsBefore = before
 
 	latencies, err := r.perOrderLatencies(ctx)
 	if err != nil {
 		return err
 	}
 	r.results.P50Seconds, r.results.P95Seconds, r.results.P99Seconds = percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99)
-	r.progressf("%d orders to awaiting_fulfillment in %.1fs: %.1f orders/s, p50 %.2fs p95 %.2fs p99 %.2fs",
-		r.opts.Overdue, elapsed.Seconds(), r.results.OrdersPerS, r.results.P50Seconds, r.results.P95Seconds, r.results.P99Seconds)
+	r.progressf("%d orders to awaiting_fulfillment in %.1fs: %.1f orders/s (%.0f%% of the twin's %.1f), p50 %.2fs p95 %.2fs p99 %.2fs",
+		r.opts.Overdue, elapsed.Seconds(), r.results.OrdersPerS, 100*r.results.CeilingRatio, r.results.CeilingOrdersPerS,
+		r.results.P50Seconds, r.results.P95Seconds, r.results.P99Seconds)
 	return nil
 }
 
@@ -296,8 +433,40 @@ func (r *run) perOrderLatencies(ctx context.Context) ([]float64, error) {
 	return latencies, nil
 }
 
-// history reads the per-order workflow's cost from the server: events and
-// state transitions, and its shape for the calibration.
+// notices waits until every order's customer notice is on the ledger,
+// and times the last one from the sweep's start: notices go beside the
+// other steps, so awaiting fulfilment alone does not mean the customer
+// was told. The worker's requests from the sweep's start to here are the
+// cost of the orders' way to awaiting, notices included.
+func (r *run) notices(ctx context.Context) error {
+	var last time.Time
+	err := r.waitFor(ctx, r.opts.Overdue, "customer notices accepted", func() (int, error) {
+		n, at, err := r.db.CustomerNotices(ctx)
+		last = at
+		return n, err
+	})
+	if err != nil {
+		return err
+	}
+	r.results.LastNoticeSeconds = last.Sub(r.sweepStart).Seconds()
+	time.Sleep(metricsFlush)
+	after, err := workerRequests(ctx, r.metricsURL)
+	if err != nil {
+		return err
+	}
+	r.results.RequestsPerOrder = map[string]float64{}
+	for op, n := range after {
+		if d := n - r.requestsBefore[op]; d > 0 {
+			r.results.RequestsPerOrder[op] = d / float64(r.opts.Overdue)
+		}
+	}
+	r.progressf("last customer notice accepted %.1fs after the sweep started; worker requests per order: %v",
+		r.results.LastNoticeSeconds, r.results.RequestsPerOrder)
+	return nil
+}
+
+// history reads the per-order workflow's cost from the server at
+// awaiting: events and state transitions, averaged over a sample.
 func (r *run) history(ctx context.Context) error {
 	ids, err := r.sampleOrders(ctx, 20)
 	if err != nil {
@@ -315,26 +484,8 @@ func (r *run) history(ctx context.Context) error {
 	}
 	r.results.HistoryEventsPerOrder = float64(events) / float64(len(ids))
 	r.results.StateTransitionsPerOrder = float64(transitions) / float64(len(ids))
-
-	iter := r.temporal.GetWorkflowHistory(ctx, contract.BackorderWorkflowID(ids[0]), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	var shape []string
-	for iter.HasNext() {
-		event, err := iter.Next()
-		if err != nil {
-			return err
-		}
-		switch event.EventType {
-		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-			shape = append(shape, stepActivity)
-		case enumspb.EVENT_TYPE_MARKER_RECORDED:
-			shape = append(shape, stepLocalActivity)
-		case enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
-			shape = append(shape, stepUpsert)
-		}
-	}
-	r.results.WorkflowShape = shape
-	r.progressf("per order: %.1f history events, %.1f state transitions; shape %v",
-		r.results.HistoryEventsPerOrder, r.results.StateTransitionsPerOrder, shape)
+	r.progressf("per order at awaiting: %.1f history events, %.1f state transitions",
+		r.results.HistoryEventsPerOrder, r.results.StateTransitionsPerOrder)
 	return nil
 }
 
@@ -351,86 +502,160 @@ func (r *run) memory(context.Context) error {
 	return nil
 }
 
+// resweep runs a second sweep over every parked order and counts the
+// start requests the worker made for it (the sweep's own start is the
+// benchmark's, not the worker's): a parked order needs none.
+func (r *run) resweep(ctx context.Context) error {
+	before, err := workerRequests(ctx, r.metricsURL)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	sweepRun, err := r.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: contract.SweepWorkflowID(asOfDate, "bench-again"), TaskQueue: taskQueue,
+	}, contract.SweepWorkflowName, contract.SweepInput{AsOf: asOfDate})
+	if err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, limitFor(r.opts.Overdue))
+	defer cancel()
+	var result contract.SweepResult
+	if err := sweepRun.Get(wctx, &result); err != nil {
+		return fmt.Errorf("second sweep: %w", err)
+	}
+	r.results.ResweepSeconds = time.Since(start).Seconds()
+	time.Sleep(metricsFlush)
+	after, err := workerRequests(ctx, r.metricsURL)
+	if err != nil {
+		return err
+	}
+	r.results.ResweepStartRequests = int(after[startRequest] - before[startRequest])
+	r.progressf("second sweep over %d parked orders in %.1fs: %d already running, %d started, %d start requests",
+		result.OrdersFound, r.results.ResweepSeconds, result.AlreadyRunning, result.WorkflowsStarted, r.results.ResweepStartRequests)
+	if result.AlreadyRunning != r.opts.Overdue {
+		return fmt.Errorf("the second sweep counted %d of %d parked orders as already running", result.AlreadyRunning, r.opts.Overdue)
+	}
+	return nil
+}
+
 // fulfil marks every order fulfilled and signals its workflow, as
 // `starter fulfill` does, and times until all workflows completed.
 func (r *run) fulfil(ctx context.Context) error {
-	ids, err := r.sampleOrders(ctx, r.opts.Overdue)
+	elapsed, err := r.fulfilAll(ctx, r.stack)
 	if err != nil {
 		return err
 	}
+	r.results.FulfilSeconds = elapsed.Seconds()
+	r.results.FulfilOrdersPerS = float64(r.opts.Overdue) / elapsed.Seconds()
+	r.results.FulfilCeilingRatio = r.results.FulfilOrdersPerS / r.results.FulfilCeilingOrdersPerS
+	r.progressf("fulfilled %d orders in %.1fs: %.1f orders/s (%.0f%% of the twin's %.1f)",
+		r.opts.Overdue, elapsed.Seconds(), r.results.FulfilOrdersPerS, 100*r.results.FulfilCeilingRatio, r.results.FulfilCeilingOrdersPerS)
+	return nil
+}
+
+func (r *run) fulfilAll(ctx context.Context, s *stack) (time.Duration, error) {
+	ids, err := s.db.OrdersWithIncidents(ctx, s.overdue)
+	if err != nil {
+		return 0, err
+	}
 	start := time.Now()
-	if err := r.db.SetStatusByCurrentStatus(ctx, awaitingStatus, contract.OrderFulfilled); err != nil {
-		return err
+	if err := s.db.SetStatusByCurrentStatus(ctx, awaitingStatus, contract.OrderFulfilled); err != nil {
+		return 0, err
 	}
 	err = localproc.Parallel(ids, clientConcurrency, func(id string) error {
-		return r.temporal.SignalWorkflow(ctx, contract.BackorderWorkflowID(id), "", contract.SignalOrderFulfilled, contract.OrderFulfilledSignal{})
+		return s.temporal.SignalWorkflow(ctx, contract.BackorderWorkflowID(id), "", contract.SignalOrderFulfilled, contract.OrderFulfilledSignal{})
 	})
+	if err != nil {
+		return 0, err
+	}
+	// The workflow resolves its incident as its last step; counting that
+	// in Postgres spares the dev server's SQLite visibility store, which
+	// the measurement would otherwise load.
+	err = r.waitFor(ctx, s.overdue, "completed", func() (int, error) { return s.db.CountResolvedIncidents(ctx) })
+	return time.Since(start), err
+}
+
+// realShapes reads the shapes of a random sample of the run's orders,
+// now that they closed, for the mix the twin is held against.
+func (r *run) realShapes(ctx context.Context) error {
+	ids, err := r.db.OrdersWithIncidents(ctx, r.opts.Overdue)
 	if err != nil {
 		return err
 	}
-	err = r.waitFor(ctx, "completed", 60*time.Minute, func() (int, error) {
-		// The workflow resolves its incident as its last step; counting that
-		// in Postgres spares the dev server's SQLite visibility store, which
-		// the measurement would otherwise load.
-		return r.db.CountResolvedIncidents(ctx)
-	})
+	rng := rand.New(rand.NewPCG(1, 2))
+	rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	shapes, err := shapesOf(ctx, r.temporal, ids[:min(shapeSample, len(ids))])
 	if err != nil {
 		return err
 	}
-	r.results.FulfilSeconds = time.Since(start).Seconds()
-	r.progressf("fulfilled %d orders in %.1fs", len(ids), r.results.FulfilSeconds)
+	r.results.RealShapes = shares(shapes)
+	for _, s := range r.results.RealShapes {
+		r.progressf("real: %.1f%% of a sample of %d: %s", 100*s.Share, len(shapes), s.Shape)
+	}
 	return nil
 }
 
-// calibrate runs the no-op twin of the per-order workflow for the same
-// number of orders on the same dev server: the ceiling.
-func (r *run) calibrate(ctx context.Context) error {
-	w := worker.New(r.temporal, calibrationQueue, workflows.WorkerOptions())
-	w.RegisterWorkflow(CalibrationWorkflow)
-	w.RegisterActivity(Noop)
-	if err := w.Start(); err != nil {
-		return err
+// shapesOf reads the shape of each order's workflow.
+func shapesOf(ctx context.Context, c client.Client, orderIDs []string) ([]Shape, error) {
+	shapes := make([]Shape, len(orderIDs))
+	index := make(map[string]int, len(orderIDs))
+	for i, id := range orderIDs {
+		index[id] = i
 	}
-	defer w.Stop()
-	ids := make([]string, r.opts.Overdue)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("calibration-%d", i)
-	}
-	in := CalibrationInput{Steps: r.results.WorkflowShape}
-	start := time.Now()
-	err := localproc.Parallel(ids, clientConcurrency, func(id string) error {
-		run, err := r.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: calibrationQueue}, CalibrationWorkflow, in)
-		if err != nil {
-			return err
+	err := localproc.Parallel(orderIDs, clientConcurrency, func(id string) error {
+		var events []*historypb.HistoryEvent
+		iter := c.GetWorkflowHistory(ctx, contract.BackorderWorkflowID(id), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for iter.HasNext() {
+			e, err := iter.Next()
+			if err != nil {
+				return err
+			}
+			events = append(events, e)
 		}
-		return run.Get(ctx, nil)
+		sh, err := shapeOf(events)
+		if err != nil {
+			return fmt.Errorf("the workflow of order %s: %w", id, err)
+		}
+		shapes[index[id]] = sh
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	elapsed := time.Since(start)
-	r.results.CeilingSeconds = elapsed.Seconds()
-	r.results.CeilingOrdersPerS = float64(len(ids)) / elapsed.Seconds()
-	r.results.CeilingRatio = r.results.OrdersPerS / r.results.CeilingOrdersPerS
-	r.progressf("calibration: %d no-op workflows in %.1fs: %.1f/s; real/ceiling %.0f%%",
-		len(ids), elapsed.Seconds(), r.results.CeilingOrdersPerS, 100*r.results.CeilingRatio)
-	return nil
+	return shapes, err
 }
 
-// waitFor polls count until every overdue order is counted, reporting
-// progress every ten seconds.
-func (r *run) waitFor(ctx context.Context, what string, limit time.Duration, count func() (int, error)) error {
-	n := 0
+// shares groups shapes, the most common first.
+func shares(shapes []Shape) []ShapeShare {
+	count := map[string]int{}
+	for _, s := range shapes {
+		count[s.String()]++
+	}
+	out := make([]ShapeShare, 0, len(count))
+	for shape, n := range count {
+		out = append(out, ShapeShare{Shape: shape, Orders: n, Share: float64(n) / float64(len(shapes))})
+	}
+	slices.SortFunc(out, func(a, b ShapeShare) int {
+		if a.Orders != b.Orders {
+			return b.Orders - a.Orders
+		}
+		return strings.Compare(a.Shape, b.Shape)
+	})
+	return out
+}
+
+// waitFor polls count until it reaches n, reporting progress every ten
+// seconds, within limitFor(n).
+func (r *run) waitFor(ctx context.Context, n int, what string, count func() (int, error)) error {
+	got := 0
+	limit := limitFor(n)
 	wait := systest.Wait{What: what, Limit: limit, Every: 500 * time.Millisecond,
 		Report: func(status string, _ time.Duration) { r.progressf("%s", status) }}
 	err := wait.Until(ctx, func(context.Context) (bool, string, error) {
 		var err error
-		n, err = count()
-		return n >= r.opts.Overdue, fmt.Sprintf("%d/%d %s", n, r.opts.Overdue, what), err
+		got, err = count()
+		return got >= n, fmt.Sprintf("%d/%d %s", got, n, what), err
 	})
 	var notReached *systest.NotReachedError
 	if errors.As(err, &notReached) {
-		return fmt.Errorf("only %d of %d orders %s after %s", n, r.opts.Overdue, what, limit)
+		return fmt.Errorf("only %d of %d orders %s after %s", got, n, what, limit)
 	}
 	return err
 }
@@ -454,6 +679,8 @@ func percentile(values []float64, p float64) float64 {
 	i := int(float64(len(sorted)-1) * p / 100)
 	return sorted[i]
 }
+
+func milliseconds(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // machine describes where the numbers came from.
 func machine() string {

@@ -1,0 +1,227 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"syscall"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/acme/backorders/internal/contract"
+	"github.com/acme/backorders/internal/store"
+	"github.com/acme/backorders/internal/testing/localproc"
+	"github.com/acme/backorders/internal/testing/systest"
+	"github.com/acme/backorders/workflows"
+)
+
+// How the real sweep starts per-order workflows, which the twin's starts
+// follow: pages of 500 (workflows/sweep.go), each started from the
+// worker's own client with eager start, 16 at a time, holding back while
+// 32 started ones have not parked, 15 s at most per wait
+// (activities/start.go).
+const (
+	twinPageSize         = 500
+	twinStartConcurrency = 16
+	twinStartWindow      = 32
+	twinWindowWait       = 15 * time.Second
+	twinWindowPoll       = 100 * time.Millisecond
+)
+
+// pilotOrders is the pilot's size: two of each 20 overdue orders the seed
+// makes (every 20th is worth more than the SMS threshold), so every class
+// of order is there in its share.
+const pilotOrders = 40
+
+// ceiling measures the honest ceiling on a fresh dev server with the
+// project's flags, before the real sweep: a pilot of the real worker
+// records each class of order's shape, then a no-op twin of those shapes,
+// in the pilot's mix, is started, parked and fulfilled as the real orders
+// are. The twin's server is stopped before the real one starts.
+func (r *run) ceiling(ctx context.Context) error {
+	var err error
+	if r.twinServer, err = r.startDevServer(ctx, "twin"); err != nil {
+		return err
+	}
+	defer func() {
+		r.twinServer.Close(20 * time.Second)
+		r.twinServer = nil
+	}()
+	mix, err := r.runPilot(ctx)
+	if err != nil {
+		return fmt.Errorf("pilot: %w", err)
+	}
+	r.results.TwinShapes = shares(mix)
+	for _, s := range r.results.TwinShapes {
+		r.progressf("twin: %.1f%% %s", 100*s.Share, s.Shape)
+	}
+
+	c := r.twinServer.Client()
+	progress := newTwinProgress()
+	worker.SetStickyWorkflowCacheSize(workflows.StickyCacheSize)
+	w := worker.New(c, twinQueue, workflows.WorkerOptions())
+	w.RegisterWorkflowWithOptions(TwinWorkflow, workflow.RegisterOptions{Name: twinWorkflowName})
+	w.RegisterActivityWithOptions(progress.step, activity.RegisterOptions{Name: twinStepName})
+	w.RegisterActivityWithOptions(twinNotice, activity.RegisterOptions{Name: twinNoticeName})
+	if err := w.Start(); err != nil {
+		return err
+	}
+	defer w.Stop()
+
+	n := r.opts.Overdue
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("twin-%07d", i+1)
+	}
+	start := time.Now()
+	if err := startTwins(ctx, c, ids, mix, progress); err != nil {
+		return err
+	}
+	err = r.waitFor(ctx, n, "twins parked", func() (int, error) {
+		parked, _ := progress.counts()
+		return parked, nil
+	})
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
+	r.results.CeilingSeconds = elapsed.Seconds()
+	r.results.CeilingOrdersPerS = float64(n) / elapsed.Seconds()
+	r.results.CeilingP99Seconds = percentile(progress.latencies(), 99)
+	r.progressf("twin: %d parked in %.1fs: %.1f/s, p99 %.2fs", n, elapsed.Seconds(), r.results.CeilingOrdersPerS, r.results.CeilingP99Seconds)
+
+	start = time.Now()
+	err = localproc.Parallel(ids, clientConcurrency, func(id string) error {
+		return c.SignalWorkflow(ctx, id, "", twinCloseSignal, nil)
+	})
+	if err == nil {
+		err = r.waitFor(ctx, n, "twins closed", func() (int, error) {
+			_, closed := progress.counts()
+			return closed, nil
+		})
+	}
+	if err != nil {
+		return err
+	}
+	elapsed = time.Since(start)
+	r.results.FulfilCeilingOrdersPerS = float64(n) / elapsed.Seconds()
+	r.progressf("twin: %d signalled and closed in %.1fs: %.1f/s", n, elapsed.Seconds(), r.results.FulfilCeilingOrdersPerS)
+	return nil
+}
+
+// startTwins starts a twin per id, the i-th of mix[i % len(mix)]'s shape,
+// paced as the real sweep paces its starts.
+func startTwins(ctx context.Context, c client.Client, ids []string, mix []Shape, progress *twinProgress) error {
+	i := 0
+	for page := 0; page < len(ids); page += twinPageSize {
+		pageIDs := ids[page:min(page+twinPageSize, len(ids))]
+		for next := 0; next < len(pageIDs); next += twinStartConcurrency {
+			chunk := pageIDs[next:min(next+twinStartConcurrency, len(pageIDs))]
+			g, gctx := errgroup.WithContext(ctx)
+			for _, id := range chunk {
+				sh := mix[i%len(mix)]
+				i++
+				g.Go(func() error { return startTwin(gctx, c, id, sh) })
+			}
+			if err := g.Wait(); err != nil {
+				return err
+			}
+			started := pageIDs[:next+len(chunk)]
+			if len(started) < twinStartWindow {
+				continue
+			}
+			for deadline := time.Now().Add(twinWindowWait); time.Now().Before(deadline); {
+				if len(started)-progress.parkedAmong(started) < twinStartWindow {
+					break
+				}
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(twinWindowPoll):
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// startTwin starts one twin as the real sweep starts an order's workflow:
+// eagerly from the worker's client, with its search attributes and the
+// Web UI's summary and details.
+func startTwin(ctx context.Context, c client.Client, id string, sh Shape) error {
+	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                                       id,
+		TaskQueue:                                twinQueue,
+		StaticSummary:                            sh.Summary,
+		StaticDetails:                            sh.Details,
+		EnableEagerStart:                         true,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			contract.OrderIDKey.ValueSet(id),
+			contract.BackorderStageKey.ValueSet(string(contract.StageAssessing)),
+			contract.BackorderValueKey.ValueSet(0),
+			contract.DelayDaysKey.ValueSet(0),
+		),
+	}, twinWorkflowName, TwinInput{Shape: sh})
+	return err
+}
+
+// runPilot runs the real worker over pilotOrders seeded orders on the
+// twin's server, to the end (notices sent, fulfilled, closed), and
+// returns the shape of each order's workflow in order id order.
+func (r *run) runPilot(ctx context.Context) ([]Shape, error) {
+	p := &stack{queue: pilotQueue, overdue: pilotOrders, server: r.twinServer, temporal: r.twinServer.Client()}
+	var err error
+	if p.db, p.dbURL, err = systest.FreshDatabase(ctx, r.opts.ServerURL, pilotDatabase, true); err != nil {
+		return nil, err
+	}
+	defer p.db.Close()
+	if _, err := p.db.Seed(ctx, store.SeedOptions{Orders: pilotOrders, Overdue: pilotOrders, AsOf: r.asOf, Seed: 1}); err != nil {
+		return nil, err
+	}
+	if p.worker, err = r.startWorker(p, "pilot-worker.log", ""); err != nil {
+		return nil, err
+	}
+	defer func() { _ = p.worker.Stop(syscall.SIGINT, 20*time.Second) }()
+	_, sweepRun, err := r.runSweep(ctx, p, "pilot")
+	if err == nil {
+		err = sweepRun.Get(ctx, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ids, err := p.db.OrdersWithIncidents(ctx, pilotOrders)
+	if err != nil {
+		return nil, err
+	}
+	// Notices run beside the other steps: each shape is read once they
+	// are done, as they are when the real orders are fulfilled.
+	for _, id := range ids {
+		wait := systest.Wait{What: "the notices of order " + id, Limit: time.Minute, Every: 100 * time.Millisecond}
+		err := wait.Until(ctx, func(ctx context.Context) (bool, string, error) {
+			d, err := p.temporal.DescribeWorkflow(ctx, contract.BackorderWorkflowID(id), "")
+			if err != nil {
+				return false, "", err
+			}
+			n := len(d.RawResponse.GetPendingActivities())
+			return n == 0, fmt.Sprintf("%d activities pending", n), nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if _, err := r.fulfilAll(ctx, p); err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if err := p.temporal.GetWorkflow(ctx, contract.BackorderWorkflowID(id), "").Get(ctx, nil); err != nil {
+			return nil, fmt.Errorf("the workflow of order %s: %w", id, err)
+		}
+	}
+	return shapesOf(ctx, p.temporal, ids)
+}
