@@ -62,8 +62,9 @@ func openEpisode(e *store.OpenEpisode) *contract.OpenEpisode {
 }
 
 // AssessBackorder calculates the order's delay in days and its backorder
-// value (sum of backordered quantity x unit price), and finds the open
-// episode a new workflow would continue.
+// value (sum of backordered quantity x unit price), finds the open
+// episode a new workflow would continue, and looks up the lead times (as
+// LookupLeadTimes) from the same read.
 func (a *Activities) AssessBackorder(ctx context.Context, in contract.AssessInput) (contract.Assessment, error) {
 	today := a.today(time.Now())
 	asOf := today.Date
@@ -93,7 +94,9 @@ func (a *Activities) AssessBackorder(ctx context.Context, in contract.AssessInpu
 	if episode != nil {
 		open = openEpisode(episode)
 	}
+	leadTimes := a.leadTimes(order)
 	return contract.Assessment{
+		LeadTimes:          &leadTimes,
 		PromisedDate:       order.PromisedDate.Format(backorder.DateLayout),
 		Today:              today.Date.Format(backorder.DateLayout),
 		TodayEndsAt:        today.EndsAt,
@@ -144,24 +147,66 @@ func (a *Activities) MarkOrderChecked(ctx context.Context, in contract.MarkOrder
 // CreateTask creates a human task, or returns the one an earlier attempt
 // created.
 func (a *Activities) CreateTask(ctx context.Context, in contract.CreateTaskInput) (contract.TaskRef, error) {
+	t, err := a.Store.CreateTask(ctx, newTask(in))
+	if err != nil {
+		return contract.TaskRef{}, err
+	}
+	return taskRef(t), nil
+}
+
+// BeginInvestigation is MarkOrderChecked and CreateTask (procurement's)
+// in one transaction.
+func (a *Activities) BeginInvestigation(ctx context.Context, in contract.BeginInvestigationInput) (contract.TaskRef, error) {
+	t, err := a.Store.BeginInvestigation(ctx, in.OrderID, in.CurrentStatus, newTask(in.Task))
+	if errors.Is(err, store.ErrNotFound) {
+		return contract.TaskRef{}, badData(contract.ErrTypeOrderNotFound, err)
+	}
+	if err != nil {
+		return contract.TaskRef{}, err
+	}
+	return taskRef(t), nil
+}
+
+// AwaitFulfilment is CreateTask (the clerk's), AlertWarehouse's alert for
+// a high-value order, and MarkOrderChecked, in one transaction.
+func (a *Activities) AwaitFulfilment(ctx context.Context, in contract.AwaitFulfilmentInput) (contract.AwaitFulfilmentResult, error) {
+	awaiting := store.Awaiting{OrderID: in.OrderID, CurrentStatus: in.CurrentStatus, Task: newTask(in.Task)}
+	if in.Alert != nil {
+		alert := highValueAlert(*in.Alert)
+		awaiting.Alert = &alert
+	}
+	t, err := a.Store.AwaitFulfilment(ctx, awaiting)
+	if errors.Is(err, store.ErrNotFound) {
+		return contract.AwaitFulfilmentResult{}, badData(contract.ErrTypeOrderNotFound, err)
+	}
+	if err != nil {
+		return contract.AwaitFulfilmentResult{}, err
+	}
+	out := contract.AwaitFulfilmentResult{Task: taskRef(t)}
+	if in.Alert != nil {
+		out.Alert = a.textManager(ctx, in.OrderID)
+	}
+	return out, nil
+}
+
+// newTask is the task of in, once per episode, role and purpose.
+func newTask(in contract.CreateTaskInput) store.NewTask {
 	key := in.EpisodeKey + "/" + string(in.Role)
 	if in.Purpose != "" {
 		key += "/" + in.Purpose
 	}
-	t, err := a.Store.CreateTask(ctx, store.NewTask{
-		IdemKey: key, OrderID: in.OrderID, IncidentID: in.IncidentID,
-		Role: in.Role, Title: in.Title,
-	})
-	if err != nil {
-		return contract.TaskRef{}, err
-	}
+	return store.NewTask{IdemKey: key, OrderID: in.OrderID, IncidentID: in.IncidentID, Role: in.Role, Title: in.Title}
+}
+
+// taskRef is a task as its workflow sees it.
+func taskRef(t store.Task) contract.TaskRef {
 	status := t.Status
 	if status == contract.TaskDone && !t.Acknowledged {
 		// Completed while its workflow could not be told: open to the
 		// workflow until the completion reaches it (the sweep sends it).
 		status = contract.TaskOpen
 	}
-	return contract.TaskRef{ID: t.ID, Role: t.Role, Status: status}, nil
+	return contract.TaskRef{ID: t.ID, Role: t.Role, Status: status}
 }
 
 // LookupLeadTimes fetches each backordered line's lead time: the product's,
@@ -174,6 +219,10 @@ func (a *Activities) LookupLeadTimes(ctx context.Context, in contract.LookupLead
 	if err != nil {
 		return contract.LeadTimes{}, err
 	}
+	return a.leadTimes(order), nil
+}
+
+func (a *Activities) leadTimes(order store.OrderDetail) contract.LeadTimes {
 	var out contract.LeadTimes
 	for _, l := range order.Lines {
 		if l.BackorderedQuantity == 0 {
@@ -183,7 +232,7 @@ func (a *Activities) LookupLeadTimes(ctx context.Context, in contract.LookupLead
 		out.Lines = append(out.Lines, backorder.LineLeadTime{SKU: l.SKU, SupplierID: l.SupplierID, Days: days, Source: source})
 	}
 	out.MaxDays, out.UsedDefault = backorder.LongestLeadTime(out.Lines, a.Settings.DefaultLeadTimeDays)
-	return out, nil
+	return out
 }
 
 // OpenIncident logs the incident with its mitigation plan, once per episode.
@@ -263,17 +312,27 @@ func (a *Activities) NotifyCustomer(ctx context.Context, in contract.NotifyCusto
 // The SMS is TextWarehouse's, when quiet hours allow; without
 // WAREHOUSE_MANAGER_PHONE there is nobody to text.
 func (a *Activities) AlertWarehouse(ctx context.Context, in contract.AlertWarehouseInput) (contract.AlertOutcome, error) {
-	if err := a.Store.RaiseAlert(ctx, store.Alert{
-		Key: in.IncidentID + "/high-value", OrderID: in.OrderID, IncidentID: in.IncidentID,
-		Kind: "high_value_backorder", Message: messages.WarehouseAlert(in.OrderID, in.BackorderValue, in.Currency, in.ETA),
-	}); err != nil {
+	if err := a.Store.RaiseAlert(ctx, highValueAlert(in)); err != nil {
 		return contract.AlertOutcome{}, err
 	}
-	if a.Settings.WarehouseManagerPhone == "" {
-		activity.GetLogger(ctx).Warn("high-value backorder not texted: WAREHOUSE_MANAGER_PHONE is not set", "order_id", in.OrderID)
-		return contract.AlertOutcome{}, nil
+	return a.textManager(ctx, in.OrderID), nil
+}
+
+// highValueAlert is the order's active alert, once per incident.
+func highValueAlert(in contract.AlertWarehouseInput) store.Alert {
+	return store.Alert{
+		Key: in.IncidentID + "/high-value", OrderID: in.OrderID, IncidentID: in.IncidentID,
+		Kind: "high_value_backorder", Message: messages.WarehouseAlert(in.OrderID, in.BackorderValue, in.Currency, in.ETA),
 	}
-	return contract.AlertOutcome{TextManager: true}, nil
+}
+
+// textManager says whether there is a warehouse manager to text.
+func (a *Activities) textManager(ctx context.Context, orderID string) contract.AlertOutcome {
+	if a.Settings.WarehouseManagerPhone == "" {
+		activity.GetLogger(ctx).Warn("high-value backorder not texted: WAREHOUSE_MANAGER_PHONE is not set", "order_id", orderID)
+		return contract.AlertOutcome{}
+	}
+	return contract.AlertOutcome{TextManager: true}
 }
 
 // SMSAllowedAt is when the warehouse manager may be texted: At itself, or

@@ -185,6 +185,10 @@ func TestAssessBackorder(t *testing.T) {
 		OrderID: "SO-1", AsOf: asOf, Status: "Backordered", Currency: "USD",
 		DelayDays: 26, BackorderValue: "39.98", AlertWarehouse: false, PromisedDate: "2026-11-01",
 		Today: today.Format(time.DateOnly), TodayEndsAt: today.AddDate(0, 0, 1),
+		LeadTimes: &contract.LeadTimes{
+			Lines:   []backorder.LineLeadTime{{SKU: "SKU-A", SupplierID: "SUP-LT", Days: 10, Source: backorder.LeadTimeFromProduct}},
+			MaxDays: 10,
+		},
 	}, a, "the fully in-stock line adds nothing")
 
 	h.must(h.acts.AssessBackorder, contract.AssessInput{OrderID: "SO-2", AsOf: asOf}, &a)
@@ -295,6 +299,19 @@ func TestLookupLeadTimes(t *testing.T) {
 	requireBadData(t, h.run(h.acts.LookupLeadTimes, contract.LookupLeadTimesInput{OrderID: "SO-404"}, nil), contract.ErrTypeOrderNotFound)
 }
 
+// The assessment's lead times are LookupLeadTimes's, from the same read.
+func TestAssessBackorderLooksUpTheLeadTimes(t *testing.T) {
+	h := newHarness(t, func(s *Settings) { s.DefaultLeadTimeDays = 30 })
+	for _, order := range []string{"SO-1", "SO-2", "SO-3", "SO-5"} {
+		var a contract.Assessment
+		var lt contract.LeadTimes
+		h.must(h.acts.AssessBackorder, contract.AssessInput{OrderID: order, AsOf: asOf}, &a)
+		h.must(h.acts.LookupLeadTimes, contract.LookupLeadTimesInput{OrderID: order}, &lt)
+		require.NotNil(t, a.LeadTimes, order)
+		assert.Equal(t, lt, *a.LeadTimes, order)
+	}
+}
+
 func TestLookupLeadTimesUsesConfiguredDefault(t *testing.T) {
 	h := newHarness(t, func(s *Settings) { s.DefaultLeadTimeDays = 30 })
 	var lt contract.LeadTimes
@@ -395,6 +412,90 @@ func TestCreateTaskOncePerEpisodeAndRole(t *testing.T) {
 	var loose contract.TaskRef
 	h.must(h.acts.CreateTask, contract.CreateTaskInput{EpisodeKey: "ep-2", OrderID: "SO-2", Role: "inventory_clerk", Title: "Check SO-2"}, &loose)
 	assert.Equal(t, 1, h.count(`SELECT count(*) FROM tasks WHERE id = $1 AND incident_id IS NULL`, loose.ID))
+}
+
+// The investigation's stamp and procurement's task are one transaction:
+// a retry finds the task it created, and a task that cannot be created
+// leaves the order unstamped.
+func TestBeginInvestigation(t *testing.T) {
+	h := newHarness(t)
+	in := contract.BeginInvestigationInput{
+		OrderID: "SO-1", CurrentStatus: "Backorder: investigating shortage",
+		Task: contract.CreateTaskInput{EpisodeKey: "ep-1", OrderID: "SO-1", Role: "procurement_manager", Title: "Investigate SO-1"},
+	}
+	var first, again contract.TaskRef
+	h.must(h.acts.BeginInvestigation, in, &first)
+	h.must(h.acts.BeginInvestigation, in, &again)
+	assert.Equal(t, contract.TaskRef{ID: first.ID, Role: "procurement_manager", Status: "open"}, first)
+	assert.Equal(t, first, again, "a retry finds the task it created")
+	assert.Equal(t, 1, h.count(`SELECT count(*) FROM tasks WHERE order_id = 'SO-1' AND role = 'procurement_manager' AND title = 'Investigate SO-1'`))
+	assert.Equal(t, 1, h.count(`SELECT count(*) FROM orders WHERE id = 'SO-1' AND current_status = 'Backorder: investigating shortage' AND last_checked_at IS NOT NULL`))
+
+	in.OrderID, in.Task.OrderID = "SO-2", "SO-2"
+	in.Task.EpisodeKey, in.Task.IncidentID = "ep-2", "INC-404"
+	require.Error(t, h.run(h.acts.BeginInvestigation, in, nil), "the task names an incident that does not exist")
+	assert.Zero(t, h.count(`SELECT count(*) FROM orders WHERE id = 'SO-2' AND (current_status <> '' OR last_checked_at IS NOT NULL)`),
+		"the stamp went with the task")
+
+	in = contract.BeginInvestigationInput{OrderID: "SO-404", CurrentStatus: "x",
+		Task: contract.CreateTaskInput{EpisodeKey: "ep-404", OrderID: "SO-404", Role: "procurement_manager", Title: "x"}}
+	requireBadData(t, h.run(h.acts.BeginInvestigation, in, nil), contract.ErrTypeOrderNotFound)
+	assert.Equal(t, 1, h.count(`SELECT count(*) FROM tasks`))
+}
+
+// What an episode waits with, the clerk's task, the alert of a high-value
+// order and the order's stamp, is one transaction.
+func TestAwaitFulfilment(t *testing.T) {
+	h := newHarness(t)
+	incident, _ := h.openIncident("SO-5", "ep-5", "2026-12-07")
+	alert := contract.AlertWarehouseInput{IncidentID: incident, OrderID: "SO-5", BackorderValue: "1000.01", Currency: "EUR", ETA: "2026-12-07"}
+	in := contract.AwaitFulfilmentInput{
+		OrderID: "SO-5", CurrentStatus: "Backorder: awaiting fulfillment", Alert: &alert,
+		Task: contract.CreateTaskInput{EpisodeKey: "ep-5", OrderID: "SO-5", IncidentID: incident, Role: "inventory_clerk", Title: "Adjust SO-5"},
+	}
+	var first, again contract.AwaitFulfilmentResult
+	h.must(h.acts.AwaitFulfilment, in, &first)
+	h.must(h.acts.AwaitFulfilment, in, &again)
+	assert.Equal(t, contract.TaskRef{ID: first.Task.ID, Role: "inventory_clerk", Status: "open"}, first.Task)
+	assert.True(t, first.Alert.TextManager)
+	assert.Equal(t, first, again, "a retry gives the same answer")
+	assert.Equal(t, 1, h.count(`SELECT count(*) FROM tasks WHERE order_id = 'SO-5' AND incident_id = $1 AND role = 'inventory_clerk'`, incident))
+	assert.Equal(t, 1, h.count(`SELECT count(*) FROM active_alerts WHERE key = $1 AND order_id = 'SO-5'
+		AND message = 'Backorder SO-5: 1000.01 EUR at risk, new ETA 2026-12-07.'`, incident+"/high-value"))
+	assert.Equal(t, 1, h.count(`SELECT count(*) FROM orders WHERE id = 'SO-5' AND current_status = 'Backorder: awaiting fulfillment'`))
+	assert.Zero(t, h.count(`SELECT count(*) FROM notifications`), "the SMS is TextWarehouse's, when quiet hours allow")
+
+	// Below the threshold: no alert, nobody to text.
+	low := contract.AwaitFulfilmentInput{
+		OrderID: "SO-1", CurrentStatus: "Backorder: awaiting fulfillment",
+		Task: contract.CreateTaskInput{EpisodeKey: "ep-1", OrderID: "SO-1", Role: "inventory_clerk", Title: "Adjust SO-1"},
+	}
+	var out contract.AwaitFulfilmentResult
+	h.must(h.acts.AwaitFulfilment, low, &out)
+	assert.False(t, out.Alert.TextManager)
+	assert.Zero(t, h.count(`SELECT count(*) FROM active_alerts WHERE order_id = 'SO-1'`))
+
+	// The stamp fails last: the task and the alert before it go too.
+	broken := in
+	broken.OrderID = "SO-404"
+	broken.Task.EpisodeKey = "ep-5b"
+	broken.Alert = &contract.AlertWarehouseInput{IncidentID: "INC-other", OrderID: "SO-5", BackorderValue: "1.00", Currency: "EUR", ETA: "2026-12-07"}
+	requireBadData(t, h.run(h.acts.AwaitFulfilment, broken, nil), contract.ErrTypeOrderNotFound)
+	assert.Zero(t, h.count(`SELECT count(*) FROM tasks WHERE idem_key LIKE 'ep-5b/%'`))
+	assert.Zero(t, h.count(`SELECT count(*) FROM active_alerts WHERE incident_id = 'INC-other'`))
+}
+
+func TestAwaitFulfilmentWithoutPhone(t *testing.T) {
+	h := newHarness(t, func(s *Settings) { s.WarehouseManagerPhone = "" })
+	incident, _ := h.openIncident("SO-5", "ep-5", "2026-12-07")
+	alert := contract.AlertWarehouseInput{IncidentID: incident, OrderID: "SO-5", BackorderValue: "1000.01", Currency: "EUR", ETA: "2026-12-07"}
+	var out contract.AwaitFulfilmentResult
+	h.must(h.acts.AwaitFulfilment, contract.AwaitFulfilmentInput{
+		OrderID: "SO-5", CurrentStatus: "Backorder: awaiting fulfillment", Alert: &alert,
+		Task: contract.CreateTaskInput{EpisodeKey: "ep-5", OrderID: "SO-5", IncidentID: incident, Role: "inventory_clerk", Title: "Adjust SO-5"},
+	}, &out)
+	assert.False(t, out.Alert.TextManager, "nobody to text")
+	assert.Equal(t, 1, h.count(`SELECT count(*) FROM active_alerts WHERE order_id = 'SO-5'`), "the alert is still recorded")
 }
 
 // ledgerRow is what the notifications ledger holds for one key.

@@ -19,6 +19,7 @@ func TestContractNamesEveryActivity(t *testing.T) {
 		contract.ActivityLookupLeadTimes, contract.ActivityOpenIncident, contract.ActivityReviseIncident,
 		contract.ActivityEscalateIncident, contract.ActivityNotifyCustomer, contract.ActivityAlertWarehouse,
 		contract.ActivityTextWarehouse, contract.ActivityCompleteTask, contract.ActivityCloseBackorder,
+		contract.ActivityBeginInvestigation, contract.ActivityAwaitFulfilment,
 		contract.ActivityBusinessDayOf, contract.ActivityETAPassesAt, contract.ActivitySMSAllowedAt,
 		contract.ActivityBeginSweep, contract.ActivityFindOverdueBackorders, contract.ActivityStartBackorderWorkflows,
 		contract.ActivityFindClosedOrdersWithOpenIncidents, contract.ActivityFindUnacknowledgedCompletions,

@@ -1,8 +1,6 @@
 package workflows
 
 import (
-	"fmt"
-
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -24,6 +22,12 @@ const (
 	// customer hears of the new date within the notice cap, and past the
 	// cap the episode escalates.
 	adoptionMissesETA = 2
+	// fewerRoundTrips: the stage the sweep's start already shows is not
+	// upserted again; the lead times come with the assessment; the writes
+	// that always go together are one local activity and one transaction
+	// each (BeginInvestigation: steps 4 and 5; AwaitFulfilment: steps 11,
+	// 10's alert and 4).
+	fewerRoundTrips = 3
 )
 
 // BackorderWorkflow handles one backordered order: it sizes the delay and
@@ -70,7 +74,7 @@ func newBackorderWorkflow(ctx workflow.Context, in contract.BackorderInput) (*ba
 		cancelled: workflow.GetSignalChannel(ctx, contract.SignalOrderCancelled),
 		completed: workflow.GetSignalChannel(ctx, contract.SignalTaskCompleted),
 		requests:  workflow.NewChannel(ctx),
-		version:   workflow.GetVersion(ctx, lifecycleChange, workflow.DefaultVersion, adoptionMissesETA),
+		version:   workflow.GetVersion(ctx, lifecycleChange, workflow.DefaultVersion, fewerRoundTrips),
 	}
 	w.legacy = w.version < lifecycleReworked
 	w.notices, w.cancelNotices = workflow.WithCancel(ctx)
@@ -138,7 +142,7 @@ func (w *backorderWorkflow) handleBackorder(ctx workflow.Context) error {
 
 	// 2-3. The money at stake (backorder value) and the delay in days.
 	var assessed contract.Assessment
-	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, "assess the backorder: delay and value"), contract.ActivityAssessBackorder, contract.AssessInput{OrderID: s.OrderID, AsOf: s.AsOf}).Get(ctx, &assessed); err != nil {
+	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, "assess the backorder: delay, value and supplier lead times"), contract.ActivityAssessBackorder, contract.AssessInput{OrderID: s.OrderID, AsOf: s.AsOf}).Get(ctx, &assessed); err != nil {
 		return err
 	}
 	if assessed.Status != contract.OrderBackordered {
@@ -157,23 +161,21 @@ func (w *backorderWorkflow) handleBackorder(ctx workflow.Context) error {
 		s.MaxCustomerNotices = assessed.MaxCustomerNotices
 		w.adopt(assessed.OpenEpisode)
 	}
-	if err := w.setStage(ctx, contract.StageAssessing); err != nil {
+	if w.version >= fewerRoundTrips {
+		// The sweep started the workflow showing this stage.
+		w.showStage(ctx, contract.StageAssessing)
+	} else if err := w.setStage(ctx, contract.StageAssessing); err != nil {
 		return err
 	}
 
-	// 4. Keep the order record current.
-	if err := w.markOrder(ctx, "Backorder: investigating shortage"); err != nil {
-		return err
-	}
-
-	// 5. Procurement investigates the shortage.
-	if err := w.createTask(ctx, contract.RoleProcurementManager, "",
-		fmt.Sprintf("Investigate shortage on order %s (%d days late, %s %s at stake)", s.OrderID, s.DelayDays, s.BackorderValue, s.Currency)); err != nil {
+	// 4-5. Keep the order record current; procurement investigates the
+	// shortage.
+	if err := w.beginInvestigation(ctx); err != nil {
 		return err
 	}
 
 	// 6-7. Supplier lead times and the new ETA (estimated arrival date).
-	leadTimes, err := w.lookupLeadTimes(ctx)
+	leadTimes, err := w.leadTimes(ctx, assessed)
 	if err != nil {
 		return err
 	}
@@ -219,17 +221,15 @@ func (w *backorderWorkflow) handleBackorder(ctx workflow.Context) error {
 			return err
 		}
 	} else {
-		// 11. The inventory clerk adjusts expected arrivals.
-		if err := w.createTask(ctx, contract.RoleInventoryClerk, "",
-			fmt.Sprintf("Adjust expected stock arrivals for order %s (new ETA %s)", s.OrderID, eta)); err != nil {
-			return err
-		}
-		// 10. High value: an active alert now; the SMS goes out beside the
-		// rest, once quiet hours allow.
-		if assessed.AlertWarehouse {
-			if err := w.alertWarehouse(ctx); err != nil {
+		// 11, 10 and 4. The inventory clerk adjusts expected arrivals; high
+		// value: an active alert now, the SMS beside the rest once quiet
+		// hours allow; the order record says it waits.
+		if w.version >= fewerRoundTrips {
+			if err := w.awaitFulfilment(ctx, eta, assessed.AlertWarehouse); err != nil {
 				return err
 			}
+		} else if err := w.clerkTaskAndAlert(ctx, eta, assessed.AlertWarehouse); err != nil {
+			return err
 		}
 		// 9. Tell the customer, beside the rest: a slow or failing email
 		// provider holds up nothing else.
@@ -240,8 +240,10 @@ func (w *backorderWorkflow) handleBackorder(ctx workflow.Context) error {
 		}
 	}
 
-	if err := w.markOrder(ctx, w.waitingStatus()); err != nil {
-		return err
+	if w.version < fewerRoundTrips {
+		if err := w.markOrder(ctx, w.waitingStatus()); err != nil {
+			return err
+		}
 	}
 	return w.setStage(ctx, w.waitingStage())
 }
@@ -258,8 +260,7 @@ func (w *backorderWorkflow) notifyAlertAndTaskInRecordedOrder(ctx workflow.Conte
 			return err
 		}
 	}
-	return w.createTask(ctx, contract.RoleInventoryClerk, "",
-		fmt.Sprintf("Adjust expected stock arrivals for order %s (new ETA %s)", w.state.OrderID, notice.ETA))
+	return w.createTask(ctx, contract.RoleInventoryClerk, "", w.clerkTaskTitle(notice.ETA))
 }
 
 // adopt takes over the open episode of a run that ended without closing

@@ -116,6 +116,12 @@ func (w *backorderWorkflow) alertWarehouse(ctx workflow.Context) error {
 	if !alert.TextManager {
 		return nil
 	}
+	return w.textWhenAllowed(ctx)
+}
+
+// textWhenAllowed texts the warehouse manager now or, in quiet hours,
+// from the wait for fulfilment when they end.
+func (w *backorderWorkflow) textWhenAllowed(ctx workflow.Context) error {
 	now := workflow.Now(ctx)
 	var allowedAt time.Time
 	if err := workflow.ExecuteLocalActivity(withClockOptions(ctx, "when quiet hours allow the warehouse SMS"), contract.ActivitySMSAllowedAt, contract.SMSAllowedAtInput{At: now}).Get(ctx, &allowedAt); err != nil {
@@ -181,16 +187,103 @@ func (w *backorderWorkflow) task(id string) *contract.TaskState {
 // adopted episode gets its own tasks back, done ones included).
 func (w *backorderWorkflow) createTask(ctx workflow.Context, role contract.Role, purpose, title string) error {
 	var task contract.TaskRef
-	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, "create a task for "+string(role)+": "+title), contract.ActivityCreateTask, contract.CreateTaskInput{
-		EpisodeKey: w.state.EpisodeKey, OrderID: w.state.OrderID, IncidentID: w.state.IncidentID,
-		Role: role, Title: title, Purpose: purpose,
-	}).Get(ctx, &task); err != nil {
+	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, "create a task for "+string(role)+": "+title), contract.ActivityCreateTask, w.taskInput(role, purpose, title)).Get(ctx, &task); err != nil {
 		return err
 	}
+	w.addTask(task)
+	return nil
+}
+
+func (w *backorderWorkflow) taskInput(role contract.Role, purpose, title string) contract.CreateTaskInput {
+	return contract.CreateTaskInput{
+		EpisodeKey: w.state.EpisodeKey, OrderID: w.state.OrderID, IncidentID: w.state.IncidentID,
+		Role: role, Title: title, Purpose: purpose,
+	}
+}
+
+// addTask keeps a created task in the state, once.
+func (w *backorderWorkflow) addTask(task contract.TaskRef) {
 	if w.task(task.ID) == nil {
 		w.state.Tasks = append(w.state.Tasks, contract.TaskState{ID: task.ID, Role: task.Role, Status: task.Status})
 	}
+}
+
+// investigationStatus is the order's current_status while procurement
+// investigates.
+const investigationStatus = "Backorder: investigating shortage"
+
+// beginInvestigation is steps 4 and 5: the order record current, a task
+// for procurement; one transaction since fewerRoundTrips.
+func (w *backorderWorkflow) beginInvestigation(ctx workflow.Context) error {
+	s := &w.state
+	title := fmt.Sprintf("Investigate shortage on order %s (%d days late, %s %s at stake)", s.OrderID, s.DelayDays, s.BackorderValue, s.Currency)
+	if w.version < fewerRoundTrips {
+		if err := w.markOrder(ctx, investigationStatus); err != nil {
+			return err
+		}
+		return w.createTask(ctx, contract.RoleProcurementManager, "", title)
+	}
+	var task contract.TaskRef
+	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, "mark the order and create a task for "+string(contract.RoleProcurementManager)+": "+title),
+		contract.ActivityBeginInvestigation, contract.BeginInvestigationInput{
+			OrderID: s.OrderID, CurrentStatus: investigationStatus, Task: w.taskInput(contract.RoleProcurementManager, "", title),
+		}).Get(ctx, &task); err != nil {
+		return err
+	}
+	w.addTask(task)
 	return nil
+}
+
+func (w *backorderWorkflow) clerkTaskTitle(eta string) string {
+	return fmt.Sprintf("Adjust expected stock arrivals for order %s (new ETA %s)", w.state.OrderID, eta)
+}
+
+// clerkTaskAndAlert is steps 11 and 10 as runs started before
+// fewerRoundTrips take them: a step each.
+func (w *backorderWorkflow) clerkTaskAndAlert(ctx workflow.Context, eta string, highValue bool) error {
+	if err := w.createTask(ctx, contract.RoleInventoryClerk, "", w.clerkTaskTitle(eta)); err != nil {
+		return err
+	}
+	if !highValue {
+		return nil
+	}
+	return w.alertWarehouse(ctx)
+}
+
+// awaitFulfilment is steps 11, 10's alert and 4 in one transaction: the
+// clerk's task, the active alert of a high-value order, the order record
+// saying it waits. The SMS goes out beside the rest, once quiet hours
+// allow.
+func (w *backorderWorkflow) awaitFulfilment(ctx workflow.Context, eta string, highValue bool) error {
+	status := w.waitingStatus()
+	in := contract.AwaitFulfilmentInput{
+		OrderID: w.state.OrderID, CurrentStatus: status,
+		Task: w.taskInput(contract.RoleInventoryClerk, "", w.clerkTaskTitle(eta)),
+	}
+	summary := "create a task for " + string(contract.RoleInventoryClerk) + ", mark the order: " + status
+	if highValue {
+		alert := w.alertInput()
+		in.Alert = &alert
+		summary = "create a task for " + string(contract.RoleInventoryClerk) + ", raise the warehouse alert (high value), mark the order: " + status
+	}
+	var out contract.AwaitFulfilmentResult
+	if err := workflow.ExecuteLocalActivity(withDatabaseOptions(ctx, summary), contract.ActivityAwaitFulfilment, in).Get(ctx, &out); err != nil {
+		return err
+	}
+	w.addTask(out.Task)
+	if !out.Alert.TextManager {
+		return nil
+	}
+	return w.textWhenAllowed(ctx)
+}
+
+// leadTimes are step 6's: with the assessment since fewerRoundTrips, a
+// step of their own before.
+func (w *backorderWorkflow) leadTimes(ctx workflow.Context, assessed contract.Assessment) (contract.LeadTimes, error) {
+	if w.version >= fewerRoundTrips && assessed.LeadTimes != nil {
+		return *assessed.LeadTimes, nil
+	}
+	return w.lookupLeadTimes(ctx)
 }
 
 func (w *backorderWorkflow) lookupLeadTimes(ctx workflow.Context) (contract.LeadTimes, error) {
@@ -213,8 +306,7 @@ func (w *backorderWorkflow) markOrder(ctx workflow.Context, currentStatus string
 // setStage moves the workflow to a stage and shows it in the Web UI: the
 // search attributes, and what it does or waits on now.
 func (w *backorderWorkflow) setStage(ctx workflow.Context, stage contract.Stage) error {
-	w.state.Stage = stage
-	workflow.SetCurrentDetails(ctx, describe.CurrentDetails(w.state))
+	w.showStage(ctx, stage)
 	value, _ := decimal.NewFromString(w.state.BackorderValue)
 	return workflow.UpsertTypedSearchAttributes(ctx,
 		contract.OrderIDKey.ValueSet(w.state.OrderID),
@@ -222,6 +314,13 @@ func (w *backorderWorkflow) setStage(ctx workflow.Context, stage contract.Stage)
 		contract.BackorderValueKey.ValueSet(value.InexactFloat64()),
 		contract.DelayDaysKey.ValueSet(int64(w.state.DelayDays)),
 	)
+}
+
+// showStage moves the workflow to a stage its search attributes show
+// already, and says in the Web UI what it does or waits on now.
+func (w *backorderWorkflow) showStage(ctx workflow.Context, stage contract.Stage) {
+	w.state.Stage = stage
+	workflow.SetCurrentDetails(ctx, describe.CurrentDetails(w.state))
 }
 
 // today is the business date now, from the last day boundary the workflow

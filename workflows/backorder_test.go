@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -45,11 +46,15 @@ func TestBackorderWorkflow(t *testing.T) {
 	suite.Run(t, new(BackorderWorkflowSuite))
 }
 
-// call is one mocked activity execution as the workflow made it.
+// call is one step of a mocked activity execution as the workflow made
+// it: an activity that does several steps in one transaction
+// (BeginInvestigation, AwaitFulfilment) makes a call per step.
 type call struct {
-	// Step names the activity, with the detail that tells two calls of it
+	// Step names the step, with the detail that tells two calls of it
 	// apart ("CreateTask: inventory_clerk").
-	Step  string
+	Step string
+	// Name is the step's own activity (CreateTask), Activity the one
+	// executed (AwaitFulfilment).
 	Name  string
 	At    time.Time
 	Input any
@@ -66,7 +71,9 @@ type backorderHarness struct {
 	// assessErrs fails the calls at the same positions (nil: answer).
 	assessments []contract.Assessment
 	assessErrs  []error
-	// leadTimes answers LookupLeadTimes, one per call, the last repeated.
+	// leadTimes answers the lookups of lead times, one per lookup, the
+	// last repeated: with the assessment (since fewerRoundTrips), or
+	// LookupLeadTimes.
 	leadTimes []contract.LeadTimes
 	// notices answers NotifyCustomer, one per call, the last repeated.
 	notices []contract.NotificationOutcome
@@ -82,8 +89,10 @@ type backorderHarness struct {
 	// is in flight.
 	hooks map[string]func()
 
-	mu    sync.Mutex
-	calls []call
+	mu              sync.Mutex
+	calls           []call
+	executions      []string
+	leadTimeLookups int
 }
 
 func (s *BackorderWorkflowSuite) newHarness() *backorderHarness {
@@ -114,30 +123,44 @@ func (s *BackorderWorkflowSuite) newHarness() *backorderHarness {
 			if n < len(h.assessErrs) && h.assessErrs[n] != nil {
 				return contract.Assessment{}, h.assessErrs[n]
 			}
-			return nth(h.assessments, n), nil
+			assessed := nth(h.assessments, n)
+			if assessed.LeadTimes == nil {
+				lt := h.nextLeadTimes()
+				assessed.LeadTimes = &lt
+			}
+			return assessed, nil
 		})
 	env.OnActivity(a.MarkOrderChecked, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in contract.MarkOrderCheckedInput) error {
-			h.record("MarkOrderChecked", "MarkOrderChecked: "+in.CurrentStatus, in)
+			h.execute("MarkOrderChecked")
+			h.markOrder(in)
 			return nil
 		})
 	env.OnActivity(a.CreateTask, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in contract.CreateTaskInput) (contract.TaskRef, error) {
-			step := "CreateTask: " + string(in.Role)
-			if in.Purpose != "" {
-				step += " (" + in.Purpose + ")"
+			h.execute("CreateTask")
+			return h.createTask(in), nil
+		})
+	env.OnActivity(a.BeginInvestigation, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in contract.BeginInvestigationInput) (contract.TaskRef, error) {
+			h.execute("BeginInvestigation")
+			h.markOrder(contract.MarkOrderCheckedInput{OrderID: in.OrderID, CurrentStatus: in.CurrentStatus})
+			return h.createTask(in.Task), nil
+		})
+	env.OnActivity(a.AwaitFulfilment, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in contract.AwaitFulfilmentInput) (contract.AwaitFulfilmentResult, error) {
+			h.execute("AwaitFulfilment")
+			out := contract.AwaitFulfilmentResult{Task: h.createTask(in.Task)}
+			if in.Alert != nil {
+				out.Alert = h.alertWarehouse(*in.Alert)
 			}
-			h.record("CreateTask", step, in)
-			id := taskIDs[in.Role]
-			if in.Purpose != "" {
-				id += "-" + in.Purpose
-			}
-			return contract.TaskRef{ID: id, Role: in.Role, Status: "open"}, nil
+			h.markOrder(contract.MarkOrderCheckedInput{OrderID: in.OrderID, CurrentStatus: in.CurrentStatus})
+			return out, nil
 		})
 	env.OnActivity(a.LookupLeadTimes, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in contract.LookupLeadTimesInput) (contract.LeadTimes, error) {
-			n := h.record("LookupLeadTimes", "LookupLeadTimes", in)
-			return nth(h.leadTimes, n), nil
+			h.record("LookupLeadTimes", "LookupLeadTimes", in)
+			return h.nextLeadTimes(), nil
 		})
 	env.OnActivity(a.OpenIncident, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in contract.OpenIncidentInput) (string, error) {
@@ -164,8 +187,8 @@ func (s *BackorderWorkflowSuite) newHarness() *backorderHarness {
 		})
 	env.OnActivity(a.AlertWarehouse, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in contract.AlertWarehouseInput) (contract.AlertOutcome, error) {
-			h.record("AlertWarehouse", "AlertWarehouse", in)
-			return h.alert, nil
+			h.execute("AlertWarehouse")
+			return h.alertWarehouse(in), nil
 		})
 	env.OnActivity(a.TextWarehouse, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in contract.AlertWarehouseInput) (contract.NotificationOutcome, error) {
@@ -188,9 +211,27 @@ func (s *BackorderWorkflowSuite) newHarness() *backorderHarness {
 // taskIDs are the ids the mocked CreateTask hands out per role.
 var taskIDs = map[contract.Role]string{contract.RoleProcurementManager: "T-1", contract.RoleInventoryClerk: "T-2"}
 
-// record notes a call and returns how many calls of the activity came
-// before it.
+// record notes a call of activity name and returns how many calls of it
+// came before.
 func (h *backorderHarness) record(name, step string, in any) int {
+	h.execute(name)
+	return h.recordStep(name, step, in)
+}
+
+// execute notes that the workflow executed an activity (not a notice).
+func (h *backorderHarness) execute(activity string) {
+	if isNotice(activity) {
+		return
+	}
+	h.mu.Lock()
+	h.executions = append(h.executions, activity)
+	h.mu.Unlock()
+}
+
+// recordStep notes a step, of its own or of an activity doing several
+// (named by the step's own activity), and returns how many of it came
+// before.
+func (h *backorderHarness) recordStep(name, step string, in any) int {
 	h.mu.Lock()
 	n := 0
 	for _, c := range h.calls {
@@ -205,6 +246,45 @@ func (h *backorderHarness) record(name, step string, in any) int {
 		hook()
 	}
 	return n
+}
+
+func (h *backorderHarness) markOrder(in contract.MarkOrderCheckedInput) {
+	h.recordStep("MarkOrderChecked", "MarkOrderChecked: "+in.CurrentStatus, in)
+}
+
+func (h *backorderHarness) createTask(in contract.CreateTaskInput) contract.TaskRef {
+	step := "CreateTask: " + string(in.Role)
+	if in.Purpose != "" {
+		step += " (" + in.Purpose + ")"
+	}
+	h.recordStep("CreateTask", step, in)
+	id := taskIDs[in.Role]
+	if in.Purpose != "" {
+		id += "-" + in.Purpose
+	}
+	return contract.TaskRef{ID: id, Role: in.Role, Status: "open"}
+}
+
+func (h *backorderHarness) alertWarehouse(in contract.AlertWarehouseInput) contract.AlertOutcome {
+	h.recordStep("AlertWarehouse", "AlertWarehouse", in)
+	return h.alert
+}
+
+// nextLeadTimes answers the next lookup of lead times.
+func (h *backorderHarness) nextLeadTimes() contract.LeadTimes {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := h.leadTimeLookups
+	h.leadTimeLookups++
+	return nth(h.leadTimes, n)
+}
+
+// executed lists the activities the workflow executed, in order; notices
+// run beside and are left out.
+func (h *backorderHarness) executed() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.executions)
 }
 
 // steps lists the activity calls in the order the workflow made them.
@@ -337,7 +417,6 @@ var firstRunSteps = []string{
 	"AssessBackorder",
 	"MarkOrderChecked: Backorder: investigating shortage",
 	"CreateTask: procurement_manager",
-	"LookupLeadTimes",
 	"OpenIncident",
 	"CreateTask: inventory_clerk",
 	"MarkOrderChecked: Backorder: awaiting fulfillment",
@@ -420,6 +499,85 @@ func (s *BackorderWorkflowSuite) TestHappyPathFulfilled() {
 	}, final.Tasks)
 }
 
+// Since fewerRoundTrips a first run reads the order once (the lead times
+// come with the assessment), writes in three transactions (the
+// investigation, the incident, what it waits with) and upserts its stage
+// only when it changes from the one the sweep started it with. Runs
+// started before keep their recorded steps.
+func (s *BackorderWorkflowSuite) TestFirstRunRoundTrips() {
+	before := []string{"AssessBackorder", "MarkOrderChecked", "CreateTask", "LookupLeadTimes", "OpenIncident", "CreateTask"}
+	for _, tc := range []struct {
+		name      string
+		version   workflow.Version
+		highValue bool
+		executed  []string
+		stages    []string
+	}{
+		{
+			name: "now", version: fewerRoundTrips,
+			executed: []string{"AssessBackorder", "BeginInvestigation", "OpenIncident", "AwaitFulfilment", "CloseBackorder"},
+			stages:   []string{"awaiting_fulfillment", "fulfilled"},
+		},
+		{
+			name: "now, high value", version: fewerRoundTrips, highValue: true,
+			executed: []string{"AssessBackorder", "BeginInvestigation", "OpenIncident", "AwaitFulfilment", "CloseBackorder"},
+			stages:   []string{"awaiting_fulfillment", "fulfilled"},
+		},
+		{
+			name: "started before fewerRoundTrips", version: adoptionMissesETA,
+			executed: append(slices.Clone(before), "MarkOrderChecked", "CloseBackorder"),
+			stages:   []string{"assessing", "awaiting_fulfillment", "fulfilled"},
+		},
+		{
+			name: "started before fewerRoundTrips, high value", version: adoptionMissesETA, highValue: true,
+			executed: append(slices.Clone(before), "AlertWarehouse", "MarkOrderChecked", "CloseBackorder"),
+			stages:   []string{"assessing", "awaiting_fulfillment", "fulfilled"},
+		},
+	} {
+		s.Run(tc.name, func() {
+			h := s.newHarness()
+			h.assessments = []contract.Assessment{assessment("1500.00", tc.highValue)}
+			h.env.OnGetVersion(lifecycleChange, workflow.DefaultVersion, fewerRoundTrips).Return(tc.version)
+			var stages []string
+			h.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+				if stage, ok := args.Get(0).(temporal.SearchAttributes).GetKeyword(contract.BackorderStageKey); ok {
+					stages = append(stages, stage)
+				}
+			}).Return(nil)
+			var waiting contract.BackorderState
+			h.statusAt("2025-03-10T10:00:00Z", &waiting)
+			h.signalAt("2025-03-10T12:00:00Z", contract.SignalOrderFulfilled, contract.OrderFulfilledSignal{})
+
+			h.run(firstRun())
+
+			s.Equal(tc.executed, h.executed())
+			s.Equal(tc.stages, stages)
+			steps := []string{
+				"AssessBackorder",
+				"MarkOrderChecked: Backorder: investigating shortage",
+				"CreateTask: procurement_manager",
+				"OpenIncident",
+				"CreateTask: inventory_clerk",
+			}
+			if tc.version < fewerRoundTrips {
+				steps = slices.Insert(steps, 3, "LookupLeadTimes")
+			}
+			var alerts []contract.AlertWarehouseInput
+			if tc.highValue {
+				steps = append(steps, "AlertWarehouse")
+				alerts = []contract.AlertWarehouseInput{{IncidentID: "INC-1", OrderID: "SO-1", BackorderValue: "1500.00", Currency: "USD", ETA: "2025-03-24"}}
+			}
+			steps = append(steps, "MarkOrderChecked: Backorder: awaiting fulfillment", "CloseBackorder: fulfilled")
+			s.Equal(steps, h.steps(), "the same steps in the same order, the lead times apart before")
+			s.Equal(alerts, inputsOf[contract.AlertWarehouseInput](h, "AlertWarehouse"))
+			s.Equal(tc.highValue, waiting.WarehouseAlerted)
+			s.Equal(openTasks(), waiting.Tasks)
+			s.Equal("2025-03-24", waiting.NewETA, "as-of + the longest lead time, however looked up")
+			s.Equal(contract.StageFulfilled, h.result().Stage)
+		})
+	}
+}
+
 func (s *BackorderWorkflowSuite) TestWarehouseAlertFollowsAssessment() {
 	alertInput := contract.AlertWarehouseInput{
 		IncidentID: "INC-1", OrderID: "SO-1", BackorderValue: "1500.00", Currency: "USD", ETA: "2025-03-24",
@@ -466,7 +624,6 @@ func (s *BackorderWorkflowSuite) TestWarehouseAlertFollowsAssessment() {
 					"AssessBackorder",
 					"MarkOrderChecked: Backorder: investigating shortage",
 					"CreateTask: procurement_manager",
-					"LookupLeadTimes",
 					"OpenIncident",
 					"CreateTask: inventory_clerk",
 					"AlertWarehouse",
@@ -514,7 +671,7 @@ func (s *BackorderWorkflowSuite) TestQuietHoursDeferTheSMS() {
 	texts := h.callsOf("TextWarehouse")
 	s.Require().Len(texts, 1)
 	s.Equal(utc("2025-03-10T11:00:00Z"), texts[0].At, "07:00 in New York, when quiet hours end")
-	s.Equal(append(append([]string{}, firstRunSteps[:6]...),
+	s.Equal(append(append([]string{}, firstRunSteps[:5]...),
 		"AlertWarehouse",
 		"MarkOrderChecked: Backorder: awaiting fulfillment",
 		"CloseBackorder: fulfilled",
@@ -617,7 +774,6 @@ func (s *BackorderWorkflowSuite) TestRecheckWhenETAPassesUnfulfilled() {
 
 	s.Equal(append(append([]string{}, firstRunSteps...),
 		"AssessBackorder",
-		"LookupLeadTimes",
 		"ReviseIncident: v2",
 		"MarkOrderChecked: Backorder: awaiting fulfillment (ETA revised)",
 		"CloseBackorder: fulfilled",
@@ -961,9 +1117,9 @@ func (s *BackorderWorkflowSuite) TestOutcomeBeforeCustomerNotified() {
 			},
 		},
 		{
-			name: "cancelled while lead times are looked up", signal: contract.SignalOrderCancelled, wantOutcome: "cancelled",
+			name: "cancelled while procurement's task is created", signal: contract.SignalOrderCancelled, wantOutcome: "cancelled",
 			send: func(h *backorderHarness, signal string) {
-				h.hooks["LookupLeadTimes"] = func() { h.env.SignalWorkflow(signal, nil) }
+				h.hooks["CreateTask"] = func() { h.env.SignalWorkflow(signal, nil) }
 			},
 		},
 	} {
@@ -977,7 +1133,6 @@ func (s *BackorderWorkflowSuite) TestOutcomeBeforeCustomerNotified() {
 				"AssessBackorder",
 				"MarkOrderChecked: Backorder: investigating shortage",
 				"CreateTask: procurement_manager",
-				"LookupLeadTimes",
 				"OpenIncident",
 				"CloseBackorder: " + string(tc.wantOutcome),
 			}, h.steps(), "no customer notice, no inventory task")

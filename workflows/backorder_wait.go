@@ -186,7 +186,7 @@ func (w *backorderWorkflow) recheck(ctx workflow.Context) error {
 	if !w.legacy {
 		s.Today, s.TodayEndsAt = assessed.Today, assessed.TodayEndsAt
 	}
-	leadTimes, err := w.lookupLeadTimes(ctx)
+	leadTimes, err := w.leadTimes(ctx, assessed)
 	if err != nil {
 		return err
 	}

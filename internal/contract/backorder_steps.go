@@ -34,6 +34,9 @@ type Assessment struct {
 	// OpenEpisode is the order's open incident, if one is open: the
 	// episode of a workflow that ended without closing it, to be continued.
 	OpenEpisode *OpenEpisode `json:"open_episode,omitempty"`
+	// LeadTimes are the backordered lines' lead times, from the same read
+	// of the order (LookupLeadTimes's answer, without a step of its own).
+	LeadTimes *LeadTimes `json:"lead_times,omitempty"`
 }
 
 // OpenEpisode is an open incident a new workflow takes over.
@@ -85,6 +88,32 @@ type TaskRef struct {
 	ID     string     `json:"id"`
 	Role   Role       `json:"role"`
 	Status TaskStatus `json:"status"`
+}
+
+// BeginInvestigationInput is steps 4 and 5 in one transaction: the order
+// stamped with CurrentStatus, procurement's task created.
+type BeginInvestigationInput struct {
+	OrderID       string          `json:"order_id"`
+	CurrentStatus string          `json:"current_status"`
+	Task          CreateTaskInput `json:"task"`
+}
+
+// AwaitFulfilmentInput is what an episode records before it waits, in one
+// transaction: the inventory clerk's task (step 11), the active alert of a
+// high-value order (step 10), the order's stage (step 4).
+type AwaitFulfilmentInput struct {
+	OrderID       string          `json:"order_id"`
+	CurrentStatus string          `json:"current_status"`
+	Task          CreateTaskInput `json:"task"`
+	// Alert is the high-value alert; nil for an order below the threshold.
+	Alert *AlertWarehouseInput `json:"alert,omitempty"`
+}
+
+// AwaitFulfilmentResult is the clerk's task and whether the warehouse
+// manager is to be texted.
+type AwaitFulfilmentResult struct {
+	Task  TaskRef      `json:"task"`
+	Alert AlertOutcome `json:"alert"`
 }
 
 // LookupLeadTimesInput names the order whose backordered lines to look up.

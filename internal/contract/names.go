@@ -61,6 +61,10 @@ const (
 	ActivityTextWarehouse    = "TextWarehouse"
 	ActivityCompleteTask     = "CompleteTask"
 	ActivityCloseBackorder   = "CloseBackorder"
+	// Writes that always go together, one transaction each: steps 4 and
+	// 5; steps 11, 10's alert and 4 before the wait.
+	ActivityBeginInvestigation = "BeginInvestigation"
+	ActivityAwaitFulfilment    = "AwaitFulfilment"
 	// Dates and instants in the business timezone, which workflow code
 	// cannot load.
 	ActivityBusinessDayOf = "BusinessDayOf"

@@ -175,7 +175,11 @@ type Alert struct {
 
 // RaiseAlert records an active alert once per key.
 func (s *Store) RaiseAlert(ctx context.Context, a Alert) error {
-	_, err := s.pool.Exec(ctx, `
+	return raiseAlert(ctx, s.pool, a)
+}
+
+func raiseAlert(ctx context.Context, q queryer, a Alert) error {
+	_, err := q.Exec(ctx, `
 		INSERT INTO active_alerts (key, order_id, incident_id, kind, message)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING`,
 		a.Key, a.OrderID, a.IncidentID, a.Kind, a.Message)

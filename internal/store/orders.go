@@ -77,7 +77,11 @@ func (s *Store) Order(ctx context.Context, orderID string) (OrderDetail, error) 
 
 // MarkOrderChecked stamps last_checked_at and the human-readable stage.
 func (s *Store) MarkOrderChecked(ctx context.Context, orderID, currentStatus string) error {
-	tag, err := s.pool.Exec(ctx,
+	return markOrderChecked(ctx, s.pool, orderID, currentStatus)
+}
+
+func markOrderChecked(ctx context.Context, q queryer, orderID, currentStatus string) error {
+	tag, err := q.Exec(ctx,
 		`UPDATE orders SET last_checked_at = now(), current_status = $2, updated_at = now() WHERE id = $1`,
 		orderID, currentStatus)
 	if err != nil {

@@ -50,11 +50,15 @@ type NewTask struct {
 // CreateTask creates the task for its key, or returns the one created by an
 // earlier attempt.
 func (s *Store) CreateTask(ctx context.Context, nt NewTask) (Task, error) {
+	return createTask(ctx, s.pool, nt)
+}
+
+func createTask(ctx context.Context, q queryer, nt NewTask) (Task, error) {
 	var incident *string
 	if nt.IncidentID != "" {
 		incident = &nt.IncidentID
 	}
-	t, err := scanTask(s.pool.QueryRow(ctx, `
+	t, err := scanTask(q.QueryRow(ctx, `
 		INSERT INTO tasks (idem_key, order_id, incident_id, role, title)
 		VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (idem_key) DO UPDATE SET idem_key = EXCLUDED.idem_key

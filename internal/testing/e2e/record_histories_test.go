@@ -26,7 +26,8 @@ import (
 // what workflows/replay_test.go replays in `make test`; re-record only for an
 // intended change made safe with workflow.GetVersion (docs/development.md, "Changing
 // workflows safely"). Histories named legacy_* were recorded before
-// lifecycle-2026-11 and keep that branch replayable: never re-record them.
+// lifecycle-2026-11 and keep that branch replayable, lifecycle2_* at its
+// version 2, before fewerRoundTrips: never re-record them.
 var recordHistories = flag.Bool("record-histories", false,
 	"run real scenarios and write their workflow histories to workflows/testdata/histories")
 

@@ -66,8 +66,8 @@ func TestWebUIShowsWhatEachBackorderIsAbout(t *testing.T) {
 		}
 		all := strings.Join(summaries, "\n")
 		for _, want := range []string{
-			"assess the backorder: delay and value",
-			"look up supplier lead times",
+			"assess the backorder: delay, value and supplier lead times",
+			"mark the order and create a task for procurement_manager",
 			"log the incident: ETA " + eta,
 			"email customer: delay notice, ETA " + eta,
 			"wait until ETA " + eta + " passes",
