@@ -113,6 +113,22 @@ type taskPage struct {
 	Form     completeForm
 }
 
+// pathTask loads the task named in the path; when there is none, or it
+// cannot be read, it has answered the request and says false.
+func (s *Server) pathTask(w http.ResponseWriter, r *http.Request, u store.User) (store.Task, bool) {
+	id := r.PathValue("id")
+	t, err := s.db.Task(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.notFound(w, r, u, fmt.Sprintf("There is no task %s.", id))
+		return t, false
+	}
+	if err != nil {
+		s.serverError(w, r, &u, err)
+		return t, false
+	}
+	return t, true
+}
+
 func (s *Server) task(w http.ResponseWriter, r *http.Request, u store.User) {
 	s.showTask(w, r, u, http.StatusOK, completeForm{})
 }
@@ -120,14 +136,8 @@ func (s *Server) task(w http.ResponseWriter, r *http.Request, u store.User) {
 // showTask renders the task page, with form as sent when it was refused.
 func (s *Server) showTask(w http.ResponseWriter, r *http.Request, u store.User, status int, form completeForm) {
 	ctx := r.Context()
-	id := r.PathValue("id")
-	t, err := s.db.Task(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(w, r, u, fmt.Sprintf("There is no task %s.", id))
-		return
-	}
-	if err != nil {
-		s.serverError(w, r, &u, err)
+	t, ok := s.pathTask(w, r, u)
+	if !ok {
 		return
 	}
 	order, err := s.db.Order(ctx, t.OrderID)
@@ -165,14 +175,8 @@ func (s *Server) showTask(w http.ResponseWriter, r *http.Request, u store.User, 
 
 func (s *Server) completeTask(w http.ResponseWriter, r *http.Request, u store.User) {
 	ctx := r.Context()
-	id := r.PathValue("id")
-	t, err := s.db.Task(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(w, r, u, fmt.Sprintf("There is no task %s.", id))
-		return
-	}
-	if err != nil {
-		s.serverError(w, r, &u, err)
+	t, ok := s.pathTask(w, r, u)
+	if !ok {
 		return
 	}
 	if !canWork(u, t.Role) {
