@@ -39,10 +39,10 @@ import (
 
 // UpgradeFrom is the release the drill upgrades from unless UPGRADE_FROM
 // names another: the last commit before the newest workflow.GetVersion
-// change (lifecycle-2026-11 version 2, adoptionMissesETA), so its runs
-// record version 1 and the current code must replay them. Move it to the
+// change (lifecycle-2026-11 version 3, fewerRoundTrips), so its runs
+// record version 2 and the current code must replay them. Move it to the
 // commit before your change when you add one.
-const UpgradeFrom = "729d4f005275c588cb7fcb1e699b4f47734e7b72"
+const UpgradeFrom = "d16fb35bf1e8cc8b8f31891ee3bdc717c2b50972"
 
 // ErrReleaseUnavailable: the release to upgrade from cannot be built here
 // (no git, not a checkout, or a clone without that commit).
