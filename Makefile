@@ -92,7 +92,7 @@ test: check
 	echo "TEMPORAL_CLI_PATH=$$TEMPORAL_CLI_PATH"; \
 	$(GO) test -count=1 -timeout 20m ./...
 
-## bench: the whole-process benchmark (BENCH_ORDERS, BENCH_OVERDUE, BENCH_REPORT_INCIDENTS); writes bench/results.json
+## bench: the whole-process benchmark (BENCH_ORDERS, BENCH_OVERDUE, BENCH_REPORT_INCIDENTS, BENCH_SKIP); writes bench/results.json
 bench: tools postgres build
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)"; \
 	export TEMPORAL_CLI_PATH; \

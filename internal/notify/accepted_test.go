@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -167,4 +168,36 @@ func TestDatabaseLostBeforeTheCallStillSendsTheSMS(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "sent", out.Status)
 	assert.Len(t, fake.Accepted(), 1)
+}
+
+// An attempt heartbeats only once it has run for a second: a call the
+// provider answers at once costs the server no heartbeat (one state
+// transition per order), and a slow one is still kept alive well inside
+// the 5 s heartbeat timeout.
+func TestOnlyASlowAttemptHeartbeats(t *testing.T) {
+	f := newFixture(t)
+	fake := sendgridfake.New(sendGridKey)
+	t.Cleanup(fake.Close)
+	d := notify.Delivery{
+		Ledger: f.s, Log: f.log,
+		Provider: notify.NewSendGrid(notify.SendGridOptions{APIKey: sendGridKey, From: "backorders@shop.example", BaseURL: fake.URL}),
+	}
+	heartbeats := func(key string) int {
+		var suite testsuite.WorkflowTestSuite
+		env := suite.NewTestActivityEnvironment()
+		env.RegisterActivityWithOptions(func(ctx context.Context) (notify.Outcome, error) {
+			ctx, stop := notify.Attempt(ctx)
+			defer stop()
+			return d.Send(ctx, f.email(key))
+		}, activity.RegisterOptions{Name: "Send"})
+		n := 0
+		env.SetOnActivityHeartbeatListener(func(*activity.Info, converter.EncodedValues) { n++ })
+		_, err := env.ExecuteActivity("Send")
+		require.NoError(t, err)
+		return n
+	}
+	assert.Zero(t, heartbeats("fast"), "a call answered at once")
+	fake.Push(fakes.Slow(2500 * time.Millisecond))
+	assert.Positive(t, heartbeats("slow"), "a call answered after 2.5 s heartbeats")
+	assert.Len(t, fake.Accepted(), 2)
 }

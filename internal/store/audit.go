@@ -60,6 +60,27 @@ func (s *Store) CountCheckedOrders(ctx context.Context) (int, error) {
 	return s.count(ctx, `SELECT count(*) FROM orders WHERE last_checked_at IS NOT NULL`)
 }
 
+// noticeSettled is the condition that a notifications row is settled:
+// sent, recorded or failed, or unknown and not to be sent again (an SMS,
+// or an email after two uncertain sends).
+const noticeSettled = `status IN ('sent', 'recorded', 'failed') OR (status = 'unknown' AND (channel = 'sms' OR uncertain_sends >= 2))`
+
+// PendingNotificationKeys lists the notifications whose provider call is
+// in flight, or was when its attempt ended.
+func (s *Store) PendingNotificationKeys(ctx context.Context) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT key FROM notifications WHERE status = 'pending' ORDER BY key`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// CountNotificationsSettled counts the notifications of keys that are
+// settled (noticeSettled).
+func (s *Store) CountNotificationsSettled(ctx context.Context, keys []string) (int, error) {
+	return s.count(ctx, `SELECT count(*) FROM notifications WHERE key = ANY($1) AND (`+noticeSettled+`)`, keys)
+}
+
 // CountAwaitingNoticesSettled counts the orders whose current_status is
 // currentStatus (awaiting fulfilment) and whose notices are settled on the
 // ledger: the customer email, and the warehouse SMS of an order with an
@@ -69,10 +90,7 @@ func (s *Store) CountCheckedOrders(ctx context.Context) (int, error) {
 // not mean the customer was told.
 func (s *Store) CountAwaitingNoticesSettled(ctx context.Context, currentStatus string) (int, error) {
 	return s.count(ctx, `
-		WITH settled AS (
-		    SELECT order_id, channel FROM notifications
-		    WHERE status IN ('sent', 'recorded', 'failed')
-		       OR (status = 'unknown' AND (channel = 'sms' OR uncertain_sends >= 2)))
+		WITH settled AS (SELECT order_id, channel FROM notifications WHERE `+noticeSettled+`)
 		SELECT count(*) FROM orders o
 		WHERE o.current_status = $1
 		  AND EXISTS (SELECT 1 FROM settled n WHERE n.order_id = o.id AND n.channel = 'email')

@@ -25,6 +25,10 @@ var Drills = []Drill{
 		Fault: termWorkerDuringSends,
 	},
 	{
+		Name: "notice-kill", Title: "worker SIGKILLed the moment a customer notice reached the provider, restarted",
+		UncertainSends: true, Fault: killWorkerMidNotice,
+	},
+	{
 		Name: "server-kill", Title: "Temporal dev server SIGKILLed, restarted on its SQLite file",
 		Fault: killServer,
 	},
@@ -256,6 +260,60 @@ func termWorkerDuringSends(ctx context.Context, r *run) error {
 	r.recoveredAt = time.Now()
 	r.note("SIGTERM with %d provider calls in flight; the worker exited %.1fs later", inFlight, took.Seconds())
 	r.check("provider calls were in flight at SIGTERM", inFlight > 0, "%d", inFlight)
+	return nil
+}
+
+// killWorkerMidNotice: make the providers slow, SIGKILL the worker as soon
+// as a call reaches one (well inside the attempt's first second, before
+// it ever heartbeats), restart it. The attempts it held must be given up
+// at the 5 s heartbeat timeout, timed from their start, not at the 30 s
+// start-to-close: every notice cut by the kill is settled within
+// RecoveryBound of it.
+func killWorkerMidNotice(ctx context.Context, r *run) error {
+	if err := r.untilEmailsAccepted(ctx, max(r.n/10, 1)); err != nil {
+		return err
+	}
+	replies := make([]fakes.Reply, 4*r.n)
+	for i := range replies {
+		replies[i] = fakes.Slow(time.Minute)
+	}
+	for _, s := range []*fakes.Script{&r.st.SendGrid.Script, &r.st.Twilio.Script} {
+		s.Push(replies...)
+	}
+	err := r.st.waitUntil(ctx, "a provider call in flight", r.opts.Limit, func(context.Context) (bool, string, error) {
+		n := r.st.SendGrid.InFlight() + r.st.Twilio.InFlight()
+		return n > 0, fmt.Sprintf("%d in flight", n), nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := r.st.KillWorkers(); err != nil {
+		return err
+	}
+	killed := time.Now()
+	cut, err := within(ctx, r.st.Store.PendingNotificationKeys)
+	if err != nil {
+		return err
+	}
+	for _, s := range []*fakes.Script{&r.st.SendGrid.Script, &r.st.Twilio.Script} {
+		for s.Next().Delay != 0 {
+		}
+	}
+	if err := r.st.StartWorker(); err != nil {
+		return err
+	}
+	r.recoveredAt = time.Now()
+	err = r.st.waitUntil(ctx, "the notices cut by the kill settled", r.opts.Limit, func(ctx context.Context) (bool, string, error) {
+		got, err := within(ctx, func(ctx context.Context) (int, error) { return r.st.Store.CountNotificationsSettled(ctx, cut) })
+		return got == len(cut), fmt.Sprintf("%d of %d settled", got, len(cut)), err
+	})
+	if err != nil {
+		return err
+	}
+	settled := time.Since(killed)
+	r.note("SIGKILL with %d notices in flight, settled %.1fs later", len(cut), settled.Seconds())
+	r.check("notices were in flight at SIGKILL", len(cut) > 0, "%d", len(cut))
+	r.check(fmt.Sprintf("the notices cut by the kill settled within %s of it", RecoveryBound), settled <= RecoveryBound, "%.1fs", settled.Seconds())
 	return nil
 }
 

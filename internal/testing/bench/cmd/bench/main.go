@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/acme/backorders/internal/testing/bench"
@@ -35,9 +36,10 @@ plain-loop baseline, the weekly report over a year of history, and the
 invariants.
 
 Environment: BENCH_ORDERS (default 1000000), BENCH_OVERDUE (default 10000),
-BENCH_REPORT_INCIDENTS (default 500000), DATABASE_URL (its server hosts
-the benchmark's databases). The scale point of BENCHMARKS.md:
-BENCH_ORDERS=10000000 BENCH_OVERDUE=100000 make bench.`, nil)
+BENCH_REPORT_INCIDENTS (default 500000), BENCH_SKIP (optional steps not
+to run, comma-separated: ceiling, baseline, report), DATABASE_URL (its
+server hosts the benchmark's databases). The scale point of BENCHMARKS.md:
+BENCH_ORDERS=10000000 BENCH_OVERDUE=100000 BENCH_SKIP=ceiling,baseline make bench.`, nil)
 	flag.Parse()
 	if err := run(*out, *workerBin); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -58,6 +60,10 @@ func run(out, workerBin string) error {
 	if err != nil {
 		return err
 	}
+	skip, err := skipFromEnv()
+	if err != nil {
+		return err
+	}
 	if overdue > orders {
 		return fmt.Errorf("BENCH_OVERDUE=%d is more than BENCH_ORDERS=%d", overdue, orders)
 	}
@@ -69,7 +75,7 @@ func run(out, workerBin string) error {
 	defer stop()
 	res, err := bench.Run(ctx, bench.Options{
 		Orders: orders, Overdue: overdue, ReportIncidents: incidents, ServerURL: systest.ServerURL(),
-		WorkerBinary: workerBin, WorkDir: workDir, Progress: os.Stderr,
+		WorkerBinary: workerBin, WorkDir: workDir, Skip: skip, Progress: os.Stderr,
 	})
 	if err != nil {
 		return fmt.Errorf("%w (logs in %s)", err, workDir)
@@ -77,6 +83,22 @@ func run(out, workerBin string) error {
 	_ = os.RemoveAll(workDir)
 	printTable(res)
 	return bench.WriteJSON(out, res)
+}
+
+// skipFromEnv reads BENCH_SKIP, refusing a step that cannot be skipped.
+func skipFromEnv() (map[string]bool, error) {
+	skip := map[string]bool{}
+	for name := range strings.SplitSeq(os.Getenv("BENCH_SKIP"), ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if !slices.Contains(bench.SkippableSteps, name) {
+			return nil, fmt.Errorf("BENCH_SKIP names %q; the steps that can be skipped are %s", name, strings.Join(bench.SkippableSteps, ", "))
+		}
+		skip[name] = true
+	}
+	return skip, nil
 }
 
 func printTable(r bench.Results) {
