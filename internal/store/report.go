@@ -21,10 +21,16 @@ import (
 // rows as they are today: a past week comes out the same whenever it is
 // computed. Aggregation happens here, in SQL; Go only assembles the rows.
 
-// openAt is the condition that incident i is open at instant t: opened
-// before t and not closed (resolved or cancelled) before t.
+// openAt is the incidents open at instant t, as a table: opened before t
+// and not closed (resolved or cancelled) before t. It is written as two
+// disjoint parts, still open and closed since t, rather than one OR: each
+// part reads its own stretch of the resolved_at index, where the OR made
+// the planner read every incident opened before t (over a year of history,
+// nearly all of them, once per trend week).
 func openAt(t string) string {
-	return "i.opened_at < " + t + " AND (i.resolved_at IS NULL OR i.resolved_at >= " + t + ")"
+	return `(SELECT * FROM incidents WHERE resolved_at IS NULL AND opened_at < ` + t + `
+	         UNION ALL
+	         SELECT * FROM incidents WHERE resolved_at >= ` + t + ` AND opened_at < ` + t + `)`
 }
 
 var (
@@ -34,7 +40,7 @@ var (
 		SELECT (SELECT count(*) FROM incidents i WHERE i.opened_at >= w.start AND i.opened_at < w.cutoff),
 		       c.resolved, c.cancelled,
 		       (SELECT count(*) FROM incidents i WHERE i.escalated_at >= w.start AND i.escalated_at < w.cutoff),
-		       (SELECT count(*) FROM incidents i WHERE ` + openAt("w.cutoff") + `),
+		       (SELECT count(*) FROM ` + openAt("w.cutoff") + ` i),
 		       round((extract(epoch FROM c.median) / 86400)::numeric, 1)
 		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS w(start, cutoff, n)
 		CROSS JOIN LATERAL (
@@ -48,7 +54,7 @@ var (
 	trendRevenueSQL = `
 		SELECT w.n, i.currency, sum(l.value)
 		FROM unnest($1::timestamptz[]) WITH ORDINALITY AS w(cutoff, n)
-		JOIN incidents i ON ` + openAt("w.cutoff") + `
+		CROSS JOIN LATERAL ` + openAt("w.cutoff") + ` i
 		JOIN incident_lines l ON l.incident_id = i.id
 		GROUP BY w.n, i.currency`
 	// Open incidents at $1 by days past their promised date on $2 (NULL:
@@ -58,9 +64,8 @@ var (
 	agingSQL = `
 		SELECT days, currency, count(*), sum(value) FROM (
 		    SELECT $2::date - i.promised_date AS days, i.currency, sum(l.value) AS value
-		    FROM incidents i LEFT JOIN incident_lines l ON l.incident_id = i.id
-		    WHERE ` + openAt("$1") + `
-		    GROUP BY i.id) valued
+		    FROM ` + openAt("$1") + ` i LEFT JOIN incident_lines l ON l.incident_id = i.id
+		    GROUP BY i.id, i.promised_date, i.currency) valued
 		GROUP BY days, currency`
 	topSuppliersSQL = topSQL("supplier_id", "supplier_name")
 	topSKUsSQL      = topSQL("sku", "product_name")
@@ -88,8 +93,7 @@ func topSQL(key, name string) string {
 		           (array_agg(l.` + name + ` ORDER BY i.opened_at DESC, i.id))[1] AS name,
 		           count(DISTINCT i.id) AS open_count, sum(l.backordered_quantity) AS units, sum(l.value) AS value,
 		           row_number() OVER (PARTITION BY i.currency ORDER BY sum(l.value) DESC, l.` + key + `) AS rank
-		    FROM incidents i JOIN incident_lines l ON l.incident_id = i.id
-		    WHERE ` + openAt("$1") + `
+		    FROM ` + openAt("$1") + ` i JOIN incident_lines l ON l.incident_id = i.id
 		    GROUP BY i.currency, l.` + key + `) ranked
 		WHERE rank <= $2 ORDER BY currency, rank`
 }
