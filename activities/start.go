@@ -74,6 +74,7 @@ func (a *Activities) StartBackorderWorkflows(ctx context.Context, in contract.St
 		chunk := in.Orders[progress.Next:end]
 		started := make([]bool, len(chunk))
 		refused := make([]string, len(chunk))
+		closed := make([]bool, len(chunk))
 		g, gctx := errgroup.WithContext(ctx)
 		for i, o := range chunk {
 			if !toStart[o.OrderID] {
@@ -82,6 +83,9 @@ func (a *Activities) StartBackorderWorkflows(ctx context.Context, in contract.St
 			g.Go(func() error {
 				shown, err := a.describeOrder(gctx, o)
 				if err != nil {
+					return err
+				}
+				if closed[i], err = a.closedMeanwhile(gctx, o.OrderID); err != nil || closed[i] {
 					return err
 				}
 				started[i], err = a.Temporal.startBackorder(gctx, o, in.AsOf, shown)
@@ -98,6 +102,9 @@ func (a *Activities) StartBackorderWorkflows(ctx context.Context, in contract.St
 			return progress, err
 		}
 		for i, s := range started {
+			if closed[i] {
+				continue
+			}
 			if refused[i] != "" {
 				if err := a.recordRefusedStart(ctx, chunk[i].OrderID, refused[i]); err != nil {
 					return progress, err
@@ -143,6 +150,24 @@ func (a *Activities) ordersToStart(ctx context.Context, orders []contract.Overdu
 		delete(toStart, id)
 	}
 	return toStart, nil
+}
+
+// closedMeanwhile reads, just before its start, whether the order is no
+// longer backordered. An attempt held up after reading its page (by a
+// locked table, for one, or an attempt the server already gave up on,
+// still running beside its retry) could otherwise start an order
+// fulfilled meanwhile, whose workflow may have completed already: a
+// second, empty run (the lookup-hang drill found it). Such an order is
+// counted neither started nor running; an open episode of it is its
+// running workflow's, or the sweep's reconciliation's, to close. An order
+// gone meanwhile is started: its workflow finds it gone.
+func (a *Activities) closedMeanwhile(ctx context.Context, orderID string) (bool, error) {
+	statuses, err := a.Store.OrderStatuses(ctx, []string{orderID})
+	if err != nil {
+		return false, err
+	}
+	status, ok := statuses[orderID]
+	return ok && status != contract.OrderBackordered, nil
 }
 
 // recordRefusedStart logs a start Temporal refused as invalid and records

@@ -233,3 +233,30 @@ func TestStartBackorderWorkflowsRecordsARefusedStartAndGoesOn(t *testing.T) {
 		"An order id must be at most 128 characters of A-Z, a-z, 0-9, '.', '_', ':' and '-': "+
 		"import the order under such an id and cancel this one (starter cancel); until then every sweep tries it again", status)
 }
+
+// An order fulfilled after its page was read is not started: its workflow
+// may have completed already, and a start would begin a second, empty run
+// (an attempt held up by a locked table did that in the lookup-hang
+// drill). The others of the page are.
+func TestStartBackorderWorkflowsSkipsAnOrderClosedSinceThePageWasRead(t *testing.T) {
+	h := newHarness(t)
+	data := fixture()
+	data.Orders = nil
+	var page []contract.OverdueOrder
+	for _, id := range []string{"SO-OPEN", "SO-DONE"} {
+		data.Orders = append(data.Orders, store.Order{ID: id, CustomerID: "C-1", Status: "Backordered",
+			PromisedDate: date("2026-11-01"), Currency: "USD",
+			Lines: []store.OrderLine{{SKU: "SKU-A", Quantity: 1, BackorderedQuantity: 1, UnitPrice: money("1.00")}}})
+		page = append(page, contract.OverdueOrder{OrderID: id, Currency: "USD", BackorderValue: "1.00"})
+	}
+	_, err := h.s.Import(h.ctx, data)
+	require.NoError(t, err)
+	require.NoError(t, h.s.SetOrderStatus(h.ctx, "SO-DONE", contract.OrderFulfilled))
+	temporal := &fakeTemporal{running: map[string]bool{}}
+	h.acts.Temporal = temporalFor(temporal)
+
+	var res contract.StartBackordersResult
+	h.must(h.acts.StartBackorderWorkflows, contract.StartBackordersInput{AsOf: asOf, Orders: page}, &res)
+	assert.Equal(t, []int{2, 1, 0}, []int{res.Next, res.Started, res.AlreadyRunning})
+	assert.Equal(t, []string{"SO-OPEN@" + asOf}, temporal.started)
+}

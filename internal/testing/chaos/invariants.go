@@ -3,8 +3,12 @@ package chaos
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
+
+	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/notify"
@@ -94,7 +98,11 @@ func (s *Stack) CheckInvariants(ctx context.Context, exp Expected, opts CheckOpt
 			return v, fmt.Errorf("%s: %w", c.name, err)
 		}
 		ok := got == c.want || (c.atLeast && got >= c.want)
-		add(c.name, ok, "%d (want %d)", got, c.want)
+		detail := fmt.Sprintf("%d (want %d)", got, c.want)
+		if !ok && c.name == "every order's workflow completed" {
+			detail += s.extraRuns(ctx, c.query)
+		}
+		add(c.name, ok, "%s", detail)
 	}
 
 	// Postgres: orders closed, incidents and tasks once each.
@@ -323,4 +331,35 @@ func truncate(list []string) string {
 		return strings.Join(list, " ")
 	}
 	return fmt.Sprintf("%s … (%d in all)", strings.Join(list[:show], " "), len(list))
+}
+
+// extraRuns names the workflow ids with more than one run matching query,
+// with each run's start and close, so a failed count says which orders
+// and when.
+func (s *Stack) extraRuns(ctx context.Context, query string) string {
+	runs := map[string][]string{}
+	var token []byte
+	for {
+		resp, err := s.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: token})
+		if err != nil {
+			return fmt.Sprintf("; listing them: %v", err)
+		}
+		for _, e := range resp.GetExecutions() {
+			id := e.GetExecution().GetWorkflowId()
+			runs[id] = append(runs[id], fmt.Sprintf("%s→%s", e.GetStartTime().AsTime().Format("15:04:05.000"), e.GetCloseTime().AsTime().Format("15:04:05.000")))
+		}
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			break
+		}
+	}
+	var extra []string
+	for _, id := range slices.Sorted(maps.Keys(runs)) {
+		if len(runs[id]) > 1 {
+			extra = append(extra, id+" ran "+strings.Join(runs[id], ", "))
+		}
+	}
+	if len(extra) == 0 {
+		return ""
+	}
+	return "; more than one run: " + strings.Join(extra, "; ")
 }
