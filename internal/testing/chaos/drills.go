@@ -157,7 +157,7 @@ func failProviders(ctx context.Context, r *run) error {
 	sgBefore, twBefore := len(r.st.SendGrid.Requests()), len(r.st.Twilio.Requests())
 	// Far more errors than requests can arrive; what is left is drained.
 	const queued = 20_000
-	for _, s := range []*fakes.Script{&r.st.SendGrid.Script, &r.st.Twilio.Script} {
+	for _, s := range r.providerScripts() {
 		replies := make([]fakes.Reply, queued)
 		for i := range replies {
 			if i%2 == 0 {
@@ -171,7 +171,7 @@ func failProviders(ctx context.Context, r *run) error {
 	if err := sleep(ctx, r.opts.ProviderOutage); err != nil {
 		return err
 	}
-	for _, s := range []*fakes.Script{&r.st.SendGrid.Script, &r.st.Twilio.Script} {
+	for _, s := range r.providerScripts() {
 		for s.Next().Status != 0 {
 		}
 	}
@@ -202,23 +202,13 @@ func slowProviders(ctx context.Context, r *run) error {
 		return err
 	}
 	sgBefore, twBefore := len(r.st.SendGrid.Requests()), len(r.st.Twilio.Requests())
-	replies := make([]fakes.Reply, 20_000)
-	for i := range replies {
-		replies[i] = fakes.Slow(r.opts.SlowAnswer)
-	}
-	for _, s := range []*fakes.Script{&r.st.SendGrid.Script, &r.st.Twilio.Script} {
-		s.Push(replies...)
-	}
+	r.queueSlowAnswers(20_000, r.opts.SlowAnswer)
 	if err := sleep(ctx, r.opts.ProviderOutage); err != nil {
 		return err
 	}
-	slow := 0
-	for _, s := range []*fakes.Script{&r.st.SendGrid.Script, &r.st.Twilio.Script} {
-		for s.Next().Delay != 0 {
-		}
-	}
+	r.dropSlowAnswers()
 	r.recoveredAt = time.Now()
-	slow = len(r.st.SendGrid.Requests()) - sgBefore + len(r.st.Twilio.Requests()) - twBefore
+	slow := len(r.st.SendGrid.Requests()) - sgBefore + len(r.st.Twilio.Requests()) - twBefore
 	r.note("slow for %.0fs (answers after %.0fs): %d requests answered late", r.opts.ProviderOutage.Seconds(), r.opts.SlowAnswer.Seconds(), slow)
 	r.check("requests were answered after the client gave up", slow > 0, "%d", slow)
 	return nil
@@ -234,26 +224,17 @@ func termWorkerDuringSends(ctx context.Context, r *run) error {
 		return err
 	}
 	const answerIn = 2 * time.Second
-	replies := make([]fakes.Reply, 4*r.n)
-	for i := range replies {
-		replies[i] = fakes.Slow(answerIn)
-	}
-	for _, s := range []*fakes.Script{&r.st.SendGrid.Script, &r.st.Twilio.Script} {
-		s.Push(replies...)
-	}
+	r.queueSlowAnswers(4*r.n, answerIn)
 	// Let calls start and be in the middle of their answer.
 	if err := sleep(ctx, answerIn/2); err != nil {
 		return err
 	}
-	inFlight := r.st.SendGrid.InFlight() + r.st.Twilio.InFlight()
+	inFlight := r.callsInFlight()
 	took, err := r.st.TermWorkers(30 * time.Second)
 	if err != nil {
 		return err
 	}
-	for _, s := range []*fakes.Script{&r.st.SendGrid.Script, &r.st.Twilio.Script} {
-		for s.Next().Delay != 0 {
-		}
-	}
+	r.dropSlowAnswers()
 	if err := r.st.StartWorker(); err != nil {
 		return err
 	}
@@ -273,15 +254,9 @@ func killWorkerMidNotice(ctx context.Context, r *run) error {
 	if err := r.untilEmailsAccepted(ctx, max(r.n/10, 1)); err != nil {
 		return err
 	}
-	replies := make([]fakes.Reply, 4*r.n)
-	for i := range replies {
-		replies[i] = fakes.Slow(time.Minute)
-	}
-	for _, s := range []*fakes.Script{&r.st.SendGrid.Script, &r.st.Twilio.Script} {
-		s.Push(replies...)
-	}
+	r.queueSlowAnswers(4*r.n, time.Minute)
 	err := r.st.waitUntil(ctx, "a provider call in flight", r.opts.Limit, func(context.Context) (bool, string, error) {
-		n := r.st.SendGrid.InFlight() + r.st.Twilio.InFlight()
+		n := r.callsInFlight()
 		return n > 0, fmt.Sprintf("%d in flight", n), nil
 	})
 	if err != nil {
@@ -295,10 +270,7 @@ func killWorkerMidNotice(ctx context.Context, r *run) error {
 	if err != nil {
 		return err
 	}
-	for _, s := range []*fakes.Script{&r.st.SendGrid.Script, &r.st.Twilio.Script} {
-		for s.Next().Delay != 0 {
-		}
-	}
+	r.dropSlowAnswers()
 	if err := r.st.StartWorker(); err != nil {
 		return err
 	}
@@ -316,6 +288,35 @@ func killWorkerMidNotice(ctx context.Context, r *run) error {
 	r.check(fmt.Sprintf("the notices cut by the kill settled within %s of it", RecoveryBound), settled <= RecoveryBound, "%.1fs", settled.Seconds())
 	return nil
 }
+
+// providerScripts are the reply queues of both provider fakes.
+func (r *run) providerScripts() []*fakes.Script {
+	return []*fakes.Script{&r.st.SendGrid.Script, &r.st.Twilio.Script}
+}
+
+// queueSlowAnswers has each fake take its next n messages and answer
+// after d.
+func (r *run) queueSlowAnswers(n int, d time.Duration) {
+	replies := make([]fakes.Reply, n)
+	for i := range replies {
+		replies[i] = fakes.Slow(d)
+	}
+	for _, s := range r.providerScripts() {
+		s.Push(replies...)
+	}
+}
+
+// dropSlowAnswers takes the slow answers not yet given off both queues:
+// the fakes answer at once again.
+func (r *run) dropSlowAnswers() {
+	for _, s := range r.providerScripts() {
+		for s.Next().Delay != 0 {
+		}
+	}
+}
+
+// callsInFlight counts the provider calls being answered now.
+func (r *run) callsInFlight() int { return r.st.SendGrid.InFlight() + r.st.Twilio.InFlight() }
 
 // untilEmailsAccepted waits until the SendGrid fake accepted k emails.
 func (r *run) untilEmailsAccepted(ctx context.Context, k int) error {
