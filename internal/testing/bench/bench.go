@@ -27,7 +27,6 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/acme/backorders/internal/backorder"
@@ -416,21 +415,13 @@ func (r *run) sweep(ctx context.Context) error {
 // perOrderLatencies: from each workflow's start (visibility) to the moment
 // its order row was marked awaiting fulfillment.
 func (r *run) perOrderLatencies(ctx context.Context) ([]float64, error) {
-	started := map[string]time.Time{}
-	var token []byte
-	for {
-		resp, err := r.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-			Query: `WorkflowType = "BackorderWorkflow"`, PageSize: 1000, NextPageToken: token,
-		})
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range resp.Executions {
-			started[e.Execution.WorkflowId] = e.StartTime.AsTime()
-		}
-		if token = resp.NextPageToken; len(token) == 0 {
-			break
-		}
+	executions, err := systest.ListWorkflows(ctx, r.temporal, `WorkflowType = "BackorderWorkflow"`)
+	if err != nil {
+		return nil, err
+	}
+	started := make(map[string]time.Time, len(executions))
+	for _, e := range executions {
+		started[e.Execution.WorkflowId] = e.StartTime.AsTime()
 	}
 	orders, err := r.db.OrdersInCurrentStatus(ctx, awaitingStatus)
 	if err != nil {

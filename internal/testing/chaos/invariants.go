@@ -8,10 +8,9 @@ import (
 	"sort"
 	"strings"
 
-	"go.temporal.io/api/workflowservice/v1"
-
 	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/notify"
+	"github.com/acme/backorders/internal/testing/systest"
 )
 
 // Check is one invariant, pass or fail.
@@ -337,20 +336,14 @@ func truncate(list []string) string {
 // with each run's start and close, so a failed count says which orders
 // and when.
 func (s *Stack) extraRuns(ctx context.Context, query string) string {
+	executions, err := systest.ListWorkflows(ctx, s.Temporal, query)
+	if err != nil {
+		return fmt.Sprintf("; listing them: %v", err)
+	}
 	runs := map[string][]string{}
-	var token []byte
-	for {
-		resp, err := s.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: token})
-		if err != nil {
-			return fmt.Sprintf("; listing them: %v", err)
-		}
-		for _, e := range resp.GetExecutions() {
-			id := e.GetExecution().GetWorkflowId()
-			runs[id] = append(runs[id], fmt.Sprintf("%s→%s", e.GetStartTime().AsTime().Format("15:04:05.000"), e.GetCloseTime().AsTime().Format("15:04:05.000")))
-		}
-		if token = resp.GetNextPageToken(); len(token) == 0 {
-			break
-		}
+	for _, e := range executions {
+		id := e.GetExecution().GetWorkflowId()
+		runs[id] = append(runs[id], fmt.Sprintf("%s→%s", e.GetStartTime().AsTime().Format("15:04:05.000"), e.GetCloseTime().AsTime().Format("15:04:05.000")))
 	}
 	var extra []string
 	for _, id := range slices.Sorted(maps.Keys(runs)) {

@@ -15,7 +15,6 @@ import (
 
 	"go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/converter"
 
 	"github.com/acme/backorders/internal/config"
@@ -556,60 +555,55 @@ func (u *upgradeRun) readHistories(ctx context.Context) (histories, error) {
 	for _, id := range u.early {
 		early[contract.BackorderWorkflowID(id)] = true
 	}
-	var page []byte
-	for {
-		resp, err := u.st.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{NextPageToken: page})
-		if err != nil {
-			return h, err
-		}
-		for _, e := range resp.Executions {
-			id := e.Execution.WorkflowId
-			var markers []string
-			it := u.st.Temporal.GetWorkflowHistory(ctx, id, e.Execution.RunId, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-			for it.HasNext() {
-				ev, err := it.Next()
-				if err != nil {
-					return h, fmt.Errorf("history of %s: %w", id, err)
+	executions, err := systest.ListWorkflows(ctx, u.st.Temporal, "")
+	if err != nil {
+		return h, err
+	}
+	for _, e := range executions {
+		id := e.Execution.WorkflowId
+		var markers []string
+		it := u.st.Temporal.GetWorkflowHistory(ctx, id, e.Execution.RunId, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for it.HasNext() {
+			ev, err := it.Next()
+			if err != nil {
+				return h, fmt.Errorf("history of %s: %w", id, err)
+			}
+			switch a := ev.Attributes.(type) {
+			case *historypb.HistoryEvent_WorkflowTaskCompletedEventAttributes:
+				by := who(a.WorkflowTaskCompletedEventAttributes.Identity)
+				h.work[by+" workflow tasks"]++
+				if _, ok := h.startedBy[id]; !ok {
+					h.startedBy[id] = by
 				}
-				switch a := ev.Attributes.(type) {
-				case *historypb.HistoryEvent_WorkflowTaskCompletedEventAttributes:
-					by := who(a.WorkflowTaskCompletedEventAttributes.Identity)
-					h.work[by+" workflow tasks"]++
-					if _, ok := h.startedBy[id]; !ok {
-						h.startedBy[id] = by
-					}
-				case *historypb.HistoryEvent_ActivityTaskStartedEventAttributes:
-					h.work[who(a.ActivityTaskStartedEventAttributes.Identity)+" activities"]++
-				case *historypb.HistoryEvent_WorkflowTaskFailedEventAttributes:
-					f := a.WorkflowTaskFailedEventAttributes
-					by := who(f.Identity)
-					failure := fmt.Sprintf("%s: %s: %s", by, f.Cause, firstLine(f.GetFailure().GetMessage()))
-					h.failures[failure]++
-					if by != "old" {
-						h.failedOnNew = append(h.failedOnNew, id+" "+failure)
-					}
-				case *historypb.HistoryEvent_MarkerRecordedEventAttributes:
-					if change, version, ok := versionMarker(a.MarkerRecordedEventAttributes); ok {
-						markers = append(markers, fmt.Sprintf("%s v%d", change, version))
-					}
+			case *historypb.HistoryEvent_ActivityTaskStartedEventAttributes:
+				h.work[who(a.ActivityTaskStartedEventAttributes.Identity)+" activities"]++
+			case *historypb.HistoryEvent_WorkflowTaskFailedEventAttributes:
+				f := a.WorkflowTaskFailedEventAttributes
+				by := who(f.Identity)
+				failure := fmt.Sprintf("%s: %s: %s", by, f.Cause, firstLine(f.GetFailure().GetMessage()))
+				h.failures[failure]++
+				if by != "old" {
+					h.failedOnNew = append(h.failedOnNew, id+" "+failure)
+				}
+			case *historypb.HistoryEvent_MarkerRecordedEventAttributes:
+				if change, version, ok := versionMarker(a.MarkerRecordedEventAttributes); ok {
+					markers = append(markers, fmt.Sprintf("%s v%d", change, version))
 				}
 			}
-			if e.Type.Name == contract.BackorderWorkflowName {
-				half := "late"
-				if early[id] {
-					half = "early"
-				}
-				path := "no GetVersion marker"
-				if len(markers) > 0 {
-					path = strings.Join(markers, ", ")
-				}
-				h.paths[half+": "+path]++
-			}
 		}
-		if page = resp.NextPageToken; len(page) == 0 {
-			return h, nil
+		if e.Type.Name == contract.BackorderWorkflowName {
+			half := "late"
+			if early[id] {
+				half = "early"
+			}
+			path := "no GetVersion marker"
+			if len(markers) > 0 {
+				path = strings.Join(markers, ", ")
+			}
+			h.paths[half+": "+path]++
 		}
 	}
+	return h, nil
 }
 
 // checkHistories: the old release must have started the orders it swept

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
@@ -179,4 +180,21 @@ func CountWorkflows(ctx context.Context, c client.Client, query string) (int, er
 		return 0, err
 	}
 	return int(resp.Count), nil
+}
+
+// ListWorkflows lists the workflows of the default namespace a visibility
+// query matches ("" lists every one), reading every page.
+func ListWorkflows(ctx context.Context, c client.Client, query string) ([]*workflowpb.WorkflowExecutionInfo, error) {
+	var all []*workflowpb.WorkflowExecutionInfo
+	var token []byte
+	for {
+		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, PageSize: 1000, NextPageToken: token})
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, resp.GetExecutions()...)
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			return all, nil
+		}
+	}
 }
