@@ -26,6 +26,7 @@ import (
 // the sweep's start step uses.
 type WorkflowClient interface {
 	ExecuteWorkflow(ctx context.Context, options client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error)
+	CountWorkflow(ctx context.Context, request *workflowservice.CountWorkflowExecutionsRequest) (*workflowservice.CountWorkflowExecutionsResponse, error)
 	ListWorkflow(ctx context.Context, request *workflowservice.ListWorkflowExecutionsRequest) (*workflowservice.ListWorkflowExecutionsResponse, error)
 }
 
@@ -261,19 +262,24 @@ func (t Temporal) startBackorder(ctx context.Context, o contract.OverdueOrder, a
 	return err == nil, err
 }
 
-// runningBackorders asks Temporal's visibility store, in one list request
-// (more only past a thousand), which of the orders have a running
-// BackorderWorkflow. Visibility may lag a start by a moment; an order it
-// misses is merely sent a start request, which the running workflow's id
-// refuses.
+// runningBackorders asks Temporal's visibility store which of the orders
+// have a running BackorderWorkflow: first how many, and when that is all
+// of them (every order parked, a second sweep's usual page) nothing more;
+// otherwise which, in one list request (more only past a thousand). A
+// count costs the dev server a tenth of a list of 500, whose every row
+// carries its search attributes and summary. Visibility may lag a start
+// by a moment; an order it misses is merely sent a start request, which
+// the running workflow's id refuses.
 func (t Temporal) runningBackorders(ctx context.Context, orderIDs []string) (map[string]bool, error) {
 	running := make(map[string]bool, len(orderIDs))
 	quoted := make([]string, 0, len(orderIDs))
+	listed := make([]string, 0, len(orderIDs))
 	for _, id := range orderIDs {
 		// Imported ids cannot hold quotes or backslashes; should one ever,
 		// it is simply not listed here and gets a start request.
 		if !strings.ContainsAny(id, `'"\`) {
 			quoted = append(quoted, "'"+contract.BackorderWorkflowID(id)+"'")
+			listed = append(listed, id)
 		}
 	}
 	if len(quoted) == 0 {
@@ -281,6 +287,16 @@ func (t Temporal) runningBackorders(ctx context.Context, orderIDs []string) (map
 	}
 	query := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running' AND WorkflowId IN (%s)",
 		contract.BackorderWorkflowName, strings.Join(quoted, ","))
+	count, err := t.Client.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: query})
+	if err != nil {
+		return nil, fmt.Errorf("counting running backorder workflows: %w", err)
+	}
+	if count.GetCount() == int64(len(listed)) {
+		for _, id := range listed {
+			running[id] = true
+		}
+		return running, nil
+	}
 	var token []byte
 	for {
 		resp, err := t.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{

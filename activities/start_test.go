@@ -33,8 +33,9 @@ type fakeTemporal struct {
 	// invalid orders are refused as Temporal refuses a bad workflow id.
 	invalid map[string]bool
 	started []string
-	// attempts counts start requests, lists the visibility list requests.
-	attempts, lists int
+	// attempts counts start requests; counts and lists the visibility
+	// count and list requests.
+	attempts, counts, lists int
 }
 
 // temporalFor is the seam the activities start workflows through.
@@ -70,25 +71,46 @@ func (f *fakeTemporal) ExecuteWorkflow(_ context.Context, opts client.StartWorkf
 	return nil, nil
 }
 
-// ListWorkflow answers the start step's one visibility query: which of the
-// workflow ids it lists are running.
+// CountWorkflow answers the start step's first visibility query: how many
+// of the workflow ids it lists are running.
+func (f *fakeTemporal) CountWorkflow(_ context.Context, req *workflowservice.CountWorkflowExecutionsRequest) (*workflowservice.CountWorkflowExecutionsResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.counts++
+	running, err := f.runningAmong(req.GetQuery())
+	return &workflowservice.CountWorkflowExecutionsResponse{Count: int64(len(running))}, err
+}
+
+// ListWorkflow answers the start step's second visibility query, asked
+// only when not all are running: which of the workflow ids it lists are.
 func (f *fakeTemporal) ListWorkflow(_ context.Context, req *workflowservice.ListWorkflowExecutionsRequest) (*workflowservice.ListWorkflowExecutionsResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.lists++
-	prefix := "WorkflowType = '" + contract.BackorderWorkflowName + "' AND ExecutionStatus = 'Running' AND WorkflowId IN ("
-	ids, ok := strings.CutPrefix(req.GetQuery(), prefix)
-	if !ok || !strings.HasSuffix(ids, ")") {
-		return nil, fmt.Errorf("unexpected visibility query %q", req.GetQuery())
-	}
+	running, err := f.runningAmong(req.GetQuery())
 	resp := &workflowservice.ListWorkflowExecutionsResponse{}
+	for _, id := range running {
+		resp.Executions = append(resp.Executions, &workflowpb.WorkflowExecutionInfo{Execution: &commonpb.WorkflowExecution{WorkflowId: id}})
+	}
+	return resp, err
+}
+
+// runningAmong reads the workflow ids of the start step's visibility
+// query and returns those of running orders.
+func (f *fakeTemporal) runningAmong(query string) ([]string, error) {
+	prefix := "WorkflowType = '" + contract.BackorderWorkflowName + "' AND ExecutionStatus = 'Running' AND WorkflowId IN ("
+	ids, ok := strings.CutPrefix(query, prefix)
+	if !ok || !strings.HasSuffix(ids, ")") {
+		return nil, fmt.Errorf("unexpected visibility query %q", query)
+	}
+	var running []string
 	for _, quoted := range strings.Split(strings.TrimSuffix(ids, ")"), ",") {
 		id := strings.Trim(quoted, "'")
 		if orderID, _ := strings.CutPrefix(id, contract.BackorderWorkflowIDPrefix); f.running[orderID] {
-			resp.Executions = append(resp.Executions, &workflowpb.WorkflowExecutionInfo{Execution: &commonpb.WorkflowExecution{WorkflowId: id}})
+			running = append(running, id)
 		}
 	}
-	return resp, nil
+	return running, nil
 }
 
 // newStartStore is an empty store: none of the started orders is in it, so
@@ -148,13 +170,14 @@ func TestStartBackorderWorkflowsFailsRetryably(t *testing.T) {
 }
 
 // Parked orders (episode open, workflow running) cost no start request:
-// one list for the page tells them apart from lost ones, which are started.
+// one count and one list for the page tell them apart from lost ones,
+// which are started.
 func TestStartBackorderWorkflowsSendsNoRequestPerParkedOrder(t *testing.T) {
 	page := orders(40)
 	running := map[string]bool{}
 	for i := range page {
-		page[i].OpenEpisode = i != 7 // SO-007's workflow was lost
-		if i != 7 {
+		page[i].OpenEpisode = true
+		if i != 7 { // SO-007's workflow was lost
 			running[page[i].OrderID] = true
 		}
 	}
@@ -171,8 +194,30 @@ func TestStartBackorderWorkflowsSendsNoRequestPerParkedOrder(t *testing.T) {
 	require.NoError(t, val.Get(&res))
 	assert.Equal(t, []int{40, 2, 38}, []int{res.Next, res.Started, res.AlreadyRunning})
 	assert.Equal(t, 2, temporal.attempts, "start requests: only the lost and the new order")
-	assert.Equal(t, 1, temporal.lists, "one visibility list for the page")
+	assert.Equal(t, []int{1, 1}, []int{temporal.counts, temporal.lists}, "one visibility count and one list for the page")
 	assert.ElementsMatch(t, []string{"SO-007", "SO-039"}, res.StartedIDs)
+}
+
+// A page of parked orders only, a second sweep's usual page, costs one
+// visibility count and nothing else: no list, no start request.
+func TestStartBackorderWorkflowsCountsAPageOfParkedOrders(t *testing.T) {
+	page := orders(40)
+	running := map[string]bool{}
+	for i := range page {
+		page[i].OpenEpisode = true
+		running[page[i].OrderID] = true
+	}
+	temporal := &fakeTemporal{running: running}
+	env := (&testsuite.WorkflowTestSuite{}).NewTestActivityEnvironment()
+	acts := &Activities{Temporal: temporalFor(temporal), Store: newStartStore(t)}
+	env.RegisterActivity(acts)
+
+	val, err := env.ExecuteActivity(acts.StartBackorderWorkflows, contract.StartBackordersInput{AsOf: "2026-11-27", Orders: page})
+	require.NoError(t, err)
+	var res contract.StartBackordersResult
+	require.NoError(t, val.Get(&res))
+	assert.Equal(t, []int{40, 0, 40}, []int{res.Next, res.Started, res.AlreadyRunning})
+	assert.Equal(t, []int{1, 0, 0}, []int{temporal.counts, temporal.lists, temporal.attempts}, "visibility counts, lists; start requests")
 }
 
 // The window counts only the orders this page started: a page of parked
