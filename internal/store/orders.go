@@ -106,12 +106,15 @@ func (s *Store) SetOrderStatus(ctx context.Context, orderID string, status contr
 	return nil
 }
 
-// SetStatusByCurrentStatus sets the status of every order whose
-// current_status is currentStatus, in one statement (the benchmark
-// fulfils every order awaiting fulfilment at once).
-func (s *Store) SetStatusByCurrentStatus(ctx context.Context, currentStatus string, status contract.OrderStatus) error {
-	_, err := s.pool.Exec(ctx, `UPDATE orders SET status = $2 WHERE current_status = $1`, currentStatus, status)
-	return err
+// SetStatusOf sets the status of the orders ids, in one statement: the
+// benchmark holds orders back from a sweep and fulfils them a round at a
+// time.
+func (s *Store) SetStatusOf(ctx context.Context, ids []string, status contract.OrderStatus) error {
+	_, err := s.pool.Exec(ctx, `UPDATE orders SET status = $2, updated_at = now() WHERE id = ANY($1)`, ids, status)
+	if err != nil {
+		return fmt.Errorf("setting the status of %d orders: %w", len(ids), err)
+	}
+	return nil
 }
 
 // StatusRefusedError: the order's status does not allow the change asked

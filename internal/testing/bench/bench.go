@@ -1,11 +1,12 @@
 // Package bench measures the whole backorder process on the local stack:
-// seeding and identification, the honest ceiling (a no-op twin of the
-// per-order workflow's recorded shapes, in their real mix, started and
-// parked as the real ones are, on a fresh dev server, before the real
-// sweep), the sweep to awaiting_fulfillment and the customer notices, a
-// second sweep over every parked order, memory with them parked,
-// fulfilment against the twin's, the invariants, a plain-loop baseline
-// without Temporal, and the weekly report over a year of history. `make
+// seeding and identification, the sweep to awaiting_fulfillment against
+// the honest ceiling (a no-op twin of the per-order workflow's recorded
+// shapes, in their real mix, started and parked as the real ones are, on
+// a fresh dev server of its own, in rounds that take turns with the real
+// sweep's), the customer notices, a second sweep over every parked order,
+// memory with them parked, fulfilment against the twin's (in rounds too),
+// the invariants, a plain-loop baseline without Temporal, and the weekly
+// report over a year of history. `make
 // bench` runs it; it is a command, not a test, so `make test` never
 // depends on timings.
 package bench
@@ -78,7 +79,8 @@ type Results struct {
 	IdentifyMS        float64 `json:"identify_ms"`
 	IdentifyUsesIndex bool    `json:"identify_uses_index"`
 
-	// The twin, on its own fresh dev server before the real sweep.
+	// The twin, on its own fresh dev server, taking turns with the real
+	// sweep (Rounds).
 	TwinShapes        []ShapeShare `json:"twin_shapes"`
 	CeilingSeconds    float64      `json:"ceiling_seconds"`
 	CeilingOrdersPerS float64      `json:"ceiling_orders_per_s"`
@@ -99,6 +101,9 @@ type Results struct {
 	HistoryEventsPerOrder    float64            `json:"history_events_per_order"`
 	StateTransitionsPerOrder float64            `json:"state_transitions_per_order"`
 	RealShapes               []ShapeShare       `json:"real_shapes"`
+	// Rounds are the turns the twin and the real system took, each
+	// timed: the sweep's rate and the ceiling's are their sums'.
+	Rounds []Round `json:"rounds,omitempty"`
 
 	WorkerRSSMB float64 `json:"worker_rss_mb"`
 	ServerRSSMB float64 `json:"server_rss_mb"`
@@ -118,6 +123,17 @@ type Results struct {
 
 	Invariants   []Invariant `json:"invariants"`
 	InvariantsOK bool        `json:"invariants_ok"`
+}
+
+// Round is one turn of the twin and the real system over the same number
+// of orders: the twins parked, then the orders swept to awaiting; later,
+// the twins closed, then the orders fulfilled.
+type Round struct {
+	Orders            int     `json:"orders"`
+	TwinSweepSeconds  float64 `json:"twin_sweep_seconds"`
+	SweepSeconds      float64 `json:"sweep_seconds"`
+	TwinFulfilSeconds float64 `json:"twin_fulfil_seconds,omitempty"`
+	FulfilSeconds     float64 `json:"fulfil_seconds,omitempty"`
 }
 
 // Invariant is one pass/fail check.
@@ -156,8 +172,6 @@ type stack struct {
 	temporal client.Client
 	worker   *localproc.Process
 	queue    string
-	// overdue orders it handles.
-	overdue int
 	// metricsURL is the worker's /metrics; "" when it serves none.
 	metricsURL string
 }
@@ -181,19 +195,23 @@ type run struct {
 	opts    Options
 	results Results
 	asOf    time.Time
-	// The real system.
+	// The real system, and overdueIDs its overdue orders in the sweep's
+	// order.
 	*stack
-	// twinServer runs the twin, and is closed before the real one starts.
-	twinServer *systest.DevServer
-	// sweepStart is when the real sweep started; requestsBefore the
-	// worker's requests then.
-	sweepStart     time.Time
+	overdueIDs []string
+	// twin is nil when the ceiling is skipped.
+	twin *twinSide
+	// lastRoundStart is when the sweep's last round started, sweptBefore
+	// the real sweep's time in the rounds before it; requestsBefore the
+	// worker's requests when the first round started.
+	lastRoundStart time.Time
+	sweptBefore    time.Duration
 	requestsBefore map[string]float64
 }
 
 // Run performs the whole benchmark.
 func Run(ctx context.Context, opts Options) (Results, error) {
-	r := &run{opts: opts, stack: &stack{queue: taskQueue, overdue: opts.Overdue}}
+	r := &run{opts: opts, stack: &stack{queue: taskQueue}}
 	r.results = Results{Machine: machine(), StartedAt: time.Now().UTC(), Orders: opts.Orders, Overdue: opts.Overdue}
 	r.asOf, _ = backorder.ParseDate(asOfDate)
 	defer r.close()
@@ -203,9 +221,9 @@ func Run(ctx context.Context, opts Options) (Results, error) {
 	}{
 		{"seed", "seed", r.seed},
 		{"identify", "identify", r.identify},
-		{"ceiling", "ceiling: the twin on a fresh dev server", r.ceiling},
+		{"ceiling", "ceiling: the pilot and the twin's worker on a fresh dev server", r.ceiling},
 		{"stack", "start the stack", r.startStack},
-		{"sweep", "sweep", r.sweep},
+		{"sweep", "sweep, the twin and the real system in turns", r.sweep},
 		{"notices", "customer notices", r.notices},
 		{"history", "history", r.history},
 		{"memory", "memory", r.memory},
@@ -234,8 +252,8 @@ func (r *run) progressf(format string, args ...any) {
 }
 
 func (r *run) close() {
-	if r.twinServer != nil {
-		r.twinServer.Close(20 * time.Second)
+	if r.twin != nil {
+		r.twin.shutdown()
 	}
 	r.stack.close()
 }
@@ -283,6 +301,9 @@ func (r *run) identify(ctx context.Context) error {
 			r.results.IdentifyFirstPageMS = milliseconds(time.Since(start))
 		}
 		found += len(orders)
+		for _, o := range orders {
+			r.overdueIDs = append(r.overdueIDs, o.ID)
+		}
 		if len(orders) < page {
 			break
 		}
@@ -357,58 +378,126 @@ func (r *run) startWorker(s *stack, logName, metricsAddr string) (*localproc.Pro
 	return localproc.Start("worker", filepath.Join(r.opts.WorkDir, logName), append(env, r.opts.WorkerEnv...), nil, r.opts.WorkerBinary)
 }
 
-// runSweep starts a sweep on s and waits until every overdue order of s
-// awaits fulfilment; it returns when the sweep started and the run, to
-// wait for its end.
-func (r *run) runSweep(ctx context.Context, s *stack, suffix string) (time.Time, client.WorkflowRun, error) {
-	start := time.Now()
-	sweepRun, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: contract.SweepWorkflowID(asOfDate, suffix), TaskQueue: s.queue,
-	}, contract.SweepWorkflowName, contract.SweepInput{AsOf: asOfDate})
-	if err != nil {
-		return start, nil, err
+// round is one turn's share of the overdue orders (and of the twins):
+// indexes first to end, in the sweep's order.
+type round struct{ first, end int }
+
+// rounds splits the overdue orders into the turns the twin and the real
+// system take: whole pages of the sweep, about a tenth of the run each.
+// Without the twin the sweep runs in one.
+func (r *run) rounds() []round {
+	n := r.opts.Overdue
+	if r.twin == nil {
+		return []round{{0, n}}
 	}
+	size := max(1, (n/roundsPerRun+twinPageSize/2)/twinPageSize) * twinPageSize
+	var out []round
+	for first := 0; first < n; first += size {
+		out = append(out, round{first, min(first+size, n)})
+	}
+	return out
+}
+
+// startSweep starts a sweep on s. after, when set, is the last order of
+// the round before: the sweep picks up after it, as a sweep continued as
+// new does, so the orders already parked are not read again (that is the
+// second sweep's measure).
+func startSweep(ctx context.Context, s *stack, suffix, after string) (client.WorkflowRun, error) {
+	id := contract.SweepWorkflowID(asOfDate, suffix)
+	in := contract.SweepInput{AsOf: asOfDate}
+	if after != "" {
+		in.Resume = &contract.SweepProgress{Cursor: after, Result: contract.SweepResult{
+			SweepID: id, AsOf: asOfDate, SweepTally: contract.SweepTally{TotalBackorderValue: map[string]string{}},
+		}}
+	}
+	return s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: s.queue}, contract.SweepWorkflowName, in)
+}
+
+// waitSwept waits until n overdue orders of s await fulfilment.
+func (r *run) waitSwept(ctx context.Context, s *stack, n int) error {
 	// Open incidents first, through a table of the run's size only: the
 	// exact count below reads the partial index of every backordered
 	// order, which at ten million orders would steal the CPU measured.
-	err = r.waitFor(ctx, s.overdue, "incidents opened", func() (int, error) { return s.db.CountUnresolvedIncidents(ctx) })
-	if err == nil {
-		err = r.waitFor(ctx, s.overdue, string(contract.StageAwaitingFulfillment), func() (int, error) {
-			return s.db.CountOverdueInCurrentStatus(ctx, r.asOf, awaitingStatus)
-		})
+	err := r.waitFor(ctx, n, "incidents opened", func() (int, error) { return s.db.CountUnresolvedIncidents(ctx) })
+	if err != nil {
+		return err
 	}
-	return start, sweepRun, err
+	return r.waitFor(ctx, n, string(contract.StageAwaitingFulfillment), func() (int, error) {
+		return s.db.CountOverdueInCurrentStatus(ctx, r.asOf, awaitingStatus)
+	})
 }
 
-// sweep runs the real thing and times it until every order's workflow
-// has reached awaiting_fulfillment.
+// sweep runs the real thing, round by round, each timed from its sweep's
+// start until every order of it has reached awaiting_fulfillment, each
+// after the twin's round of the same size. The orders of later rounds
+// wait as Pending, which no sweep picks up, until their turn.
 func (r *run) sweep(ctx context.Context) error {
 	before, err := workerRequests(ctx, r.metricsURL)
 	if err != nil {
 		return err
 	}
-	start, sweepRun, err := r.runSweep(ctx, r.stack, "bench")
-	if err != nil {
+	r.requestsBefore = before
+	rounds := r.rounds()
+	if err := r.db.SetStatusOf(ctx, r.overdueIDs[rounds[0].end:], contract.OrderPending); err != nil {
 		return err
 	}
-	elapsed := time.Since(start)
-	r.sweepStart = start
-	if err := sweepRun.Get(ctx, nil); err != nil {
-		return fmt.Errorf("sweep workflow: %w", err)
+	var swept, twinSwept time.Duration
+	for k, rd := range rounds {
+		res := Round{Orders: rd.end - rd.first}
+		if r.twin != nil {
+			d, err := r.twin.park(ctx, r, rd)
+			if err != nil {
+				return fmt.Errorf("the twin's round %d: %w", k+1, err)
+			}
+			twinSwept += d
+			res.TwinSweepSeconds = d.Seconds()
+		}
+		after := ""
+		if k > 0 {
+			after = r.overdueIDs[rd.first-1]
+			if err := r.db.SetStatusOf(ctx, r.overdueIDs[rd.first:rd.end], contract.OrderBackordered); err != nil {
+				return err
+			}
+		}
+		start := time.Now()
+		sweepRun, err := startSweep(ctx, r.stack, fmt.Sprintf("bench-%d", k+1), after)
+		if err == nil {
+			err = r.waitSwept(ctx, r.stack, rd.end)
+		}
+		d := time.Since(start)
+		if err == nil {
+			err = sweepRun.Get(ctx, nil)
+		}
+		if err != nil {
+			return fmt.Errorf("round %d: %w", k+1, err)
+		}
+		r.lastRoundStart, r.sweptBefore = start, swept
+		swept += d
+		res.SweepSeconds = d.Seconds()
+		r.results.Rounds = append(r.results.Rounds, res)
+		if len(rounds) > 1 {
+			r.progressf("round %d of %d, %d orders: twin %.1f/s, real %.1f/s", k+1, len(rounds), res.Orders,
+				float64(res.Orders)/res.TwinSweepSeconds, float64(res.Orders)/res.SweepSeconds)
+		}
 	}
-	r.results.SweepSeconds = elapsed.Seconds()
-	r.results.OrdersPerS = float64(r.opts.Overdue) / elapsed.Seconds()
+	n := float64(r.opts.Overdue)
+	r.results.SweepSeconds = swept.Seconds()
+	r.results.OrdersPerS = n / swept.Seconds()
+	if r.twin != nil {
+		r.results.CeilingSeconds = twinSwept.Seconds()
+		r.results.CeilingOrdersPerS = n / twinSwept.Seconds()
+		r.results.CeilingP99Seconds = percentile(r.twin.progress.latencies(), 99)
+	}
 	r.results.CeilingRatio = ratio(r.results.OrdersPerS, r.results.CeilingOrdersPerS)
-	r.requestsBefore = before
 
 	latencies, err := r.perOrderLatencies(ctx)
 	if err != nil {
 		return err
 	}
 	r.results.P50Seconds, r.results.P95Seconds, r.results.P99Seconds = percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99)
-	r.progressf("%d orders to awaiting_fulfillment in %.1fs: %.1f orders/s (%.0f%% of the twin's %.1f), p50 %.2fs p95 %.2fs p99 %.2fs",
-		r.opts.Overdue, elapsed.Seconds(), r.results.OrdersPerS, 100*r.results.CeilingRatio, r.results.CeilingOrdersPerS,
-		r.results.P50Seconds, r.results.P95Seconds, r.results.P99Seconds)
+	r.progressf("%d orders to awaiting_fulfillment in %.1fs: %.1f orders/s (%.0f%% of the twin's %.1f, p99 %.2fs), p50 %.2fs p95 %.2fs p99 %.2fs",
+		r.opts.Overdue, swept.Seconds(), r.results.OrdersPerS, 100*r.results.CeilingRatio, r.results.CeilingOrdersPerS,
+		r.results.CeilingP99Seconds, r.results.P50Seconds, r.results.P95Seconds, r.results.P99Seconds)
 	return nil
 }
 
@@ -437,9 +526,9 @@ func (r *run) perOrderLatencies(ctx context.Context) ([]float64, error) {
 }
 
 // notices waits until every order's customer notice is on the ledger,
-// and times the last one from the sweep's start: notices go beside the
-// other steps, so awaiting fulfilment alone does not mean the customer
-// was told. The worker's requests from the sweep's start to here are the
+// and times the last one from the sweep's start, the twin's turns left
+// out: notices go beside the other steps, so awaiting fulfilment alone
+// does not mean the customer was told. The worker's requests from the sweep's start to here are the
 // cost of the orders' way to awaiting, notices included.
 func (r *run) notices(ctx context.Context) error {
 	var last time.Time
@@ -451,7 +540,7 @@ func (r *run) notices(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.results.LastNoticeSeconds = last.Sub(r.sweepStart).Seconds()
+	r.results.LastNoticeSeconds = (r.sweptBefore + last.Sub(r.lastRoundStart)).Seconds()
 	time.Sleep(metricsFlush)
 	after, err := workerRequests(ctx, r.metricsURL)
 	if err != nil {
@@ -542,30 +631,47 @@ func (r *run) resweep(ctx context.Context) error {
 }
 
 // fulfil marks every order fulfilled and signals its workflow, as
-// `starter fulfill` does, and times until all workflows completed.
+// `starter fulfill` does, in the sweep's rounds, each after the twin's
+// closing round, and times each until its workflows completed.
 func (r *run) fulfil(ctx context.Context) error {
-	elapsed, err := r.fulfilAll(ctx, r.stack)
-	if err != nil {
-		return err
+	var fulfilled, twinFulfilled time.Duration
+	for k, rd := range r.rounds() {
+		res := &r.results.Rounds[k]
+		if r.twin != nil {
+			d, err := r.twin.fulfil(ctx, r, rd)
+			if err != nil {
+				return fmt.Errorf("the twin's round %d: %w", k+1, err)
+			}
+			twinFulfilled += d
+			res.TwinFulfilSeconds = d.Seconds()
+		}
+		d, err := r.fulfilOrders(ctx, r.stack, r.overdueIDs[rd.first:rd.end], rd.end)
+		if err != nil {
+			return fmt.Errorf("round %d: %w", k+1, err)
+		}
+		fulfilled += d
+		res.FulfilSeconds = d.Seconds()
 	}
-	r.results.FulfilSeconds = elapsed.Seconds()
-	r.results.FulfilOrdersPerS = float64(r.opts.Overdue) / elapsed.Seconds()
+	n := float64(r.opts.Overdue)
+	r.results.FulfilSeconds = fulfilled.Seconds()
+	r.results.FulfilOrdersPerS = n / fulfilled.Seconds()
+	if r.twin != nil {
+		r.results.FulfilCeilingOrdersPerS = n / twinFulfilled.Seconds()
+	}
 	r.results.FulfilCeilingRatio = ratio(r.results.FulfilOrdersPerS, r.results.FulfilCeilingOrdersPerS)
 	r.progressf("fulfilled %d orders in %.1fs: %.1f orders/s (%.0f%% of the twin's %.1f)",
-		r.opts.Overdue, elapsed.Seconds(), r.results.FulfilOrdersPerS, 100*r.results.FulfilCeilingRatio, r.results.FulfilCeilingOrdersPerS)
+		r.opts.Overdue, fulfilled.Seconds(), r.results.FulfilOrdersPerS, 100*r.results.FulfilCeilingRatio, r.results.FulfilCeilingOrdersPerS)
 	return nil
 }
 
-func (r *run) fulfilAll(ctx context.Context, s *stack) (time.Duration, error) {
-	ids, err := s.db.OrdersWithIncidents(ctx, s.overdue)
-	if err != nil {
-		return 0, err
-	}
+// fulfilOrders marks the orders ids of s fulfilled and signals their
+// workflows, and times until resolved incidents of s number n.
+func (r *run) fulfilOrders(ctx context.Context, s *stack, ids []string, n int) (time.Duration, error) {
 	start := time.Now()
-	if err := s.db.SetStatusByCurrentStatus(ctx, awaitingStatus, contract.OrderFulfilled); err != nil {
+	if err := s.db.SetStatusOf(ctx, ids, contract.OrderFulfilled); err != nil {
 		return 0, err
 	}
-	err = localproc.Parallel(ids, clientConcurrency, func(id string) error {
+	err := localproc.Parallel(ids, clientConcurrency, func(id string) error {
 		return s.temporal.SignalWorkflow(ctx, contract.BackorderWorkflowID(id), "", contract.SignalOrderFulfilled, contract.OrderFulfilledSignal{})
 	})
 	if err != nil {
@@ -574,7 +680,7 @@ func (r *run) fulfilAll(ctx context.Context, s *stack) (time.Duration, error) {
 	// The workflow resolves its incident as its last step; counting that
 	// in Postgres spares the dev server's SQLite visibility store, which
 	// the measurement would otherwise load.
-	err = r.waitFor(ctx, s.overdue, "completed", func() (int, error) { return s.db.CountResolvedIncidents(ctx) })
+	err = r.waitFor(ctx, n, "completed", func() (int, error) { return s.db.CountResolvedIncidents(ctx) })
 	return time.Since(start), err
 }
 

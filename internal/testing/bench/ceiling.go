@@ -38,86 +38,101 @@ const (
 // of order is there in its share.
 const pilotOrders = 40
 
-// ceiling measures the honest ceiling on a fresh dev server with the
-// project's flags, before the real sweep: a pilot of the real worker
-// records each class of order's shape, then a no-op twin of those shapes,
-// in the pilot's mix, is started, parked and fulfilled as the real orders
-// are. The twin's server is stopped before the real one starts.
+// roundsPerRun is how many turns the twin and the real system take: a
+// drift of the machine's speed over the run then weighs on both alike.
+const roundsPerRun = 10
+
+// twinSide is the twin's fresh dev server, with the project's flags, and
+// its worker in the benchmark's process. It runs beside the real stack:
+// the twins park and close in rounds that take turns with the real
+// sweep's and fulfilment's.
+type twinSide struct {
+	server   *systest.DevServer
+	client   client.Client
+	worker   worker.Worker
+	progress *twinProgress
+	// mix is the pilot's shapes, in order id order; ids the twins'.
+	mix []Shape
+	ids []string
+}
+
+func (t *twinSide) shutdown() {
+	if t.worker != nil {
+		t.worker.Stop()
+	}
+	t.server.Close(20 * time.Second)
+}
+
+// ceiling prepares the honest ceiling before the real sweep: a fresh dev
+// server, a pilot of the real worker on it that records each class of
+// order's shape, and a worker for the no-op twin of those shapes. The
+// twins run in the sweep's and fulfilment's rounds, started, parked and
+// fulfilled as the real orders are, in the pilot's mix.
 func (r *run) ceiling(ctx context.Context) error {
-	var err error
-	if r.twinServer, err = r.startDevServer(ctx, "twin"); err != nil {
+	server, err := r.startDevServer(ctx, "twin")
+	if err != nil {
 		return err
 	}
-	defer func() {
-		r.twinServer.Close(20 * time.Second)
-		r.twinServer = nil
-	}()
-	mix, err := r.runPilot(ctx)
-	if err != nil {
+	t := &twinSide{server: server, client: server.Client(), progress: newTwinProgress()}
+	r.twin = t
+	if t.mix, err = r.runPilot(ctx, server); err != nil {
 		return fmt.Errorf("pilot: %w", err)
 	}
-	r.results.TwinShapes = shares(mix)
+	r.results.TwinShapes = shares(t.mix)
 	for _, s := range r.results.TwinShapes {
 		r.progressf("twin: %.1f%% %s", 100*s.Share, s.Shape)
 	}
-
-	c := r.twinServer.Client()
-	progress := newTwinProgress()
 	worker.SetStickyWorkflowCacheSize(workflows.StickyCacheSize)
-	w := worker.New(c, twinQueue, workflows.WorkerOptions())
+	w := worker.New(t.client, twinQueue, workflows.WorkerOptions())
 	w.RegisterWorkflowWithOptions(TwinWorkflow, workflow.RegisterOptions{Name: twinWorkflowName})
-	w.RegisterActivityWithOptions(progress.step, activity.RegisterOptions{Name: twinStepName})
+	w.RegisterActivityWithOptions(t.progress.step, activity.RegisterOptions{Name: twinStepName})
 	w.RegisterActivityWithOptions(twinNotice, activity.RegisterOptions{Name: twinNoticeName})
 	if err := w.Start(); err != nil {
 		return err
 	}
-	defer w.Stop()
-
-	n := r.opts.Overdue
-	ids := make([]string, n)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("twin-%07d", i+1)
+	t.worker = w
+	t.ids = make([]string, r.opts.Overdue)
+	for i := range t.ids {
+		t.ids[i] = fmt.Sprintf("twin-%07d", i+1)
 	}
-	start := time.Now()
-	if err := startTwins(ctx, c, ids, mix, progress); err != nil {
-		return err
-	}
-	err = r.waitFor(ctx, n, "twins parked", func() (int, error) {
-		parked, _ := progress.counts()
-		return parked, nil
-	})
-	if err != nil {
-		return err
-	}
-	elapsed := time.Since(start)
-	r.results.CeilingSeconds = elapsed.Seconds()
-	r.results.CeilingOrdersPerS = float64(n) / elapsed.Seconds()
-	r.results.CeilingP99Seconds = percentile(progress.latencies(), 99)
-	r.progressf("twin: %d parked in %.1fs: %.1f/s, p99 %.2fs", n, elapsed.Seconds(), r.results.CeilingOrdersPerS, r.results.CeilingP99Seconds)
-
-	start = time.Now()
-	err = localproc.Parallel(ids, clientConcurrency, func(id string) error {
-		return c.SignalWorkflow(ctx, id, "", twinCloseSignal, nil)
-	})
-	if err == nil {
-		err = r.waitFor(ctx, n, "twins closed", func() (int, error) {
-			_, closed := progress.counts()
-			return closed, nil
-		})
-	}
-	if err != nil {
-		return err
-	}
-	elapsed = time.Since(start)
-	r.results.FulfilCeilingOrdersPerS = float64(n) / elapsed.Seconds()
-	r.progressf("twin: %d signalled and closed in %.1fs: %.1f/s", n, elapsed.Seconds(), r.results.FulfilCeilingOrdersPerS)
 	return nil
 }
 
-// startTwins starts a twin per id, the i-th of mix[i % len(mix)]'s shape,
-// paced as the real sweep paces its starts.
-func startTwins(ctx context.Context, c client.Client, ids []string, mix []Shape, progress *twinProgress) error {
-	i := 0
+// park starts the twins of one round, paced as the sweep starts orders,
+// and times until every twin so far has parked.
+func (t *twinSide) park(ctx context.Context, r *run, rd round) (time.Duration, error) {
+	start := time.Now()
+	if err := startTwins(ctx, t.client, t.ids[rd.first:rd.end], rd.first, t.mix, t.progress); err != nil {
+		return 0, err
+	}
+	err := r.waitFor(ctx, rd.end, "twins parked", func() (int, error) {
+		parked, _ := t.progress.counts()
+		return parked, nil
+	})
+	return time.Since(start), err
+}
+
+// fulfil signals the twins of one round, as the real orders are
+// signalled, and times until every twin so far has closed.
+func (t *twinSide) fulfil(ctx context.Context, r *run, rd round) (time.Duration, error) {
+	start := time.Now()
+	err := localproc.Parallel(t.ids[rd.first:rd.end], clientConcurrency, func(id string) error {
+		return t.client.SignalWorkflow(ctx, id, "", twinCloseSignal, nil)
+	})
+	if err == nil {
+		err = r.waitFor(ctx, rd.end, "twins closed", func() (int, error) {
+			_, closed := t.progress.counts()
+			return closed, nil
+		})
+	}
+	return time.Since(start), err
+}
+
+// startTwins starts a twin per id, the i-th twin of the run (first for
+// ids[0]) of mix[i % len(mix)]'s shape, paced as the real sweep paces its
+// starts.
+func startTwins(ctx context.Context, c client.Client, ids []string, first int, mix []Shape, progress *twinProgress) error {
+	i := first
 	for page := 0; page < len(ids); page += twinPageSize {
 		pageIDs := ids[page:min(page+twinPageSize, len(ids))]
 		for next := 0; next < len(pageIDs); next += twinStartConcurrency {
@@ -174,8 +189,8 @@ func startTwin(ctx context.Context, c client.Client, id string, sh Shape) error 
 // runPilot runs the real worker over pilotOrders seeded orders on the
 // twin's server, to the end (notices sent, fulfilled, closed), and
 // returns the shape of each order's workflow in order id order.
-func (r *run) runPilot(ctx context.Context) ([]Shape, error) {
-	p := &stack{queue: pilotQueue, overdue: pilotOrders, server: r.twinServer, temporal: r.twinServer.Client()}
+func (r *run) runPilot(ctx context.Context, server *systest.DevServer) ([]Shape, error) {
+	p := &stack{queue: pilotQueue, server: server, temporal: server.Client()}
 	var err error
 	if p.db, p.dbURL, err = systest.FreshDatabase(ctx, r.opts.ServerURL, pilotDatabase, true); err != nil {
 		return nil, err
@@ -188,7 +203,10 @@ func (r *run) runPilot(ctx context.Context) ([]Shape, error) {
 		return nil, err
 	}
 	defer func() { _ = p.worker.Stop(syscall.SIGINT, 20*time.Second) }()
-	_, sweepRun, err := r.runSweep(ctx, p, "pilot")
+	sweepRun, err := startSweep(ctx, p, "pilot", "")
+	if err == nil {
+		err = r.waitSwept(ctx, p, pilotOrders)
+	}
 	if err == nil {
 		err = sweepRun.Get(ctx, nil)
 	}
@@ -215,7 +233,7 @@ func (r *run) runPilot(ctx context.Context) ([]Shape, error) {
 			return nil, err
 		}
 	}
-	if _, err := r.fulfilAll(ctx, p); err != nil {
+	if _, err := r.fulfilOrders(ctx, p, ids, pilotOrders); err != nil {
 		return nil, err
 	}
 	for _, id := range ids {
