@@ -128,16 +128,28 @@ func orders(n int) []contract.OverdueOrder {
 	return out
 }
 
-func TestStartBackorderWorkflowsCountsStartedAndRunning(t *testing.T) {
-	temporal := &fakeTemporal{running: map[string]bool{"SO-003": true}}
+// startPage runs the start step over page, with temporal standing in for
+// the server, resuming from resume's progress when it is given.
+func startPage(t *testing.T, temporal *fakeTemporal, page []contract.OverdueOrder, resume *contract.StartBackordersResult) (contract.StartBackordersResult, error) {
+	t.Helper()
 	env := (&testsuite.WorkflowTestSuite{}).NewTestActivityEnvironment()
 	acts := &Activities{Temporal: temporalFor(temporal), Store: newStartStore(t)}
 	env.RegisterActivity(acts)
-
-	val, err := env.ExecuteActivity(acts.StartBackorderWorkflows, contract.StartBackordersInput{AsOf: "2026-11-27", Orders: orders(40)})
-	require.NoError(t, err)
+	if resume != nil {
+		env.SetHeartbeatDetails(*resume)
+	}
 	var res contract.StartBackordersResult
-	require.NoError(t, val.Get(&res))
+	val, err := env.ExecuteActivity(acts.StartBackorderWorkflows, contract.StartBackordersInput{AsOf: "2026-11-27", Orders: page})
+	if err == nil {
+		err = val.Get(&res)
+	}
+	return res, err
+}
+
+func TestStartBackorderWorkflowsCountsStartedAndRunning(t *testing.T) {
+	temporal := &fakeTemporal{running: map[string]bool{"SO-003": true}}
+	res, err := startPage(t, temporal, orders(40), nil)
+	require.NoError(t, err)
 	assert.Equal(t, []int{40, 39, 1}, []int{res.Next, res.Started, res.AlreadyRunning})
 	assert.Len(t, temporal.started, 39)
 	assert.Contains(t, temporal.started, "SO-000@2026-11-27")
@@ -145,26 +157,15 @@ func TestStartBackorderWorkflowsCountsStartedAndRunning(t *testing.T) {
 
 func TestStartBackorderWorkflowsResumesFromHeartbeat(t *testing.T) {
 	temporal := &fakeTemporal{running: map[string]bool{}}
-	env := (&testsuite.WorkflowTestSuite{}).NewTestActivityEnvironment()
-	acts := &Activities{Temporal: temporalFor(temporal), Store: newStartStore(t)}
-	env.RegisterActivity(acts)
-	env.SetHeartbeatDetails(contract.StartBackordersResult{Next: 32, Started: 30, AlreadyRunning: 2})
-
-	val, err := env.ExecuteActivity(acts.StartBackorderWorkflows, contract.StartBackordersInput{AsOf: "2026-11-27", Orders: orders(40)})
+	res, err := startPage(t, temporal, orders(40), &contract.StartBackordersResult{Next: 32, Started: 30, AlreadyRunning: 2})
 	require.NoError(t, err)
-	var res contract.StartBackordersResult
-	require.NoError(t, val.Get(&res))
 	assert.Equal(t, []int{40, 38, 2}, []int{res.Next, res.Started, res.AlreadyRunning})
 	assert.Len(t, temporal.started, 8, "only the orders after the heartbeat are started")
 }
 
 func TestStartBackorderWorkflowsFailsRetryably(t *testing.T) {
 	temporal := &fakeTemporal{running: map[string]bool{}, failOn: "SO-020"}
-	env := (&testsuite.WorkflowTestSuite{}).NewTestActivityEnvironment()
-	acts := &Activities{Temporal: temporalFor(temporal), Store: newStartStore(t)}
-	env.RegisterActivity(acts)
-
-	_, err := env.ExecuteActivity(acts.StartBackorderWorkflows, contract.StartBackordersInput{AsOf: "2026-11-27", Orders: orders(40)})
+	_, err := startPage(t, temporal, orders(40), nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "frontend unavailable")
 }
@@ -184,14 +185,8 @@ func TestStartBackorderWorkflowsSendsNoRequestPerParkedOrder(t *testing.T) {
 	page[39].OpenEpisode = false // a new order, never started
 	delete(running, page[39].OrderID)
 	temporal := &fakeTemporal{running: running}
-	env := (&testsuite.WorkflowTestSuite{}).NewTestActivityEnvironment()
-	acts := &Activities{Temporal: temporalFor(temporal), Store: newStartStore(t)}
-	env.RegisterActivity(acts)
-
-	val, err := env.ExecuteActivity(acts.StartBackorderWorkflows, contract.StartBackordersInput{AsOf: "2026-11-27", Orders: page})
+	res, err := startPage(t, temporal, page, nil)
 	require.NoError(t, err)
-	var res contract.StartBackordersResult
-	require.NoError(t, val.Get(&res))
 	assert.Equal(t, []int{40, 2, 38}, []int{res.Next, res.Started, res.AlreadyRunning})
 	assert.Equal(t, 2, temporal.attempts, "start requests: only the lost and the new order")
 	assert.Equal(t, []int{1, 1}, []int{temporal.counts, temporal.lists}, "one visibility count and one list for the page")
@@ -208,14 +203,8 @@ func TestStartBackorderWorkflowsCountsAPageOfParkedOrders(t *testing.T) {
 		running[page[i].OrderID] = true
 	}
 	temporal := &fakeTemporal{running: running}
-	env := (&testsuite.WorkflowTestSuite{}).NewTestActivityEnvironment()
-	acts := &Activities{Temporal: temporalFor(temporal), Store: newStartStore(t)}
-	env.RegisterActivity(acts)
-
-	val, err := env.ExecuteActivity(acts.StartBackorderWorkflows, contract.StartBackordersInput{AsOf: "2026-11-27", Orders: page})
+	res, err := startPage(t, temporal, page, nil)
 	require.NoError(t, err)
-	var res contract.StartBackordersResult
-	require.NoError(t, val.Get(&res))
 	assert.Equal(t, []int{40, 0, 40}, []int{res.Next, res.Started, res.AlreadyRunning})
 	assert.Equal(t, []int{1, 0, 0}, []int{temporal.counts, temporal.lists, temporal.attempts}, "visibility counts, lists; start requests")
 }
