@@ -427,6 +427,37 @@ func (r *run) waitSwept(ctx context.Context, s *stack, n int) error {
 	})
 }
 
+// inTurns runs each round as the twin's turn, when there is a twin, then
+// the real system's, and returns the times of each side's turns.
+func (r *run) inTurns(twinTurn, realTurn func(k int, rd round) (time.Duration, error)) (twin, real []time.Duration, err error) {
+	rounds := r.rounds()
+	for k, rd := range rounds {
+		if r.twin != nil {
+			d, err := twinTurn(k, rd)
+			if err != nil {
+				return nil, nil, fmt.Errorf("the twin's round %d: %w", k+1, err)
+			}
+			twin = append(twin, d)
+			r.progressf("round %d of %d: the twin's %d in %.1fs", k+1, len(rounds), rd.end-rd.first, d.Seconds())
+		}
+		d, err := realTurn(k, rd)
+		if err != nil {
+			return nil, nil, fmt.Errorf("round %d: %w", k+1, err)
+		}
+		real = append(real, d)
+		r.progressf("round %d of %d: the real system's %d in %.1fs", k+1, len(rounds), rd.end-rd.first, d.Seconds())
+	}
+	return twin, real, nil
+}
+
+func totalTime(turns []time.Duration) time.Duration {
+	var sum time.Duration
+	for _, d := range turns {
+		sum += d
+	}
+	return sum
+}
+
 // sweep runs the real thing, round by round, each timed from its sweep's
 // start until every order of it has reached awaiting_fulfillment, each
 // after the twin's round of the same size. The orders of later rounds
@@ -437,49 +468,26 @@ func (r *run) sweep(ctx context.Context) error {
 		return err
 	}
 	r.requestsBefore = before
-	rounds := r.rounds()
-	if err := r.db.SetStatusOf(ctx, r.overdueIDs[rounds[0].end:], contract.OrderPending); err != nil {
+	if err := r.db.SetStatusOf(ctx, r.overdueIDs[r.rounds()[0].end:], contract.OrderPending); err != nil {
 		return err
 	}
-	var swept, twinSwept time.Duration
-	for k, rd := range rounds {
-		res := Round{Orders: rd.end - rd.first}
-		if r.twin != nil {
-			d, err := r.twin.park(ctx, r, rd)
-			if err != nil {
-				return fmt.Errorf("the twin's round %d: %w", k+1, err)
-			}
-			twinSwept += d
-			res.TwinSweepSeconds = d.Seconds()
-		}
-		after := ""
-		if k > 0 {
-			after = r.overdueIDs[rd.first-1]
-			if err := r.db.SetStatusOf(ctx, r.overdueIDs[rd.first:rd.end], contract.OrderBackordered); err != nil {
-				return err
-			}
-		}
-		start := time.Now()
-		sweepRun, err := startSweep(ctx, r.stack, fmt.Sprintf("bench-%d", k+1), after)
-		if err == nil {
-			err = r.waitSwept(ctx, r.stack, rd.end)
-		}
-		d := time.Since(start)
-		if err == nil {
-			err = sweepRun.Get(ctx, nil)
-		}
-		if err != nil {
-			return fmt.Errorf("round %d: %w", k+1, err)
-		}
-		r.lastRoundStart, r.sweptBefore = start, swept
-		swept += d
-		res.SweepSeconds = d.Seconds()
-		r.results.Rounds = append(r.results.Rounds, res)
-		if len(rounds) > 1 {
-			r.progressf("round %d of %d, %d orders: twin %.1f/s, real %.1f/s", k+1, len(rounds), res.Orders,
-				float64(res.Orders)/res.TwinSweepSeconds, float64(res.Orders)/res.SweepSeconds)
+	twinTurns, turns, err := r.inTurns(func(_ int, rd round) (time.Duration, error) {
+		return r.twin.park(ctx, r, rd)
+	}, func(k int, rd round) (time.Duration, error) {
+		return r.sweepRound(ctx, k, rd)
+	})
+	if err != nil {
+		return err
+	}
+	r.results.Rounds = make([]Round, len(turns))
+	for k, rd := range r.rounds() {
+		r.results.Rounds[k] = Round{Orders: rd.end - rd.first, SweepSeconds: turns[k].Seconds()}
+		if twinTurns != nil {
+			r.results.Rounds[k].TwinSweepSeconds = twinTurns[k].Seconds()
 		}
 	}
+	swept, twinSwept := totalTime(turns), totalTime(twinTurns)
+	r.sweptBefore = swept - turns[len(turns)-1]
 	n := float64(r.opts.Overdue)
 	r.results.SweepSeconds = swept.Seconds()
 	r.results.OrdersPerS = n / swept.Seconds()
@@ -499,6 +507,30 @@ func (r *run) sweep(ctx context.Context) error {
 		r.opts.Overdue, swept.Seconds(), r.results.OrdersPerS, 100*r.results.CeilingRatio, r.results.CeilingOrdersPerS,
 		r.results.CeilingP99Seconds, r.results.P50Seconds, r.results.P95Seconds, r.results.P99Seconds)
 	return nil
+}
+
+// sweepRound releases the round's orders (the first round's never
+// waited) and sweeps them, picking up after the round before, timed until
+// every one of them awaits fulfilment.
+func (r *run) sweepRound(ctx context.Context, k int, rd round) (time.Duration, error) {
+	after := ""
+	if k > 0 {
+		after = r.overdueIDs[rd.first-1]
+		if err := r.db.SetStatusOf(ctx, r.overdueIDs[rd.first:rd.end], contract.OrderBackordered); err != nil {
+			return 0, err
+		}
+	}
+	start := time.Now()
+	r.lastRoundStart = start
+	sweepRun, err := startSweep(ctx, r.stack, fmt.Sprintf("bench-%d", k+1), after)
+	if err == nil {
+		err = r.waitSwept(ctx, r.stack, rd.end)
+	}
+	d := time.Since(start)
+	if err == nil {
+		err = sweepRun.Get(ctx, nil)
+	}
+	return d, err
 }
 
 // perOrderLatencies: from each workflow's start (visibility) to the moment
@@ -634,24 +666,21 @@ func (r *run) resweep(ctx context.Context) error {
 // `starter fulfill` does, in the sweep's rounds, each after the twin's
 // closing round, and times each until its workflows completed.
 func (r *run) fulfil(ctx context.Context) error {
-	var fulfilled, twinFulfilled time.Duration
-	for k, rd := range r.rounds() {
-		res := &r.results.Rounds[k]
-		if r.twin != nil {
-			d, err := r.twin.fulfil(ctx, r, rd)
-			if err != nil {
-				return fmt.Errorf("the twin's round %d: %w", k+1, err)
-			}
-			twinFulfilled += d
-			res.TwinFulfilSeconds = d.Seconds()
-		}
-		d, err := r.fulfilOrders(ctx, r.stack, r.overdueIDs[rd.first:rd.end], rd.end)
-		if err != nil {
-			return fmt.Errorf("round %d: %w", k+1, err)
-		}
-		fulfilled += d
-		res.FulfilSeconds = d.Seconds()
+	twinTurns, turns, err := r.inTurns(func(_ int, rd round) (time.Duration, error) {
+		return r.twin.fulfil(ctx, r, rd)
+	}, func(_ int, rd round) (time.Duration, error) {
+		return r.fulfilOrders(ctx, r.stack, r.overdueIDs[rd.first:rd.end], rd.end)
+	})
+	if err != nil {
+		return err
 	}
+	for k := range turns {
+		r.results.Rounds[k].FulfilSeconds = turns[k].Seconds()
+		if twinTurns != nil {
+			r.results.Rounds[k].TwinFulfilSeconds = twinTurns[k].Seconds()
+		}
+	}
+	fulfilled, twinFulfilled := totalTime(turns), totalTime(twinTurns)
 	n := float64(r.opts.Overdue)
 	r.results.FulfilSeconds = fulfilled.Seconds()
 	r.results.FulfilOrdersPerS = n / fulfilled.Seconds()
