@@ -6,9 +6,8 @@
 // sweep's), the customer notices, a second sweep over every parked order,
 // memory with them parked, fulfilment against the twin's (in rounds too),
 // the invariants, a plain-loop baseline without Temporal, and the weekly
-// report over a year of history. `make
-// bench` runs it; it is a command, not a test, so `make test` never
-// depends on timings.
+// report over a year of history. `make bench` runs it; it is a command,
+// not a test, so `make test` never depends on timings.
 package bench
 
 import (
@@ -201,11 +200,9 @@ type run struct {
 	overdueIDs []string
 	// twin is nil when the ceiling is skipped.
 	twin *twinSide
-	// lastRoundStart is when the sweep's last round started, sweptBefore
-	// the real sweep's time in the rounds before it; requestsBefore the
-	// worker's requests when the first round started.
+	// lastRoundStart is when the sweep's last round started;
+	// requestsBefore the worker's requests when the first round started.
 	lastRoundStart time.Time
-	sweptBefore    time.Duration
 	requestsBefore map[string]float64
 }
 
@@ -427,10 +424,9 @@ func (r *run) waitSwept(ctx context.Context, s *stack, n int) error {
 	})
 }
 
-// inTurns runs each round as the twin's turn, when there is a twin, then
-// the real system's, and returns the times of each side's turns.
-func (r *run) inTurns(twinTurn, realTurn func(k int, rd round) (time.Duration, error)) (twin, real []time.Duration, err error) {
-	rounds := r.rounds()
+// inTurns runs each of rounds as the twin's turn, when there is a twin,
+// then the real system's, and returns the times of each side's turns.
+func (r *run) inTurns(rounds []round, twinTurn, realTurn func(k int, rd round) (time.Duration, error)) (twin, real []time.Duration, err error) {
 	for k, rd := range rounds {
 		if r.twin != nil {
 			d, err := twinTurn(k, rd)
@@ -468,10 +464,11 @@ func (r *run) sweep(ctx context.Context) error {
 		return err
 	}
 	r.requestsBefore = before
-	if err := r.db.SetStatusOf(ctx, r.overdueIDs[r.rounds()[0].end:], contract.OrderPending); err != nil {
+	rounds := r.rounds()
+	if err := r.db.SetStatusOf(ctx, r.overdueIDs[rounds[0].end:], contract.OrderPending); err != nil {
 		return err
 	}
-	twinTurns, turns, err := r.inTurns(func(_ int, rd round) (time.Duration, error) {
+	twinTurns, turns, err := r.inTurns(rounds, func(_ int, rd round) (time.Duration, error) {
 		return r.twin.park(ctx, r, rd)
 	}, func(k int, rd round) (time.Duration, error) {
 		return r.sweepRound(ctx, k, rd)
@@ -479,15 +476,14 @@ func (r *run) sweep(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.results.Rounds = make([]Round, len(turns))
-	for k, rd := range r.rounds() {
+	r.results.Rounds = make([]Round, len(rounds))
+	for k, rd := range rounds {
 		r.results.Rounds[k] = Round{Orders: rd.end - rd.first, SweepSeconds: turns[k].Seconds()}
 		if twinTurns != nil {
 			r.results.Rounds[k].TwinSweepSeconds = twinTurns[k].Seconds()
 		}
 	}
 	swept, twinSwept := totalTime(turns), totalTime(twinTurns)
-	r.sweptBefore = swept - turns[len(turns)-1]
 	n := float64(r.opts.Overdue)
 	r.results.SweepSeconds = swept.Seconds()
 	r.results.OrdersPerS = n / swept.Seconds()
@@ -560,8 +556,9 @@ func (r *run) perOrderLatencies(ctx context.Context) ([]float64, error) {
 // notices waits until every order's customer notice is on the ledger,
 // and times the last one from the sweep's start, the twin's turns left
 // out: notices go beside the other steps, so awaiting fulfilment alone
-// does not mean the customer was told. The worker's requests from the sweep's start to here are the
-// cost of the orders' way to awaiting, notices included.
+// does not mean the customer was told. The worker's requests from the
+// sweep's start to here are the cost of the orders' way to awaiting,
+// notices included.
 func (r *run) notices(ctx context.Context) error {
 	var last time.Time
 	err := r.waitFor(ctx, r.opts.Overdue, "customer notices accepted", func() (int, error) {
@@ -572,7 +569,12 @@ func (r *run) notices(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.results.LastNoticeSeconds = (r.sweptBefore + last.Sub(r.lastRoundStart)).Seconds()
+	// The rounds before the last one, then the last one up to the notice.
+	rounds := r.results.Rounds
+	for _, rd := range rounds[:len(rounds)-1] {
+		r.results.LastNoticeSeconds += rd.SweepSeconds
+	}
+	r.results.LastNoticeSeconds += last.Sub(r.lastRoundStart).Seconds()
 	time.Sleep(metricsFlush)
 	after, err := workerRequests(ctx, r.metricsURL)
 	if err != nil {
@@ -666,7 +668,7 @@ func (r *run) resweep(ctx context.Context) error {
 // `starter fulfill` does, in the sweep's rounds, each after the twin's
 // closing round, and times each until its workflows completed.
 func (r *run) fulfil(ctx context.Context) error {
-	twinTurns, turns, err := r.inTurns(func(_ int, rd round) (time.Duration, error) {
+	twinTurns, turns, err := r.inTurns(r.rounds(), func(_ int, rd round) (time.Duration, error) {
 		return r.twin.fulfil(ctx, r, rd)
 	}, func(_ int, rd round) (time.Duration, error) {
 		return r.fulfilOrders(ctx, r.stack, r.overdueIDs[rd.first:rd.end], rd.end)
