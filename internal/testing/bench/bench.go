@@ -157,6 +157,9 @@ const (
 	// clientConcurrency bounds the benchmark's own parallel calls (signals,
 	// history reads).
 	clientConcurrency = 64
+	// defaultStallLimit is how long a wait's count may stand still before
+	// the run reports a stall (a busy dev server answers well within it).
+	defaultStallLimit = 5 * time.Minute
 	// shapeSample: how many real orders' histories give the real mix.
 	shapeSample = 200
 	// metricsFlush: the worker reports its SDK counters every second.
@@ -204,11 +207,13 @@ type run struct {
 	// requestsBefore the worker's requests when the first round started.
 	lastRoundStart time.Time
 	requestsBefore map[string]float64
+	// stallLimit: see defaultStallLimit.
+	stallLimit time.Duration
 }
 
 // Run performs the whole benchmark.
 func Run(ctx context.Context, opts Options) (Results, error) {
-	r := &run{opts: opts, stack: &stack{queue: taskQueue}}
+	r := &run{opts: opts, stack: &stack{queue: taskQueue}, stallLimit: defaultStallLimit}
 	r.results = Results{Machine: machine(), StartedAt: time.Now().UTC(), Orders: opts.Orders, Overdue: opts.Overdue}
 	r.asOf, _ = backorder.ParseDate(asOfDate)
 	defer r.close()
@@ -702,17 +707,44 @@ func (r *run) fulfilOrders(ctx context.Context, s *stack, ids []string, n int) (
 	if err := s.db.SetStatusOf(ctx, ids, contract.OrderFulfilled); err != nil {
 		return 0, err
 	}
-	err := localproc.Parallel(ids, clientConcurrency, func(id string) error {
-		return s.temporal.SignalWorkflow(ctx, contract.BackorderWorkflowID(id), "", contract.SignalOrderFulfilled, contract.OrderFulfilledSignal{})
-	})
-	if err != nil {
-		return 0, err
-	}
 	// The workflow resolves its incident as its last step; counting that
 	// in Postgres spares the dev server's SQLite visibility store, which
 	// the measurement would otherwise load.
-	err = r.waitFor(ctx, n, "completed", func() (int, error) { return s.db.CountResolvedIncidents(ctx) })
+	err := r.signalUntil(ctx, ids, func(ctx context.Context, id string) error {
+		return s.temporal.SignalWorkflow(ctx, contract.BackorderWorkflowID(id), "", contract.SignalOrderFulfilled, contract.OrderFulfilledSignal{})
+	}, n, "completed", func() (int, error) { return s.db.CountResolvedIncidents(ctx) })
 	return time.Since(start), err
+}
+
+// signalUntil signals each of ids, clientConcurrency at a time, and waits
+// meanwhile until count reaches n, so progress shows (and a stall is
+// caught) while the signals go out, not only once the last was sent.
+func (r *run) signalUntil(ctx context.Context, ids []string, signal func(ctx context.Context, id string) error, n int, what string, count func() (int, error)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sent := make(chan error, 1)
+	go func() {
+		sent <- localproc.Parallel(ids, clientConcurrency, func(id string) error { return signal(ctx, id) })
+	}()
+	signalling := true
+	err := r.waitFor(ctx, n, what, count, func() error {
+		select {
+		case err := <-sent:
+			signalling = false
+			return err
+		default:
+			return nil
+		}
+	})
+	if signalling {
+		if err != nil {
+			cancel()
+			<-sent
+			return err
+		}
+		return <-sent
+	}
+	return err
 }
 
 // realShapes reads the shapes of a random sample of the run's orders,
@@ -782,12 +814,27 @@ func shares(shapes []Shape) []ShapeShare {
 }
 
 // waitFor polls count until it reaches n, reporting progress every ten
-// seconds, within limitFor(n).
-func (r *run) waitFor(ctx context.Context, n int, what string, count func() (int, error)) error {
-	got := 0
+// seconds, within limitFor(n). It gives up sooner when count stands still
+// for r.stallLimit: a stalled run should say so, not wait out its hours.
+// guard, when set, runs after every poll; its error ends the wait.
+func (r *run) waitFor(ctx context.Context, n int, what string, count func() (int, error), guard ...func() error) error {
+	got, last, lastMoved := 0, -1, time.Now()
 	limit := limitFor(n)
 	wait := systest.Wait{What: what, Limit: limit, Every: 500 * time.Millisecond,
-		Report: func(status string, _ time.Duration) { r.progressf("%s", status) }}
+		Report: func(status string, _ time.Duration) { r.progressf("%s", status) },
+		Guard: func() error {
+			if got != last {
+				last, lastMoved = got, time.Now()
+			} else if time.Since(lastMoved) > r.stallLimit {
+				return fmt.Errorf("stalled: %d of %d orders %s, no change for %s", got, n, what, r.stallLimit)
+			}
+			for _, g := range guard {
+				if err := g(); err != nil {
+					return err
+				}
+			}
+			return nil
+		}}
 	err := wait.Until(ctx, func(context.Context) (bool, string, error) {
 		var err error
 		got, err = count()

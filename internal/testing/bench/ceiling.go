@@ -15,7 +15,6 @@ import (
 
 	"github.com/acme/backorders/internal/contract"
 	"github.com/acme/backorders/internal/store"
-	"github.com/acme/backorders/internal/testing/localproc"
 	"github.com/acme/backorders/internal/testing/systest"
 	"github.com/acme/backorders/workflows"
 )
@@ -116,15 +115,12 @@ func (t *twinSide) park(ctx context.Context, r *run, rd round) (time.Duration, e
 // signalled, and times until every twin so far has closed.
 func (t *twinSide) fulfil(ctx context.Context, r *run, rd round) (time.Duration, error) {
 	start := time.Now()
-	err := localproc.Parallel(t.ids[rd.first:rd.end], clientConcurrency, func(id string) error {
+	err := r.signalUntil(ctx, t.ids[rd.first:rd.end], func(ctx context.Context, id string) error {
 		return t.client.SignalWorkflow(ctx, id, "", twinCloseSignal, nil)
+	}, rd.end, "twins closed", func() (int, error) {
+		_, closed := t.progress.counts()
+		return closed, nil
 	})
-	if err == nil {
-		err = r.waitFor(ctx, rd.end, "twins closed", func() (int, error) {
-			_, closed := t.progress.counts()
-			return closed, nil
-		})
-	}
 	return time.Since(start), err
 }
 
