@@ -202,6 +202,11 @@ type EpisodeClosure struct {
 	Note string
 }
 
+// obsoleteOpenTasksSQL marks an order's open tasks obsolete; it reads
+// tasks_open_by_order_idx alone.
+const obsoleteOpenTasksSQL = `UPDATE tasks SET status = 'obsolete', completed_at = now()
+	WHERE order_id = $1 AND status = 'open'`
+
 // CloseEpisode clears the order's alerts, closes its incident and its open
 // tasks, and records the order's status, in one transaction, so a
 // fulfilment signalled from anywhere is the order's truth too and no later
@@ -214,8 +219,7 @@ func (s *Store) CloseEpisode(ctx context.Context, c EpisodeClosure) error {
 			WHERE id = $1 AND status = 'open'`, c.IncidentID, c.IncidentStatus, c.Note)
 		batch.Queue(`UPDATE orders SET status = $2, updated_at = now()
 			WHERE id = $1 AND $2 <> '' AND status NOT IN ('Fulfilled', 'Cancelled')`, c.OrderID, c.OrderStatus)
-		batch.Queue(`UPDATE tasks SET status = 'obsolete', completed_at = now()
-			WHERE order_id = $1 AND status = 'open'`, c.OrderID)
+		batch.Queue(obsoleteOpenTasksSQL, c.OrderID)
 		batch.Queue(`UPDATE orders SET current_status = $2, last_checked_at = now(), updated_at = now()
 			WHERE id = $1`, c.OrderID, c.CurrentStatus)
 		if err := tx.SendBatch(ctx, batch).Close(); err != nil {

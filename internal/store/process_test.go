@@ -277,3 +277,41 @@ func TestOverdueQueryUsesPartialIndex(t *testing.T) {
 	}
 	assert.Len(t, ids, overdue)
 }
+
+// TestClosingAnOrderReadsOnlyItsOpenTasks: CloseEpisode marks the order's
+// open tasks obsolete through tasks_open_by_order_idx, in the generic plan
+// pgx's cached statement ends up with, both before the table has
+// statistics (just filled by a sweep, no ANALYZE yet) and after. Without
+// that index a planner without statistics combined tasks_order_idx with
+// tasks_open_idx and read every open task's entry for each order closed.
+func TestClosingAnOrderReadsOnlyItsOpenTasks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds 20,000 orders")
+	}
+	s, _ := pgtest.NewStore(t)
+	ctx := context.Background()
+	_, err := s.Seed(ctx, store.SeedOptions{Orders: 20_000, Overdue: 1_500, AsOf: seedAsOf, Seed: 11})
+	require.NoError(t, err)
+	_, err = s.Pool().Exec(ctx, `INSERT INTO tasks (idem_key, order_id, role, title)
+		SELECT 'bench-' || id || '-' || role, id, role, 'task' FROM orders, unnest(ARRAY['procurement', 'inventory_clerk']) AS role`)
+	require.NoError(t, err)
+
+	conn, err := s.Pool().Acquire(ctx)
+	require.NoError(t, err)
+	defer conn.Release()
+	_, err = conn.Exec(ctx, "SET plan_cache_mode = force_generic_plan")
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, "PREPARE obsolete_open_tasks AS "+store.ObsoleteOpenTasksSQL)
+	require.NoError(t, err)
+	for _, when := range []string{"without statistics", "after ANALYZE"} {
+		if when == "after ANALYZE" {
+			_, err = conn.Exec(ctx, "ANALYZE tasks")
+			require.NoError(t, err)
+		}
+		var plan []byte
+		require.NoError(t, conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON) EXECUTE obsolete_open_tasks('SO-0000001')").Scan(&plan))
+		indexes, seqScans := planIndexes(t, plan)
+		assert.Equal(t, []string{"tasks_open_by_order_idx"}, indexes, "%s: %s", when, plan)
+		assert.Empty(t, seqScans, "%s: %s", when, plan)
+	}
+}
