@@ -209,6 +209,11 @@ type run struct {
 	requestsBefore map[string]float64
 	// stallLimit: see defaultStallLimit.
 	stallLimit time.Duration
+	// analyzeEachTurn: the server runs without autovacuum, so the run
+	// refreshes the planner's statistics before each of the real system's
+	// turns, as autovacuum would once a round has changed a tenth of the
+	// rows (turns of the twin touch no table).
+	analyzeEachTurn bool
 }
 
 // Run performs the whole benchmark.
@@ -285,6 +290,13 @@ func (r *run) seed(ctx context.Context) error {
 	}
 	r.results.SeedSeconds = time.Since(start).Seconds()
 	r.progressf("seeded %d orders, %d lines in %.1fs", sum.Orders, sum.Lines, r.results.SeedSeconds)
+	var autovacuum string
+	if err := r.db.Pool().QueryRow(ctx, "SHOW autovacuum").Scan(&autovacuum); err != nil {
+		return err
+	}
+	if r.analyzeEachTurn = autovacuum != "on"; r.analyzeEachTurn {
+		r.progressf("autovacuum is off on this PostgreSQL server: the tables are analyzed before each of the real system's turns, as autovacuum would")
+	}
 	return nil
 }
 
@@ -431,7 +443,7 @@ func (r *run) waitSwept(ctx context.Context, s *stack, n int) error {
 
 // inTurns runs each of rounds as the twin's turn, when there is a twin,
 // then the real system's, and returns the times of each side's turns.
-func (r *run) inTurns(rounds []round, twinTurn, realTurn func(k int, rd round) (time.Duration, error)) (twin, real []time.Duration, err error) {
+func (r *run) inTurns(ctx context.Context, rounds []round, twinTurn, realTurn func(k int, rd round) (time.Duration, error)) (twin, real []time.Duration, err error) {
 	for k, rd := range rounds {
 		if r.twin != nil {
 			d, err := twinTurn(k, rd)
@@ -440,6 +452,11 @@ func (r *run) inTurns(rounds []round, twinTurn, realTurn func(k int, rd round) (
 			}
 			twin = append(twin, d)
 			r.progressf("round %d of %d: the twin's %d in %.1fs", k+1, len(rounds), rd.end-rd.first, d.Seconds())
+		}
+		if r.analyzeEachTurn {
+			if _, err := r.db.Pool().Exec(ctx, "ANALYZE"); err != nil {
+				return nil, nil, fmt.Errorf("analyzing before round %d: %w", k+1, err)
+			}
 		}
 		d, err := realTurn(k, rd)
 		if err != nil {
@@ -473,7 +490,7 @@ func (r *run) sweep(ctx context.Context) error {
 	if err := r.db.SetStatusOf(ctx, r.overdueIDs[rounds[0].end:], contract.OrderPending); err != nil {
 		return err
 	}
-	twinTurns, turns, err := r.inTurns(rounds, func(_ int, rd round) (time.Duration, error) {
+	twinTurns, turns, err := r.inTurns(ctx, rounds, func(_ int, rd round) (time.Duration, error) {
 		return r.twin.park(ctx, r, rd)
 	}, func(k int, rd round) (time.Duration, error) {
 		return r.sweepRound(ctx, k, rd)
@@ -673,7 +690,7 @@ func (r *run) resweep(ctx context.Context) error {
 // `starter fulfill` does, in the sweep's rounds, each after the twin's
 // closing round, and times each until its workflows completed.
 func (r *run) fulfil(ctx context.Context) error {
-	twinTurns, turns, err := r.inTurns(r.rounds(), func(_ int, rd round) (time.Duration, error) {
+	twinTurns, turns, err := r.inTurns(ctx, r.rounds(), func(_ int, rd round) (time.Duration, error) {
 		return r.twin.fulfil(ctx, r, rd)
 	}, func(_ int, rd round) (time.Duration, error) {
 		return r.fulfilOrders(ctx, r.stack, r.overdueIDs[rd.first:rd.end], rd.end)
