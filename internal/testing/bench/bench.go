@@ -740,26 +740,26 @@ func (r *run) signalUntil(ctx context.Context, ids []string, signal func(ctx con
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	sent := make(chan error, 1)
-	go func() {
+	go func(sent chan<- error) {
 		sent <- localproc.Parallel(ids, clientConcurrency, func(id string) error { return signal(ctx, id) })
-	}()
-	signalling := true
+	}(sent)
 	err := r.waitFor(ctx, n, what, count, func() error {
 		select {
 		case err := <-sent:
-			signalling = false
+			sent = nil // received: a nil channel is never ready again
 			return err
 		default:
 			return nil
 		}
 	})
-	if signalling {
-		if err != nil {
-			cancel()
-			<-sent
-			return err
-		}
-		return <-sent
+	if sent == nil {
+		return err
+	}
+	if err != nil {
+		cancel()
+	}
+	if signalErr := <-sent; err == nil {
+		err = signalErr
 	}
 	return err
 }
